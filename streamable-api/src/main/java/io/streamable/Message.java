@@ -1,0 +1,37 @@
+package io.streamable;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A message as a consumer receives it.
+ *
+ * @param topic        the topic it was read from
+ * @param position     where the backend stored it
+ * @param createdAt    when the backend accepted it
+ * @param shardingKey  the key that orders it: messages with one key arrive in append order
+ * @param logCompactId when present, newer messages with the same id make this one removable
+ * @param headers      string metadata set by the producer (and by the framework, under
+ *                     {@code streamable.} names)
+ * @param payload      the decoded payload
+ * @param <T>          the payload type
+ */
+public record Message<T>(String topic, Position position, Instant createdAt, String shardingKey,
+                         Optional<String> logCompactId, Map<String, String> headers, T payload) {
+
+    public Message {
+        Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(position, "position");
+        Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(shardingKey, "shardingKey");
+        Objects.requireNonNull(logCompactId, "logCompactId");
+        headers = Map.copyOf(headers);
+    }
+
+    /** A header's value, if the producer set it. */
+    public Optional<String> header(String name) {
+        return Optional.ofNullable(headers.get(name));
+    }
+}

@@ -1,0 +1,17 @@
+package io.streamable;
+
+/**
+ * Base class of every exception Streamable Topic throws on purpose. Messages say what went wrong
+ * and what to do about it; they never contain credentials.
+ */
+public class StreamableException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public StreamableException(String message) {
+        super(message);
+    }
+
+    public StreamableException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,65 @@
+package io.streamable;
+
+import java.util.regex.Pattern;
+
+/**
+ * The one definition of a legal topic name, shared by every backend so a name maps safely to a
+ * MongoDB collection, a Redis channel and a Kafka topic alike.
+ *
+ * <p>A name is 1 to {@value #MAX_LENGTH} characters of {@code A-Z a-z 0-9 . _ -}, starts with a
+ * letter or digit, and does not start with {@code system.} (reserved by MongoDB). Names starting
+ * with {@code __} are reserved for the framework's own bookkeeping topics and cannot be created by
+ * users because of the first-character rule.
+ */
+public final class TopicName {
+    /** Kafka allows 249; we keep headroom for suffixes such as a dead-letter topic's {@code .dlq}. */
+    public static final int MAX_LENGTH = 200;
+
+    private static final Pattern LEGAL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+    private TopicName() {
+    }
+
+    /** Whether {@code name} is a legal topic name. */
+    public static boolean isValid(String name) {
+        return problem(name) == null;
+    }
+
+    /**
+     * Returns {@code name} when legal.
+     *
+     * @throws IllegalArgumentException naming the rule that was broken
+     */
+    public static String requireValid(String name) {
+        String problem = problem(name);
+        if (problem != null) {
+            throw new IllegalArgumentException("Invalid topic name " + quote(name) + ": " + problem
+                    + ". Use 1-" + MAX_LENGTH + " characters of A-Z a-z 0-9 . _ -, starting with a letter or digit,"
+                    + " for example \"orders\" or \"billing.invoices-v2\".");
+        }
+        return name;
+    }
+
+    private static String problem(String name) {
+        if (name == null) {
+            return "it is null";
+        }
+        if (name.isEmpty()) {
+            return "it is empty";
+        }
+        if (name.length() > MAX_LENGTH) {
+            return "it is " + name.length() + " characters long, the limit is " + MAX_LENGTH;
+        }
+        if (!LEGAL.matcher(name).matches()) {
+            return "it contains a character outside A-Z a-z 0-9 . _ - or does not start with a letter or digit";
+        }
+        if (name.startsWith("system.")) {
+            return "names starting with \"system.\" are reserved by MongoDB";
+        }
+        return null;
+    }
+
+    private static String quote(String name) {
+        return name == null ? "null" : '"' + name + '"';
+    }
+}

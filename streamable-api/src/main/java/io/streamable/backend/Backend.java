@@ -1,0 +1,26 @@
+package io.streamable.backend;
+
+import java.util.Set;
+
+/**
+ * An open connection to a storage backend: the SPI a backend implements. The framework adds
+ * typing, consumer loops, failure policies and ordering on top; a backend only stores and reads
+ * bytes. Thread-safe; {@link #close()} is idempotent.
+ */
+public interface Backend extends AutoCloseable {
+
+    /**
+     * The store for a topic, created on first use. The name has passed
+     * {@link io.streamable.TopicName#requireValid(String)}. Cheap to call repeatedly.
+     */
+    TopicStore topic(String name);
+
+    /** Names of the topics this backend stores, framework-internal ones excluded. */
+    Set<String> listTopics();
+
+    /** The URL this backend was opened with, passwords masked, for logs and errors. */
+    String describe();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,12 @@
+package io.streamable.backend;
+
+import io.streamable.StreamableException;
+
+/** No backend on the class path handles a URL's scheme; the message lists the schemes found. */
+public class BackendNotFoundException extends StreamableException {
+    private static final long serialVersionUID = 1L;
+
+    public BackendNotFoundException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,45 @@
+package io.streamable.backend;
+
+import io.streamable.Position;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Reads one topic in order for one consumer. Used by one thread, except {@link #wakeup()} and
+ * {@link #close()}, which any thread may call.
+ */
+public interface TopicReader extends AutoCloseable {
+
+    /**
+     * Returns the next records, at most {@code max}. When none is available it waits, woken by
+     * the backend when records arrive (not by polling it), up to {@code maxWait}, then returns
+     * what it has, possibly nothing.
+     *
+     * @throws BackendUnavailableException if the backend cannot be reached; the reader stays usable
+     *                                     and a later call continues where this one stopped
+     * @throws InterruptedException        if the thread is interrupted while waiting
+     */
+    ReadBatch read(int max, Duration maxWait) throws InterruptedException;
+
+    /**
+     * The position this reader started after: the saved or given position, the head for a
+     * reader started at latest, empty when it started at the beginning.
+     */
+    Optional<Position> startPosition();
+
+    /**
+     * Saves a named reader's position; positions only move forward, so an older one is ignored.
+     * Does nothing for an anonymous reader.
+     *
+     * @throws BackendUnavailableException if it cannot be saved now
+     */
+    void commit(Position consumed);
+
+    /** Makes a blocked or the next {@link #read} return at once. */
+    void wakeup();
+
+    /** Releases the reader and its name's lease; idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,56 @@
+package io.streamable.backend;
+
+import io.streamable.Position;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One topic's log in a backend. Thread-safe.
+ *
+ * <h2>What every backend guarantees (the contract suite checks each point)</h2>
+ * <ul>
+ *   <li>Records with one sharding key are read in the order their appends were accepted, also
+ *       when many producers append at once; records of one {@link #append} call keep their order.</li>
+ *   <li>A reader never passes a record that is accepted later: once a reader has returned a
+ *       position, no record with that sharding key and an earlier position can appear.</li>
+ *   <li>An appended record with a log compaction id makes the earlier records of this topic with
+ *       the same id removable; the newest one is never removed, nor is any record without an id.</li>
+ *   <li>Saved consumer positions only move forward.</li>
+ * </ul>
+ */
+public interface TopicStore {
+
+    /** The topic's name. */
+    String name();
+
+    /**
+     * Appends records in order. The future completes with their positions, in the same order,
+     * once they are durable; it fails with {@link BackendUnavailableException} when the backend
+     * cannot be reached, in which case the records may or may not be stored but are never
+     * partially visible.
+     */
+    CompletableFuture<List<Position>> append(List<AppendRecord> records);
+
+    /**
+     * Opens a reader. A named reader first takes the name's lease, then starts after the saved
+     * position, or at {@link ReaderSpec#start()} when none is saved.
+     *
+     * @throws io.streamable.consume.ConsumerNameInUseException if a live reader holds the name
+     */
+    TopicReader openReader(ReaderSpec spec);
+
+    /** The position saved by a named consumer, if any. */
+    Optional<Position> savedPosition(String consumerName);
+
+    /** The names of consumers that have saved a position on this topic. */
+    Set<String> consumerNames();
+
+    /**
+     * How many stored records lie after {@code position}; all of them when empty. May be an
+     * estimate where compaction leaves gaps the backend cannot count cheaply.
+     */
+    long lag(Optional<Position> position);
+}

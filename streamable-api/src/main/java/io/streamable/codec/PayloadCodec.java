@@ -1,0 +1,24 @@
+package io.streamable.codec;
+
+/**
+ * Turns payloads into bytes and back, like Kafka's {@code Serializer}/{@code Deserializer} pair.
+ * Implementations are thread-safe. The default codec is JSON through Jackson.
+ *
+ * @param <T> the payload type
+ */
+public interface PayloadCodec<T> {
+
+    /**
+     * Encodes a payload.
+     *
+     * @throws PayloadCodecException if the payload cannot be encoded
+     */
+    byte[] encode(T payload);
+
+    /**
+     * Decodes stored bytes.
+     *
+     * @throws PayloadCodecException if the bytes are not a valid {@code T}
+     */
+    T decode(byte[] bytes);
+}

@@ -1,0 +1,16 @@
+package io.streamable.codec;
+
+import io.streamable.StreamableException;
+
+/**
+ * A payload could not be encoded, or stored bytes could not be decoded to the consumer's type.
+ * A consumer treats an undecodable message as a poison message: its failure policy decides
+ * whether to stop, skip or dead-letter it; it is never retried.
+ */
+public class PayloadCodecException extends StreamableException {
+    private static final long serialVersionUID = 1L;
+
+    public PayloadCodecException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,52 @@
+package io.streamable.consume;
+
+import io.streamable.Position;
+import io.streamable.Topic;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A running consumer: it delivers every message of a topic from its start onwards to its handler,
+ * then waits, woken by the backend, and delivers new messages as they arrive, until closed.
+ *
+ * <p>Created by a {@link ConsumerBuilder}. A named consumer saves its position in the backend
+ * after its handler succeeds and resumes after it on the next start (at-least-once: messages
+ * handled after the last save may be delivered again after a crash).
+ *
+ * @param <T> the payload type
+ */
+public interface Consumer<T> extends AutoCloseable {
+
+    /** The topic being consumed. */
+    Topic<T> topic();
+
+    /** The name under which this consumer saves its position; empty for an anonymous consumer. */
+    Optional<String> name();
+
+    /**
+     * The position of the last message handled (or skipped) in order, empty before the first.
+     * Everything at or before it is acknowledged.
+     */
+    Optional<Position> position();
+
+    /** How many stored messages lie after {@link #position()}: how far behind the head this consumer is. */
+    long lag();
+
+    /** Whether the consumer is still delivering: false once closed or stopped by a failure. */
+    boolean isRunning();
+
+    /**
+     * Completes normally when the consumer is closed, exceptionally with the cause when a failure
+     * stopped it.
+     */
+    CompletableFuture<Void> stopped();
+
+    /**
+     * Stops delivery, waits up to the close timeout for a running handler (interrupting it after
+     * that), saves the position of what was handled and releases the consumer's name. Idempotent
+     * and safe to call from any thread, the handler's included.
+     */
+    @Override
+    void close();
+}

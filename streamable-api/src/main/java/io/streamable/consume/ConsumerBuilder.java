@@ -1,0 +1,73 @@
+package io.streamable.consume;
+
+import java.time.Duration;
+
+/**
+ * Options for a new {@link Consumer}. Only {@link #handler} is required.
+ *
+ * <pre>{@code
+ * Consumer<Order> consumer = streamable.consumer(orders)
+ *     .name("billing")                       // saves and resumes its position
+ *     .startFrom(StartFrom.beginning())      // the first time only
+ *     .handler(message -> bill(message.payload()))
+ *     .onCaughtUp(() -> log.info("caught up"))
+ *     .failurePolicy(FailurePolicy.retry(5).thenDeadLetter("orders.dlq"))
+ *     .start();
+ * }</pre>
+ *
+ * @param <T> the payload type
+ */
+public interface ConsumerBuilder<T> {
+
+    /**
+     * Makes this a named consumer: its position is saved in the backend under this name and a
+     * later consumer with the same name resumes after it. At most one live consumer per name and
+     * topic: starting a second one fails with {@link ConsumerNameInUseException}.
+     */
+    ConsumerBuilder<T> name(String consumerName);
+
+    /** Where to start; for a named consumer, only when it has no saved position. Default: beginning. */
+    ConsumerBuilder<T> startFrom(StartFrom startFrom);
+
+    /** The handler; required. */
+    ConsumerBuilder<T> handler(MessageHandler<T> handler);
+
+    /**
+     * Called each time the consumer has handled everything available and starts waiting: once
+     * after the initial drain, then again after each later burst.
+     */
+    ConsumerBuilder<T> onCaughtUp(Runnable callback);
+
+    /** Receives every failure; by default failures are logged. */
+    ConsumerBuilder<T> onFailure(FailureListener listener);
+
+    /** What to do when the handler throws; default {@link FailurePolicy#defaults()}. */
+    ConsumerBuilder<T> failurePolicy(FailurePolicy policy);
+
+    /**
+     * Handles messages on up to {@code threads} threads at once. Messages with one sharding key
+     * still run one at a time and in order; default 1.
+     */
+    ConsumerBuilder<T> concurrency(int threads);
+
+    /**
+     * Saves a named consumer's position after every {@code messages} handled messages or every
+     * {@code interval}, whichever comes first, and always when it catches up or closes. Default:
+     * 500 messages or 1 second. {@code commitEvery(1, Duration.ZERO)} saves after every message.
+     */
+    ConsumerBuilder<T> commitEvery(int messages, Duration interval);
+
+    /** The most messages read from the backend at once; default 500. */
+    ConsumerBuilder<T> batchSize(int messages);
+
+    /** How long {@link Consumer#close()} waits for a running handler before interrupting it; default 5 s. */
+    ConsumerBuilder<T> closeTimeout(Duration timeout);
+
+    /**
+     * Starts the consumer; delivery begins on its own thread.
+     *
+     * @throws ConsumerNameInUseException if a live consumer already uses this name on this topic
+     * @throws IllegalStateException      if no handler was given
+     */
+    Consumer<T> start();
+}

@@ -1,0 +1,115 @@
+package io.streamable.consume;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a consumer does when its handler throws, or when a payload does not decode.
+ *
+ * <p>A failing message is first retried, up to {@code maxAttempts} attempts in all, waiting an
+ * exponentially growing backoff between attempts. Undecodable payloads are not retried: decoding
+ * again cannot succeed. Then the {@link Exhausted} outcome applies:
+ * <ul>
+ *   <li>{@link Exhausted#STOP} (the default): the consumer stops and reports the failure; its
+ *       saved position stays before the failed message, so a restart delivers it again.</li>
+ *   <li>{@link Exhausted#SKIP}: the failure is reported and the consumer moves on.</li>
+ *   <li>{@link Exhausted#DEAD_LETTER}: the message, payload bytes untouched, is appended to the
+ *       dead-letter topic with headers describing the failure, and the consumer moves on.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * FailurePolicy.retry(5).withBackoff(Duration.ofMillis(50), Duration.ofSeconds(2)).thenDeadLetter("orders.dlq")
+ * }</pre>
+ *
+ * @param maxAttempts       attempts per message, at least 1
+ * @param initialBackoff    wait before the second attempt
+ * @param maxBackoff        the backoff never grows beyond this
+ * @param whenExhausted     what happens after the last failed attempt
+ * @param deadLetterTopic   the topic for {@link Exhausted#DEAD_LETTER}
+ */
+public record FailurePolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff,
+                            Exhausted whenExhausted, Optional<String> deadLetterTopic) {
+
+    /** Header naming the topic a dead-lettered message came from. */
+    public static final String DLQ_SOURCE_TOPIC = "streamable.dlq.topic";
+    /** Header with the encoded position a dead-lettered message had in its source topic. */
+    public static final String DLQ_SOURCE_POSITION = "streamable.dlq.position";
+    /** Header with the failure's description. */
+    public static final String DLQ_ERROR = "streamable.dlq.error";
+    /** Header naming the consumer that gave up on the message. */
+    public static final String DLQ_CONSUMER = "streamable.dlq.consumer";
+
+    /** What happens once every attempt has failed. */
+    public enum Exhausted {
+        /** Stop the consumer without passing the failed message. */
+        STOP,
+        /** Report the failure and continue with the next message. */
+        SKIP,
+        /** Append the message to a dead-letter topic and continue. */
+        DEAD_LETTER
+    }
+
+    public FailurePolicy {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be at least 1, got " + maxAttempts);
+        }
+        Objects.requireNonNull(initialBackoff, "initialBackoff");
+        Objects.requireNonNull(maxBackoff, "maxBackoff");
+        if (initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0) {
+            throw new IllegalArgumentException("Backoff must satisfy 0 <= initial <= max, got " + initialBackoff
+                    + " and " + maxBackoff);
+        }
+        Objects.requireNonNull(whenExhausted, "whenExhausted");
+        Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
+        if ((whenExhausted == Exhausted.DEAD_LETTER) != deadLetterTopic.isPresent()) {
+            throw new IllegalArgumentException("A dead-letter topic goes with Exhausted.DEAD_LETTER and only with it");
+        }
+    }
+
+    /** The default: 3 attempts, 100 ms growing to 5 s, then stop. */
+    public static FailurePolicy defaults() {
+        return retry(3);
+    }
+
+    /** Up to {@code maxAttempts} attempts with the default backoff, then stop. */
+    public static FailurePolicy retry(int maxAttempts) {
+        return new FailurePolicy(maxAttempts, Duration.ofMillis(100), Duration.ofSeconds(5), Exhausted.STOP,
+                Optional.empty());
+    }
+
+    /** One attempt, then stop: the strictest policy. */
+    public static FailurePolicy stopOnFirstFailure() {
+        return retry(1);
+    }
+
+    /** The same policy with another backoff. */
+    public FailurePolicy withBackoff(Duration initial, Duration max) {
+        return new FailurePolicy(maxAttempts, initial, max, whenExhausted, deadLetterTopic);
+    }
+
+    /** The same retries, then stop the consumer. */
+    public FailurePolicy thenStop() {
+        return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Exhausted.STOP, Optional.empty());
+    }
+
+    /** The same retries, then report and skip the message. */
+    public FailurePolicy thenSkip() {
+        return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Exhausted.SKIP, Optional.empty());
+    }
+
+    /** The same retries, then move the message to {@code topicName} and continue. */
+    public FailurePolicy thenDeadLetter(String topicName) {
+        return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Exhausted.DEAD_LETTER,
+                Optional.of(io.streamable.TopicName.requireValid(topicName)));
+    }
+
+    /** The wait before attempt {@code attempt + 1}, given that {@code attempt} attempts failed. */
+    public Duration backoffAfter(int attempt) {
+        long millis = initialBackoff.toMillis();
+        for (int i = 1; i < attempt && millis < maxBackoff.toMillis(); i++) {
+            millis *= 2;
+        }
+        return Duration.ofMillis(Math.min(millis, maxBackoff.toMillis()));
+    }
+}

@@ -1,0 +1,77 @@
+package io.streamable.produce;
+
+import io.streamable.Position;
+import io.streamable.StreamableException;
+import io.streamable.Topic;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Appends typed messages to the end of one topic. Thread-safe: share one producer between threads.
+ *
+ * <p>A future completes once the backend has durably accepted the message, with the position it
+ * assigned. Messages with one sharding key appended from one thread, or in one batch, are stored
+ * in that order. A future that fails means the message may not be stored; nothing half-written is
+ * ever delivered to consumers.
+ *
+ * @param <T> the payload type
+ */
+public interface Producer<T> extends AutoCloseable {
+
+    /** The topic this producer appends to. */
+    Topic<T> topic();
+
+    /** Appends one message. */
+    CompletableFuture<Position> append(OutgoingMessage<T> message);
+
+    /**
+     * Appends several messages in one round trip where the backend can, keeping their order. The
+     * positions are in the order of {@code messages}.
+     */
+    CompletableFuture<List<Position>> appendAll(List<OutgoingMessage<T>> messages);
+
+    /** Appends a payload under a sharding key. */
+    default CompletableFuture<Position> append(String shardingKey, T payload) {
+        return append(OutgoingMessage.of(shardingKey, payload));
+    }
+
+    /** Appends one message and waits until the backend has accepted it. */
+    default Position appendAndWait(OutgoingMessage<T> message) {
+        return await(append(message));
+    }
+
+    /** Appends a payload under a sharding key and waits until the backend has accepted it. */
+    default Position appendAndWait(String shardingKey, T payload) {
+        return await(append(shardingKey, payload));
+    }
+
+    /** Appends a batch and waits until the backend has accepted all of it. */
+    default List<Position> appendAllAndWait(List<OutgoingMessage<T>> messages) {
+        return await(appendAll(messages));
+    }
+
+    /**
+     * Releases what this producer holds. Appends already accepted complete; idempotent. Closing a
+     * producer does not close the {@code Streamable} that made it.
+     */
+    @Override
+    void close();
+
+    private static <R> R await(CompletableFuture<R> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StreamableException("Interrupted while waiting for an append; it may or may not be stored", e);
+        } catch (ExecutionException | CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new StreamableException("Append failed: " + cause, cause);
+        }
+    }
+}
