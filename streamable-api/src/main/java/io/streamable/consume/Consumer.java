@@ -25,8 +25,10 @@ public interface Consumer<T> extends AutoCloseable {
     Optional<String> name();
 
     /**
-     * The position of the last message handled (or skipped) in order, empty before the first.
-     * Everything at or before it is acknowledged.
+     * The position up to which everything is acknowledged: the start position (a saved position,
+     * a given one, or the head for {@code latest}) folded with every message handled, skipped or
+     * dead-lettered since. Empty for a consumer that started at the beginning and has not
+     * handled anything yet.
      */
     Optional<Position> position();
 

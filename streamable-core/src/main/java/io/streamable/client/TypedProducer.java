@@ -1,0 +1,82 @@
+package io.streamable.client;
+
+import io.streamable.Position;
+import io.streamable.Topic;
+import io.streamable.backend.AppendRecord;
+import io.streamable.backend.TopicStore;
+import io.streamable.codec.PayloadCodec;
+import io.streamable.produce.OutgoingMessage;
+import io.streamable.produce.Producer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/** Encodes payloads and appends them to the topic's store. */
+final class TypedProducer<T> implements Producer<T> {
+    private final Topic<T> topic;
+    private final TopicStore store;
+    private final PayloadCodec<T> codec;
+    private final Consumer<AutoCloseable> onClose;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    TypedProducer(Topic<T> topic, TopicStore store, PayloadCodec<T> codec, Consumer<AutoCloseable> onClose) {
+        this.topic = topic;
+        this.store = store;
+        this.codec = codec;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public Topic<T> topic() {
+        return topic;
+    }
+
+    @Override
+    public CompletableFuture<Position> append(OutgoingMessage<T> message) {
+        Objects.requireNonNull(message, "message");
+        ensureOpen();
+        return store.append(List.of(encode(message))).thenApply(positions -> positions.get(0));
+    }
+
+    @Override
+    public CompletableFuture<List<Position>> appendAll(List<OutgoingMessage<T>> messages) {
+        Objects.requireNonNull(messages, "messages");
+        ensureOpen();
+        if (messages.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        // encode everything before appending anything: a bad payload fails the whole batch
+        List<AppendRecord> records = new ArrayList<>(messages.size());
+        for (OutgoingMessage<T> message : messages) {
+            records.add(encode(Objects.requireNonNull(message, "a message in the batch is null")));
+        }
+        return store.append(records);
+    }
+
+    private AppendRecord encode(OutgoingMessage<T> message) {
+        return new AppendRecord(message.shardingKey(), message.logCompactId(), message.headers(),
+                codec.encode(message.payload()));
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("The producer for topic \"" + topic.name() + "\" is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            onClose.accept(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Producer[" + topic + "]";
+    }
+}
