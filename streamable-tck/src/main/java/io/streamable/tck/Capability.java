@@ -1,0 +1,15 @@
+package io.streamable.tck;
+
+/** Abilities a backend declares in its {@link BackendFixture}; the suite reads them instead of being overridden. */
+public enum Capability {
+    /**
+     * Topics have several partitions: positions span partitions and are ordered only within one
+     * (per sharding key), not across the whole topic.
+     */
+    PARTITIONED,
+    /**
+     * Compaction happens some time after the newer message is stored (Kafka's log cleaner), not
+     * as part of the append; the suite waits up to {@link BackendFixture#compactionTimeout()}.
+     */
+    LAZY_COMPACTION
+}
