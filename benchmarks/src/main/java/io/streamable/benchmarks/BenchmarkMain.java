@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -103,7 +104,13 @@ public final class BenchmarkMain {
         Runner runner = new Runner(settings, System.out);
         List<String> lines = new ArrayList<>();
         boolean failed = false;
+        Set<String> schemes = Catalog.availableSchemes();
         for (Scenario scenario : selected) {
+            if (!schemes.contains(scenario.backendScheme())) {
+                System.out.printf("%nSKIPPED %s: no backend for scheme \"%s\" on the class path (found %s)%n",
+                        scenario.name(), scenario.backendScheme(), schemes);
+                continue;
+            }
             try {
                 Result result = runner.run(scenario);
                 lines.add(result.line());

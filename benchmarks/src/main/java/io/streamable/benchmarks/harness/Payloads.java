@@ -38,4 +38,12 @@ public final class Payloads {
     public BenchPayload next(long seq) {
         return new BenchPayload(seq, key(seq), System.nanoTime(), body);
     }
+
+    /**
+     * A payload for message {@code seq} stamped with the time it was due to be sent, so a sender
+     * that falls behind its schedule shows up in the latencies (no coordinated omission).
+     */
+    public BenchPayload dueAt(long seq, long dueNanos) {
+        return new BenchPayload(seq, key(seq), dueNanos, body);
+    }
 }

@@ -13,6 +13,11 @@ public interface Scenario extends AutoCloseable {
     /** One line: what the framework side does and what the baseline does. */
     String description();
 
+    /** The URL scheme of the backend the framework side runs on; the scenario is skipped when it is missing. */
+    default String backendScheme() {
+        return "memory";
+    }
+
     /** What the headline figure is. */
     Unit unit();
 
