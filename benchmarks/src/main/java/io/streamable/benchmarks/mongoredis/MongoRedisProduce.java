@@ -106,11 +106,11 @@ public final class MongoRedisProduce extends MongoRedisScenario {
                 if (batched) {
                     List<Document> batch = new ArrayList<>(to - from);
                     for (int seq = from; seq < to; seq++) {
-                        batch.add(rawDocument(seq, payloads.next(seq)));
+                        batch.add(rawDocument(seq + 1, payloads.next(seq)));
                     }
                     collection.insertMany(batch);
                 } else {
-                    collection.insertOne(rawDocument(from, payloads.next(from)));
+                    collection.insertOne(rawDocument(from + 1, payloads.next(from)));
                 }
                 latencies.recordValue(System.nanoTime() - callStart);
             }

@@ -20,7 +20,6 @@ import org.bson.types.Binary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Date;
-import java.util.Map;
 
 /**
  * What the mongoredis scenarios share: the servers, a raw driver client for the baseline, the
@@ -80,11 +79,13 @@ abstract class MongoRedisScenario implements Scenario {
         rawDatabase.getCollection(collection).drop();
     }
 
-    /** The document a hand-written raw client would store for one message: the backend's fields. */
+    /**
+     * The document a hand-written raw client would store for one message: the fields the backend
+     * writes for a message without headers or compaction id.
+     */
     Document rawDocument(long id, BenchPayload payload) {
         return new Document("_id", id)
                 .append("shardingKey", payload.key())
-                .append("headers", new Document(Map.of()))
                 .append("payload", new Binary(encode(payload)))
                 .append("createdAt", new Date());
     }
