@@ -26,8 +26,8 @@ public final class BenchmarkMain {
               --batch N           messages per batch append and per read; default 500
               --rounds N          measured rounds per side (median reported); default 3
               --warmup N          warm-up rounds per side; default 1
-              --rate N            messages/s sent by latency scenarios; default 1000
-              --latency-seconds N how long latency scenarios send per round; default 5
+              --rate N            messages/s sent by latency scenarios; default 200
+              --latency-seconds N how long latency scenarios send per round; default 4
               --mongo-uri URI     use this MongoDB instead of the embedded one (env STREAMABLE_TEST_MONGO_URI)
               --redis-uri URI     use this Redis instead of the embedded one (env STREAMABLE_TEST_REDIS_URI)
               --kafka BOOTSTRAP   use this Kafka instead of the embedded one (env STREAMABLE_TEST_KAFKA_BOOTSTRAP)
@@ -43,8 +43,8 @@ public final class BenchmarkMain {
         int batch = 500;
         int rounds = 3;
         int warmup = 1;
-        int rate = 1000;
-        int latencySeconds = 5;
+        int rate = 200;
+        int latencySeconds = 4;
         String filter = "*";
         Optional<String> mongo = env("STREAMABLE_TEST_MONGO_URI");
         Optional<String> redis = env("STREAMABLE_TEST_REDIS_URI");
