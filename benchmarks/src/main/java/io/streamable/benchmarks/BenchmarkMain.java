@@ -106,9 +106,10 @@ public final class BenchmarkMain {
         boolean failed = false;
         Set<String> schemes = Catalog.availableSchemes();
         for (Scenario scenario : selected) {
-            if (!schemes.contains(scenario.backendScheme())) {
+            Optional<String> backend = scenario.topicBackend();
+            if (backend.isPresent() && !schemes.contains(backend.get())) {
                 System.out.printf("%nSKIPPED %s: no backend for scheme \"%s\" on the class path (found %s)%n",
-                        scenario.name(), scenario.backendScheme(), schemes);
+                        scenario.name(), backend.get(), schemes);
                 continue;
             }
             try {

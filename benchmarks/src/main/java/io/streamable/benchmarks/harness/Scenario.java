@@ -1,5 +1,7 @@
 package io.streamable.benchmarks.harness;
 
+import java.util.Optional;
+
 /**
  * One benchmark: the framework doing something through the public API, and a baseline doing the
  * equivalent work with the raw client (or bare Jackson), run alternately in the same JVM so machine
@@ -13,9 +15,12 @@ public interface Scenario extends AutoCloseable {
     /** One line: what the framework side does and what the baseline does. */
     String description();
 
-    /** The URL scheme of the backend the framework side runs on; the scenario is skipped when it is missing. */
-    default String backendScheme() {
-        return "memory";
+    /**
+     * The URL scheme of the topic backend the framework side runs on, if it uses one; the scenario
+     * is skipped when no backend for it is on the class path.
+     */
+    default Optional<String> topicBackend() {
+        return Optional.of("memory");
     }
 
     /** What the headline figure is. */

@@ -20,6 +20,7 @@ import org.bson.types.Binary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Date;
+import java.util.Optional;
 
 /**
  * What the mongoredis scenarios share: the servers, a raw driver client for the baseline, the
@@ -37,8 +38,8 @@ abstract class MongoRedisScenario implements Scenario {
     ObjectReader reader;
 
     @Override
-    public String backendScheme() {
-        return "mongoredis";
+    public Optional<String> topicBackend() {
+        return Optional.of("mongoredis");
     }
 
     /** Whether this scenario needs Redis. */
