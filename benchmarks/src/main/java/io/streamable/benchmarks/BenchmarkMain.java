@@ -8,6 +8,7 @@ import io.streamable.benchmarks.harness.Settings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -27,7 +28,7 @@ public final class BenchmarkMain {
               --rounds N          measured rounds per side (median reported); default 3
               --warmup N          warm-up rounds per side; default 1
               --rate N            messages/s sent by latency scenarios; default 200
-              --latency-seconds N how long latency scenarios send per round; default 4
+              --latency-seconds N how long latency scenarios send per round; default 3
               --mongo-uri URI     use this MongoDB instead of the embedded one (env STREAMABLE_TEST_MONGO_URI)
               --redis-uri URI     use this Redis instead of the embedded one (env STREAMABLE_TEST_REDIS_URI)
               --kafka BOOTSTRAP   use this Kafka instead of the embedded one (env STREAMABLE_TEST_KAFKA_BOOTSTRAP)
@@ -44,7 +45,7 @@ public final class BenchmarkMain {
         int rounds = 3;
         int warmup = 1;
         int rate = 200;
-        int latencySeconds = 4;
+        int latencySeconds = 3;
         String filter = "*";
         Optional<String> mongo = env("STREAMABLE_TEST_MONGO_URI");
         Optional<String> redis = env("STREAMABLE_TEST_REDIS_URI");
@@ -101,6 +102,7 @@ public final class BenchmarkMain {
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
                 System.getProperty("java.version"));
         System.out.println("Settings: " + settings);
+        long runStart = System.nanoTime();
         Runner runner = new Runner(settings, System.out);
         List<String> lines = new ArrayList<>();
         boolean failed = false;
@@ -121,7 +123,7 @@ public final class BenchmarkMain {
                 e.printStackTrace(System.out);
             }
         }
-        System.out.println();
+        System.out.printf(Locale.ROOT, "%nAll scenarios ran in %.0f s%n", (System.nanoTime() - runStart) / 1e9);
         lines.forEach(System.out::println);
         // embedded servers may leave non-daemon threads behind
         System.exit(failed ? 1 : 0);

@@ -55,7 +55,8 @@ public final class Runner {
             Result result = scenario.unit() == Unit.THROUGHPUT
                     ? new Result(scenario.name(), Unit.THROUGHPUT, framework.medianThroughput(), baseline.medianThroughput())
                     : new Result(scenario.name(), Unit.LATENCY, framework.medianP99(), baseline.medianP99());
-            out.printf(Locale.ROOT, "%s ratio %.3f%n", scenario.name(), result.ratio());
+            out.printf(Locale.ROOT, "%s ratio %.3f (scenario took %.0f s)%n", scenario.name(), result.ratio(),
+                    (System.nanoTime() - setUpStart) / 1e9);
             return result;
         }
     }
