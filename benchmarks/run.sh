@@ -14,7 +14,9 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != "1" ]]; then
 fi
 jvm=(-Xmx3g -Xms1g -XX:+UseG1GC)
 if [[ -n "${BENCH_JFR:-}" ]]; then
-  jvm+=("-XX:StartFlightRecording=filename=${BENCH_JFR},settings=profile")
+  # BENCH_JFR_SETTINGS may name a .jfc with a shorter jdk.ExecutionSample period than profile's 10 ms
+  jvm+=("-XX:StartFlightRecording=filename=${BENCH_JFR},settings=${BENCH_JFR_SETTINGS:-profile}"
+        "-XX:FlightRecorderOptions:stackdepth=256")
 fi
 # shellcheck disable=SC2086
 exec java "${jvm[@]}" ${JAVA_OPTS:-} -cp "benchmarks/target/benchmarks.jar:benchmarks/target/lib/*" \
