@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class HeapMeter implements AutoCloseable {
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     private final AtomicLong peak = new AtomicLong();
+    private final AtomicLong gcMillis = new AtomicLong();
     private final List<Runnable> unsubscribe = new ArrayList<>();
     private final Set<String> heapPools = new HashSet<>();
     private final Thread sampler;
@@ -77,6 +78,7 @@ final class HeapMeter implements AutoCloseable {
             }
         }
         observe(used);
+        gcMillis.addAndGet(info.getGcInfo().getDuration());
     }
 
     private void observe(long used) {
@@ -87,6 +89,15 @@ final class HeapMeter implements AutoCloseable {
     void reset() {
         System.gc();
         peak.set(memory.getHeapMemoryUsage().getUsed());
+        gcMillis.set(0);
+    }
+
+    /**
+     * Milliseconds spent in collections since {@link #reset()} (the collectors' own durations,
+     * concurrent phases included), to tell how much of a round was garbage collection.
+     */
+    long gcMillis() {
+        return gcMillis.get();
     }
 
     /** The peak heap used since {@link #reset()}, in bytes. */

@@ -40,10 +40,12 @@ public final class Runner {
                     heap.reset();
                     Round result = side == framework ? scenario.framework(round) : scenario.baseline(round);
                     long peak = heap.peak();
+                    long gc = heap.gcMillis();
                     side.add(result, peak, measured);
-                    out.printf(Locale.ROOT, "%s round %d %-9s %,d ops in %.3f s = %,.0f ops/s, p99 %.3f ms, peak heap %,d MB%n",
-                            measured ? "measured" : "warm-up ", round + 1, side.name, result.operations(),
-                            result.elapsedNanos() / 1e9, result.throughput(), result.p99Millis(), peak >> 20);
+                    out.printf(Locale.ROOT, "%s round %d %-9s %,d ops in %.3f s = %,.0f ops/s, p99 %.3f ms, peak heap %,d MB,"
+                                    + " gc %,d ms%n", measured ? "measured" : "warm-up ", round + 1, side.name,
+                            result.operations(), result.elapsedNanos() / 1e9, result.throughput(), result.p99Millis(),
+                            peak >> 20, gc);
                 }
             }
             for (Side side : List.of(framework, baseline)) {
