@@ -49,7 +49,7 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
     private final SchemaDeriver deriver;
     private final ObjectMapper mapper;
     private final ObjectMapper logMapper;
-    private final Map<Class<?>, Upcaster<?, ?>> upcasters;
+    private final Map<Class<?>, Upcaster<?, ?>> upcasters = new ConcurrentHashMap<>();
     private final Map<String, SchemaLog> logs = new ConcurrentHashMap<>();
 
     /**
@@ -66,16 +66,18 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
         this.deriver = new SchemaDeriver(mapper);
         this.logMapper = JsonCodecFactory.newObjectMapper()
                 .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
-        Map<Class<?>, Upcaster<?, ?>> byType = new LinkedHashMap<>();
-        for (Upcaster<?, ?> upcaster : upcasters) {
-            Upcaster<?, ?> clash = byType.put(upcaster.from(), upcaster);
-            if (clash != null) {
-                throw new IllegalArgumentException("Two upcasters from " + upcaster.from().getName() + " (to "
-                        + clash.to().getName() + " and to " + upcaster.to().getName() + "); keep one, so each old"
-                        + " version has a single path to the newest");
-            }
+        upcasters.forEach(this::addUpcaster);
+    }
+
+    @Override
+    public void addUpcaster(Upcaster<?, ?> upcaster) {
+        Objects.requireNonNull(upcaster, "upcaster");
+        Upcaster<?, ?> clash = upcasters.putIfAbsent(upcaster.from(), upcaster);
+        if (clash != null) {
+            throw new IllegalArgumentException("Two upcasters from " + upcaster.from().getName() + " (to "
+                    + clash.to().getName() + " and to " + upcaster.to().getName() + "); keep one, so each old"
+                    + " version has a single path to the newest");
         }
-        this.upcasters = Map.copyOf(byType);
     }
 
     // ---------------------------------------------------------------- SchemaRegistry
@@ -253,7 +255,7 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
 
     /** The binding a consumer decodes with; reads the registry lazily, on the first versioned message. */
     public <T> PayloadBinding<T> consumerBinding(Topic<T> topic) {
-        return new ConsumerBinding<>(topic, this, codecs, mapper, upcasters);
+        return new ConsumerBinding<>(topic, this, codecs, mapper, Map.copyOf(upcasters));
     }
 
     Schema schemaOf(Class<?> type) {

@@ -112,6 +112,10 @@ final class SchemaDeriver {
 
         @Override
         public JsonObjectFormatVisitor expectObjectFormat(JavaType type) {
+            if (type == null || type.isJavaLangObject()) {
+                schema = new AnySchema(); // Jackson describes Object as an empty object; it holds any JSON
+                return null;
+            }
             for (JavaType open : objects) {
                 if (open.equals(type)) {
                     schema = new RefSchema(type.getRawClass().getName());
@@ -164,12 +168,7 @@ final class SchemaDeriver {
             if (handler == null) {
                 handler = getProvider().findValueSerializer(type);
             }
-            objects.push(objectType == null ? type : objectType);
-            try {
-                handler.acceptJsonFormatVisitor(child, type);
-            } finally {
-                objects.pop();
-            }
+            pushAndAccept(handler, child, type);
             return child.schema();
         }
 

@@ -90,6 +90,14 @@ public interface SchemaRegistry {
      */
     List<SchemaProblem> check(Topic<?> topic);
 
+    /**
+     * Adds an upcaster for consumers started from now on, like
+     * {@code StreamableBuilder.upcaster(...)} does for all of them.
+     *
+     * @throws IllegalArgumentException if an upcaster from the same type is already registered
+     */
+    void addUpcaster(Upcaster<?, ?> upcaster);
+
     /** The schema the registry derives for a type. */
     Schema schemaOf(PayloadType<?> type);
 }
