@@ -276,7 +276,7 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
 
         static List<Variant> of(PayloadType<?> payloadType) {
             Class<?> raw = raw(payloadType.type());
-            if (raw.isSealed()) {
+            if (raw.isSealed() && !isJdk(raw)) {
                 List<Variant> variants = new ArrayList<>();
                 Map<String, Class<?>> names = new LinkedHashMap<>();
                 for (Class<?> leaf : leaves(raw)) {
@@ -320,7 +320,7 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
                 root = parent;
             }
             if (root == null) {
-                return type.isSealed() ? leaves(type) : List.of();
+                return type.isSealed() && !isJdk(type) ? leaves(type) : List.of();
             }
             return leaves(root);
         }
@@ -331,11 +331,17 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
                 supers.add(type.getSuperclass());
             }
             for (Class<?> parent : supers) {
-                if (parent.isSealed() && List.of(parent.getPermittedSubclasses()).contains(type)) {
+                // the JDK's own sealed hierarchies (String and Integer are ConstantDescs) are not payload versions
+                if (parent.isSealed() && !isJdk(parent) && List.of(parent.getPermittedSubclasses()).contains(type)) {
                     return parent;
                 }
             }
             return null;
+        }
+
+        private static boolean isJdk(Class<?> type) {
+            String module = type.getModule().getName();
+            return module != null && (module.startsWith("java.") || module.startsWith("jdk."));
         }
 
         static String variantName(Class<?> type) {

@@ -310,8 +310,20 @@ final class SchemaDeriver {
         if (owner != null && owner.isRecord()) {
             for (RecordComponent component : owner.getRecordComponents()) {
                 if (component.getName().equals(member.getName())) {
-                    return hasNullable(component) || hasNullable(component.getAnnotatedType());
+                    if (hasNullable(component) || hasNullable(component.getAnnotatedType())) {
+                        return true;
+                    }
+                    break;
                 }
+            }
+        }
+        if (owner != null) {
+            // a FIELD-only annotation on a record component lands on the private field alone
+            try {
+                Field field = owner.getDeclaredField(member.getName());
+                return hasNullable(field) || hasNullable(field.getAnnotatedType());
+            } catch (NoSuchFieldException | SecurityException e) {
+                return false;
             }
         }
         return false;

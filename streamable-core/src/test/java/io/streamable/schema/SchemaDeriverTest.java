@@ -38,6 +38,14 @@ class SchemaDeriverTest {
     @interface Nullable {
     }
 
+    record FieldAnnotated(@Nullable2 String a, String b) {
+    }
+
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target({ElementType.FIELD})
+    @interface Nullable2 {
+    }
+
     enum Status { OPEN, PAID, @JsonProperty("cancelled") CANCELLED }
 
     record Line(String sku, int quantity, BigDecimal price) {
@@ -103,6 +111,33 @@ class SchemaDeriverTest {
         assertThat(p.get("id").required()).isTrue();
         assertThat(p.get("cents").required()).isTrue();
         assertThat(p.get("lines").required()).isTrue();
+    }
+
+    @Test
+    @DisplayName("a Nullable annotation is found on the record's field too, and only its simple name matters")
+    void fieldOnlyNullable() {
+        Map<String, Property> p = object(deriver.derive(FieldAnnotated.class)).properties();
+        assertThat(p.get("b").required()).isTrue();
+        assertThat(p.get("a").required()).as("@Nullable2 is not named Nullable").isTrue();
+        record WithFieldNullable(@FieldOnly.Nullable String a) {
+        }
+        assertThat(object(deriver.derive(WithFieldNullable.class)).properties().get("a").required()).isFalse();
+    }
+
+    /** Holds a FIELD-only annotation called Nullable. */
+    static final class FieldOnly {
+        @Retention(RetentionPolicy.RUNTIME)
+        @Target({ElementType.FIELD})
+        @interface Nullable {
+        }
+    }
+
+    @Test
+    @DisplayName("String and Integer are plain payloads, not versions of the JDK's sealed ConstantDesc")
+    void jdkSealedTypesAreNotFamilies() {
+        assertThat(DefaultSchemaRegistry.Variant.of(io.streamable.PayloadType.of(String.class)))
+                .singleElement().satisfies(v -> assertThat(v.name()).isEmpty());
+        assertThat(DefaultSchemaRegistry.Variant.family(Integer.class)).isEmpty();
     }
 
     @Test
