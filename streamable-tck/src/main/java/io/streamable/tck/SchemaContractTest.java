@@ -499,6 +499,31 @@ public abstract class SchemaContractTest {
         }
 
         @Test
+        @DisplayName("a dead-lettered message keeps its version, which a reader of the dead-letter topic resolves"
+                + " against the source topic")
+        void deadLetteredKeepsVersion() {
+            String name = topicName("orders");
+            String deadLetters = topicName("orders-dlq");
+            write(streamable, Topic.of(name, OrderV1.class), "o-1", new OrderV1("o-1", 100));
+            write(streamable, Topic.of(name, OrderV2.class), "o-2", new OrderV2("o-2", 200, Optional.of("gift")));
+            List<ConsumerFailure> failures = new CopyOnWriteArrayList<>();
+            try (Consumer<OrderWithRequiredCurrency> consumer = streamable.consumer(
+                            Topic.of(name, OrderWithRequiredCurrency.class))
+                    .failurePolicy(FailurePolicy.stopOnFirstFailure().thenDeadLetter(deadLetters))
+                    .onFailure(failures::add)
+                    .handler(m -> { }).start()) {
+                await().atMost(WAIT).until(() -> failures.size() >= 2);
+            }
+            assertThat(failures).extracting(ConsumerFailure::outcome)
+                    .containsOnly(ConsumerFailure.Outcome.DEAD_LETTERED);
+
+            List<Message<OrderV2>> letters = readAll(Topic.of(deadLetters, OrderV2.class), 2);
+            assertThat(letters).extracting(SchemaContractTest::versionOf).containsExactly(1, 2);
+            assertThat(letters).extracting(Message::payload).containsExactly(
+                    new OrderV2("o-1", 100, Optional.empty()), new OrderV2("o-2", 200, Optional.of("gift")));
+        }
+
+        @Test
         @DisplayName("a message written as a record the consumer's sealed type does not know is a poison message")
         void unknownVariant() {
             String name = topicName("orders");
