@@ -20,6 +20,9 @@ public final class TopicName {
     /** Kafka allows 249; we keep headroom for suffixes such as a dead-letter topic's {@code .dlq}. */
     public static final int MAX_LENGTH = 200;
 
+    /** The longest framework-internal name, such as {@code __schemas.<topic>}: Kafka's limit. */
+    public static final int MAX_INTERNAL_LENGTH = 249;
+
     /** The prefix of framework-internal topic names, which users cannot create. */
     public static final String INTERNAL_PREFIX = "__";
 
@@ -39,6 +42,28 @@ public final class TopicName {
      */
     public static boolean isInternal(String name) {
         return name != null && name.startsWith(INTERNAL_PREFIX);
+    }
+
+    /**
+     * Returns {@code name} when a backend may store it: a legal topic name, or a framework-internal
+     * one, which is {@value #INTERNAL_PREFIX} followed by a legal name (the prefix and what the
+     * framework adds may take it past {@value #MAX_LENGTH} characters, up to Kafka's 249). This is
+     * what {@link io.streamable.backend.Backend#topic(String)} receives; backends check with it
+     * rather than with {@link #requireValid(String)}.
+     *
+     * @throws IllegalArgumentException naming the rule that was broken
+     */
+    public static String requireStorable(String name) {
+        if (isInternal(name)) {
+            String rest = name.substring(INTERNAL_PREFIX.length());
+            if (name.length() > MAX_INTERNAL_LENGTH || rest.isEmpty() || !LEGAL.matcher(rest).matches()) {
+                throw new IllegalArgumentException("Invalid internal topic name " + quote(name) + ": it must be \""
+                        + INTERNAL_PREFIX + "\" followed by a legal topic name, " + MAX_INTERNAL_LENGTH
+                        + " characters at most");
+            }
+            return name;
+        }
+        return requireValid(name);
     }
 
     /**

@@ -13,7 +13,8 @@ public interface Backend extends AutoCloseable {
      * The store for a topic, created on first use. The name has passed
      * {@link io.streamable.TopicName#requireValid(String)}, or is a framework-internal name
      * ({@link io.streamable.TopicName#isInternal(String)}, for example {@code __schemas.orders}),
-     * which the backend stores like any other. Cheap to call repeatedly.
+     * which the backend stores like any other; {@link io.streamable.TopicName#requireStorable(String)}
+     * accepts exactly these names. Cheap to call repeatedly.
      */
     TopicStore topic(String name);
 
