@@ -135,8 +135,20 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
         for (Variant variant : variants) {
             schemas.put(variant, schemaOf(variant));
         }
-        SchemaLog log = load(topic.name(), Set.of());
         Map<Class<?>, SchemaVersion> result = new LinkedHashMap<>();
+        // an accepted version keeps its number forever (the log only grows, and later records never
+        // change earlier outcomes), so a type this registry has seen registered needs no round trip
+        SchemaLog cached = logs.get(topic.name());
+        if (cached != null) {
+            for (Variant variant : variants) {
+                cached.find(variant.name(), schemas.get(variant)).ifPresent(v -> result.put(variant.rawClass(), v));
+            }
+            if (result.size() == variants.size()) {
+                return result;
+            }
+            result.clear();
+        }
+        SchemaLog log = load(topic.name(), Set.of());
         List<Variant> missing = new ArrayList<>();
         List<SchemaProblem> problems = new ArrayList<>();
         for (Variant variant : variants) {
