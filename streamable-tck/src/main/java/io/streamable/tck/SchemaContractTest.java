@@ -59,6 +59,11 @@ import static org.awaitility.Awaitility.await;
 public abstract class SchemaContractTest {
     private static final AtomicInteger TOPICS = new AtomicInteger();
     private static final Duration WAIT = Duration.ofSeconds(30);
+    /**
+     * Every message of a test goes under this one sharding key: only messages with one key are
+     * ordered on every backend (a partitioned one orders nothing else).
+     */
+    private static final String KEY = "order-stream";
 
     /** The backend under test. */
     protected abstract BackendFixture fixture();
@@ -214,7 +219,7 @@ public abstract class SchemaContractTest {
         @DisplayName("opening a producer registers version 1, and every message records its version")
         void firstVersion() {
             Topic<OrderV1> topic = Topic.of(topicName("orders"), OrderV1.class);
-            write(streamable, topic, "o-1", new OrderV1("o-1", 100));
+            write(streamable, topic, KEY, new OrderV1("o-1", 100));
             assertThat(streamable.schemas().versions(topic.name())).singleElement().satisfies(v -> {
                 assertThat(v.version()).isEqualTo(1);
                 assertThat(v.typeName()).isEqualTo(OrderV1.class.getName());
@@ -226,10 +231,10 @@ public abstract class SchemaContractTest {
         @DisplayName("registering the same type again, from another connection too, keeps its version")
         void idempotent() {
             Topic<OrderV1> topic = Topic.of(topicName("orders"), OrderV1.class);
-            write(streamable, topic, "o-1", new OrderV1("o-1", 100));
-            write(connect(), topic, "o-2", new OrderV1("o-2", 200));
-            write(connect(), Topic.of(topic.name(), OrderV2.class), "o-3", new OrderV2("o-3", 300, Optional.empty()));
-            write(connect(), topic, "o-4", new OrderV1("o-4", 400));
+            write(streamable, topic, KEY, new OrderV1("o-1", 100));
+            write(connect(), topic, KEY, new OrderV1("o-2", 200));
+            write(connect(), Topic.of(topic.name(), OrderV2.class), KEY, new OrderV2("o-3", 300, Optional.empty()));
+            write(connect(), topic, KEY, new OrderV1("o-4", 400));
             assertThat(streamable.schemas().versions(topic.name())).extracting(SchemaVersion::version).containsExactly(1, 2);
             assertThat(readAll(topic, 4)).extracting(SchemaContractTest::versionOf).containsExactly(1, 1, 2, 1);
         }
@@ -247,7 +252,7 @@ public abstract class SchemaContractTest {
         @DisplayName("schema topics are framework-internal: topics() does not list them")
         void schemaTopicsHidden() {
             Topic<OrderV1> topic = Topic.of(topicName("orders"), OrderV1.class);
-            write(streamable, topic, "o-1", new OrderV1("o-1", 100));
+            write(streamable, topic, KEY, new OrderV1("o-1", 100));
             assertThat(streamable.topics()).contains(topic.name())
                     .doesNotContain(SchemaRegistry.schemaTopic(topic.name()))
                     .noneMatch(name -> name.startsWith("__"));
@@ -261,7 +266,7 @@ public abstract class SchemaContractTest {
             record WithNumberNote(String id, long cents, Optional<Integer> note) {
             }
             String name = topicName("orders");
-            write(streamable, Topic.of(name, OrderV1.class), "o-1", new OrderV1("o-1", 100));
+            write(streamable, Topic.of(name, OrderV1.class), KEY, new OrderV1("o-1", 100));
             Streamable left = connect();
             Streamable right = connect();
             CountDownLatch start = new CountDownLatch(1);
@@ -298,7 +303,7 @@ public abstract class SchemaContractTest {
         private String base(CompatibilityMode mode) {
             String name = topicName(mode.name().toLowerCase(java.util.Locale.ROOT));
             streamable.schemas().setCompatibility(name, mode);
-            write(streamable, Topic.of(name, OrderV1.class), "o-1", new OrderV1("o-1", 100));
+            write(streamable, Topic.of(name, OrderV1.class), KEY, new OrderV1("o-1", 100));
             return name;
         }
 
@@ -383,9 +388,9 @@ public abstract class SchemaContractTest {
         @DisplayName("a topic evolves through three versions with data written by each; the newest consumer reads it all")
         void threeVersions() {
             String name = topicName("orders");
-            write(streamable, Topic.of(name, OrderV1.class), "o-1", new OrderV1("o-1", 100));
-            write(connect(), Topic.of(name, OrderV2.class), "o-2", new OrderV2("o-2", 200, Optional.of("gift")));
-            write(connect(), Topic.of(name, OrderV3.class), "o-3", new OrderV3("o-3", 300, Optional.empty(), "USD"));
+            write(streamable, Topic.of(name, OrderV1.class), KEY, new OrderV1("o-1", 100));
+            write(connect(), Topic.of(name, OrderV2.class), KEY, new OrderV2("o-2", 200, Optional.of("gift")));
+            write(connect(), Topic.of(name, OrderV3.class), KEY, new OrderV3("o-3", 300, Optional.empty(), "USD"));
 
             List<Message<OrderV3>> all = readAll(Topic.of(name, OrderV3.class), 3);
             assertThat(all).extracting(SchemaContractTest::versionOf).containsExactly(1, 2, 3);
@@ -400,9 +405,9 @@ public abstract class SchemaContractTest {
         void sealedVersions() {
             Topic<OrderPlaced> topic = Topic.of(topicName("placed"), OrderPlaced.class);
             try (Producer<OrderPlaced> producer = streamable.producer(topic)) {
-                producer.appendAndWait("o-1", new OrderPlacedV1("o-1", 1250));
-                producer.appendAndWait("o-2", new OrderPlacedV2("o-2", new BigDecimal("13.50"), "EUR"));
-                producer.appendAndWait("o-3", new OrderPlacedV3("o-3", new BigDecimal("7.00"), "USD", "c-9"));
+                producer.appendAndWait(KEY, new OrderPlacedV1("o-1", 1250));
+                producer.appendAndWait(KEY, new OrderPlacedV2("o-2", new BigDecimal("13.50"), "EUR"));
+                producer.appendAndWait(KEY, new OrderPlacedV3("o-3", new BigDecimal("7.00"), "USD", "c-9"));
             }
             List<Message<OrderPlaced>> all = readAll(topic, 3);
             assertThat(all).extracting(Message::payload).containsExactly(
@@ -420,9 +425,9 @@ public abstract class SchemaContractTest {
         void upcasters() {
             Topic<OrderPlaced> topic = Topic.of(topicName("placed"), OrderPlaced.class);
             try (Producer<OrderPlaced> producer = streamable.producer(topic)) {
-                producer.appendAndWait("o-1", new OrderPlacedV1("o-1", 1250));
-                producer.appendAndWait("o-2", new OrderPlacedV2("o-2", new BigDecimal("13.50"), "EUR"));
-                producer.appendAndWait("o-3", new OrderPlacedV3("o-3", new BigDecimal("7.00"), "USD", "c-9"));
+                producer.appendAndWait(KEY, new OrderPlacedV1("o-1", 1250));
+                producer.appendAndWait(KEY, new OrderPlacedV2("o-2", new BigDecimal("13.50"), "EUR"));
+                producer.appendAndWait(KEY, new OrderPlacedV3("o-3", new BigDecimal("7.00"), "USD", "c-9"));
             }
             streamable.schemas().addUpcaster(Upcaster.of(OrderPlacedV1.class, OrderPlacedV2.class,
                     v1 -> new OrderPlacedV2(v1.id(), BigDecimal.valueOf(v1.cents(), 2), "EUR")));
@@ -471,8 +476,8 @@ public abstract class SchemaContractTest {
                 + " version and problem")
         void unreadableVersion() {
             String name = topicName("orders");
-            write(streamable, Topic.of(name, OrderV1.class), "o-1", new OrderV1("o-1", 100));
-            write(streamable, Topic.of(name, OrderV2.class), "o-2", new OrderV2("o-2", 200, Optional.empty()));
+            write(streamable, Topic.of(name, OrderV1.class), KEY, new OrderV1("o-1", 100));
+            write(streamable, Topic.of(name, OrderV2.class), KEY, new OrderV2("o-2", 200, Optional.empty()));
 
             // this reader requires a currency, which no stored version has
             Topic<OrderWithRequiredCurrency> strict = Topic.of(name, OrderWithRequiredCurrency.class);
@@ -504,8 +509,8 @@ public abstract class SchemaContractTest {
         void deadLetteredKeepsVersion() {
             String name = topicName("orders");
             String deadLetters = topicName("orders-dlq");
-            write(streamable, Topic.of(name, OrderV1.class), "o-1", new OrderV1("o-1", 100));
-            write(streamable, Topic.of(name, OrderV2.class), "o-2", new OrderV2("o-2", 200, Optional.of("gift")));
+            write(streamable, Topic.of(name, OrderV1.class), KEY, new OrderV1("o-1", 100));
+            write(streamable, Topic.of(name, OrderV2.class), KEY, new OrderV2("o-2", 200, Optional.of("gift")));
             List<ConsumerFailure> failures = new CopyOnWriteArrayList<>();
             try (Consumer<OrderWithRequiredCurrency> consumer = streamable.consumer(
                             Topic.of(name, OrderWithRequiredCurrency.class))
@@ -527,7 +532,7 @@ public abstract class SchemaContractTest {
         @DisplayName("a message written as a record the consumer's sealed type does not know is a poison message")
         void unknownVariant() {
             String name = topicName("orders");
-            write(streamable, Topic.of(name, OrderV1.class), "o-1", new OrderV1("o-1", 100));
+            write(streamable, Topic.of(name, OrderV1.class), KEY, new OrderV1("o-1", 100));
             List<ConsumerFailure> failures = new CopyOnWriteArrayList<>();
             try (Consumer<OrderPlaced> consumer = streamable.consumer(Topic.of(name, OrderPlaced.class))
                     .failurePolicy(FailurePolicy.stopOnFirstFailure())
