@@ -101,11 +101,25 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
 
     @Override
     public List<SchemaVersion> register(Topic<?> topic) {
-        return new ArrayList<>(registerTypes(topic).values());
+        return isSchemaless(topic.payloadType()) ? List.of() : new ArrayList<>(registerTypes(topic).values());
+    }
+
+    /**
+     * Whether Jackson can only describe the type as any JSON value ({@code Object},
+     * {@code JsonNode}): such a type cannot be checked, so it registers nothing, rather than
+     * becoming a latest version that every typed producer would conflict with (tools such as a
+     * command-line producer write JSON trees into typed topics).
+     */
+    private boolean isSchemaless(PayloadType<?> type) {
+        Class<?> raw = Variant.raw(type.type());
+        return !(raw.isSealed() && !Variant.isJdk(raw)) && schemaOf(type) instanceof Schema.AnySchema;
     }
 
     @Override
     public List<SchemaProblem> check(Topic<?> topic) {
+        if (isSchemaless(topic.payloadType())) {
+            return List.of();
+        }
         SchemaLog log = load(topic.name(), Set.of());
         List<SchemaProblem> problems = new ArrayList<>();
         for (Variant variant : Variant.of(topic.payloadType())) {
@@ -261,6 +275,9 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
      * @throws IncompatibleSchemaException if the type breaks the topic's mode
      */
     public <T> PayloadBinding<T> producerBinding(Topic<T> topic) {
+        if (isSchemaless(topic.payloadType())) {
+            return PayloadBinding.of(codecs.codecFor(topic.payloadType()));
+        }
         Map<Class<?>, SchemaVersion> versions = registerTypes(topic);
         return new ProducerBinding<>(topic, versions, codecs);
     }
@@ -351,7 +368,7 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
             return null;
         }
 
-        private static boolean isJdk(Class<?> type) {
+        static boolean isJdk(Class<?> type) {
             String module = type.getModule().getName();
             return module != null && (module.startsWith("java.") || module.startsWith("jdk."));
         }

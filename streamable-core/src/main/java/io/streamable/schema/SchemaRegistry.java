@@ -33,6 +33,11 @@ import java.util.List;
  * the property). {@code @JsonProperty(required = true)} makes a property required whatever its
  * type. Every other property, primitive or not, is required.
  *
+ * <h2>Schemaless payloads</h2>
+ * A payload type Jackson can only describe as any JSON value ({@code Object}, {@code JsonNode})
+ * cannot be checked: its producers register nothing and write no version header, and consumers
+ * decode messages without a version header as they are. Such a type also reads every version.
+ *
  * <h2>Versions side by side</h2>
  * A payload type can be a sealed interface whose records are the versions:
  * <pre>{@code

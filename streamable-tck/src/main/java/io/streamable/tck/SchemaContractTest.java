@@ -259,6 +259,28 @@ public abstract class SchemaContractTest {
         }
 
         @Test
+        @DisplayName("a schemaless producer (JsonNode) registers nothing; typed producers are still checked against"
+                + " the typed versions, and a JsonNode consumer reads every version")
+        void schemaless() {
+            String name = topicName("orders");
+            write(streamable, Topic.of(name, OrderV1.class), KEY, new OrderV1("o-1", 100));
+            com.fasterxml.jackson.databind.node.ObjectNode tree = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                    .instance.objectNode().put("id", "o-2").put("cents", 200);
+            write(streamable, Topic.of(name, com.fasterxml.jackson.databind.JsonNode.class), KEY, tree);
+            assertThat(streamable.schemas().versions(name)).hasSize(1);
+            write(streamable, Topic.of(name, OrderV2.class), KEY, new OrderV2("o-3", 300, Optional.empty()));
+            assertThat(streamable.schemas().versions(name)).hasSize(2);
+
+            List<Message<com.fasterxml.jackson.databind.JsonNode>> all =
+                    readAll(Topic.of(name, com.fasterxml.jackson.databind.JsonNode.class), 3);
+            assertThat(all).extracting(m -> m.payload().get("id").asText()).containsExactly("o-1", "o-2", "o-3");
+            assertThat(all).extracting(m -> m.header(SchemaRegistry.VERSION_HEADER))
+                    .containsExactly(Optional.of("1"), Optional.empty(), Optional.of("2"));
+            assertThat(readAll(Topic.of(name, OrderV2.class), 3)).extracting(m -> m.payload().id())
+                    .containsExactly("o-1", "o-2", "o-3");
+        }
+
+        @Test
         @DisplayName("of two connections racing to register conflicting types, exactly one wins and all agree")
         void concurrentRegistrations() throws Exception {
             record WithNote(String id, long cents, Optional<String> note) {
