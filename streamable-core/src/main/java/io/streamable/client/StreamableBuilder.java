@@ -128,9 +128,14 @@ public final class StreamableBuilder {
                     + "; remove the upcasters or use the JSON codec with schemaRegistry(true)");
         }
         Backend backend = BackendRegistry.open(parsed);
-        DefaultSchemaRegistry registry = schemas ? new DefaultSchemaRegistry(backend,
-                ((JsonCodecFactory) codecFactory).objectMapper(), codecFactory, upcasters) : null;
-        return new DefaultStreamable(backend, codecFactory, registry, parsed.masked());
+        try {
+            DefaultSchemaRegistry registry = schemas ? new DefaultSchemaRegistry(backend,
+                    ((JsonCodecFactory) codecFactory).objectMapper(), codecFactory, upcasters) : null;
+            return new DefaultStreamable(backend, codecFactory, registry, parsed.masked());
+        } catch (RuntimeException e) {
+            backend.close(); // an invalid option must not leak the connection
+            throw e;
+        }
     }
 
     private static Properties loadPropertiesResource() {
