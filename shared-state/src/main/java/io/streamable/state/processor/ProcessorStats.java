@@ -1,0 +1,15 @@
+package io.streamable.state.processor;
+
+/**
+ * What one processor instance has done since it started.
+ *
+ * @param handled        messages handled
+ * @param applied        messages whose state update this instance wrote
+ * @param alreadyApplied messages refused because their update was already applied, by another
+ *                       instance or before a restart
+ * @param emitted        messages appended to the output topic
+ * @param emitFailures   applied messages whose derived messages could not be appended (they are
+ *                       lost: see {@link StateProcessor})
+ */
+public record ProcessorStats(long handled, long applied, long alreadyApplied, long emitted, long emitFailures) {
+}

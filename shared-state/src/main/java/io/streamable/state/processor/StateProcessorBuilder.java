@@ -1,0 +1,149 @@
+package io.streamable.state.processor;
+
+import io.streamable.Message;
+import io.streamable.Topic;
+import io.streamable.TopicName;
+import io.streamable.client.Streamable;
+import io.streamable.consume.FailureListener;
+import io.streamable.consume.FailurePolicy;
+import io.streamable.consume.StartFrom;
+import io.streamable.state.StateStore;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Options for a {@link StateProcessor}; make one with {@link StateProcessor#builder}. A name and
+ * at least one input are required.
+ *
+ * @param <V> the state type
+ * @param <O> the output payload type ({@code Void} without an output topic)
+ */
+public final class StateProcessorBuilder<V, O> {
+    final Streamable streamable;
+    final StateStore<V> store;
+    final Topic<O> output;
+    final List<Input<?, V, O>> inputs = new ArrayList<>();
+    String name;
+    String instanceId = UUID.randomUUID().toString().substring(0, 8);
+    StartFrom startFrom = StartFrom.beginning();
+    int concurrency = 1;
+    FailurePolicy failurePolicy = FailurePolicy.defaults();
+    Optional<FailureListener> failureListener = Optional.empty();
+    Runnable onCaughtUp = () -> { };
+    /** Test seam: runs after an applied state update, before its output is appended. */
+    Consumer<Message<?>> afterStateUpdate = message -> { };
+
+    StateProcessorBuilder(Streamable streamable, StateStore<V> store, Topic<O> output) {
+        this.streamable = Objects.requireNonNull(streamable, "streamable");
+        this.store = Objects.requireNonNull(store, "store");
+        this.output = output;
+    }
+
+    /** One input topic with its key function and transition. */
+    record Input<T, V, O>(Topic<T> topic, Function<Message<T>, String> keyOf, Transition<T, V, O> transition) {
+    }
+
+    /** The processor's name, the same for all its instances; follows the topic name rules. Required. */
+    public StateProcessorBuilder<V, O> name(String name) {
+        this.name = requireName(name, "processor name");
+        return this;
+    }
+
+    /**
+     * This instance's id, stable across its restarts (a host or pod name) so it resumes where it
+     * stopped; follows the topic name rules. Default: a random id, which replays from
+     * {@link #startFrom(StartFrom)} on every start.
+     */
+    public StateProcessorBuilder<V, O> instanceId(String instanceId) {
+        this.instanceId = requireName(instanceId, "instance id");
+        return this;
+    }
+
+    /**
+     * Consumes {@code topic}: each message updates the state key {@code keyOf} returns, through
+     * {@code transition}. Give the messages of one key one sharding key so they stay in order.
+     */
+    public <T> StateProcessorBuilder<V, O> input(Topic<T> topic, Function<Message<T>, String> keyOf,
+                                                 Transition<T, V, O> transition) {
+        Objects.requireNonNull(topic, "topic");
+        if (inputs.stream().anyMatch(input -> input.topic().name().equals(topic.name()))) {
+            throw new IllegalArgumentException("Topic \"" + topic.name() + "\" is already an input of this processor;"
+                    + " handle all of its messages in one transition");
+        }
+        inputs.add(new Input<>(topic, Objects.requireNonNull(keyOf, "keyOf"),
+                Objects.requireNonNull(transition, "transition")));
+        return this;
+    }
+
+    /** Where an instance with no saved position starts; default the beginning. */
+    public StateProcessorBuilder<V, O> startFrom(StartFrom startFrom) {
+        this.startFrom = Objects.requireNonNull(startFrom, "startFrom");
+        return this;
+    }
+
+    /** Handles messages of different sharding keys on up to {@code threads} threads; default 1. */
+    public StateProcessorBuilder<V, O> concurrency(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1, got " + threads);
+        }
+        this.concurrency = threads;
+        return this;
+    }
+
+    /** What the input consumers do when handling fails; default {@link FailurePolicy#defaults()}. */
+    public StateProcessorBuilder<V, O> failurePolicy(FailurePolicy policy) {
+        this.failurePolicy = Objects.requireNonNull(policy, "policy");
+        return this;
+    }
+
+    /** Receives the input consumers' failures; by default they are logged. */
+    public StateProcessorBuilder<V, O> onFailure(FailureListener listener) {
+        this.failureListener = Optional.of(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /** Called whenever an input consumer has handled everything available. */
+    public StateProcessorBuilder<V, O> onCaughtUp(Runnable callback) {
+        this.onCaughtUp = Objects.requireNonNull(callback, "callback");
+        return this;
+    }
+
+    /** Package-private test seam: lets tests crash an instance between a state update and its append. */
+    StateProcessorBuilder<V, O> afterStateUpdate(Consumer<Message<?>> hook) {
+        this.afterStateUpdate = Objects.requireNonNull(hook, "hook");
+        return this;
+    }
+
+    /**
+     * Starts consuming every input.
+     *
+     * @throws IllegalStateException if the name or inputs are missing
+     * @throws io.streamable.consume.ConsumerNameInUseException if an instance with this id is already running
+     */
+    public StateProcessor start() {
+        if (name == null) {
+            throw new IllegalStateException("A state processor needs a name: call name(\"balances\") before start()");
+        }
+        if (inputs.isEmpty()) {
+            throw new IllegalStateException("A state processor needs at least one input: call input(topic, keyOf,"
+                    + " transition) before start()");
+        }
+        requireName(name + "." + instanceId, "consumer name (processor name + \".\" + instance id)");
+        return DefaultStateProcessor.start(this);
+    }
+
+    private static String requireName(String name, String what) {
+        if (!TopicName.isValid(name)) {
+            throw new IllegalArgumentException("Invalid " + what + " " + (name == null ? "null" : '"' + name + '"')
+                    + ": use 1-" + TopicName.MAX_LENGTH + " characters of A-Z a-z 0-9 . _ -, starting with a letter"
+                    + " or digit");
+        }
+        return name;
+    }
+}
