@@ -60,13 +60,12 @@ final class InMemoryStateBackend implements StateBackend {
 
         @Override
         public boolean replace(StoredState state, long expectedVersion) {
+            // ConcurrentSkipListMap may run the function several times and keep only the last
+            // run's result, so the flag must describe that run alone
             boolean[] replaced = {false};
             rows.computeIfPresent(state.key(), (key, current) -> {
-                if (current.version() != expectedVersion) {
-                    return current;
-                }
-                replaced[0] = true;
-                return state;
+                replaced[0] = current.version() == expectedVersion;
+                return replaced[0] ? state : current;
             });
             return replaced[0];
         }
