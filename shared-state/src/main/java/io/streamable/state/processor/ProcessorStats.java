@@ -3,7 +3,8 @@ package io.streamable.state.processor;
 /**
  * What one processor instance has done since it started.
  *
- * @param handled        messages handled
+ * @param handled        deliveries handled through the state update (a redelivered message counts
+ *                       again)
  * @param applied        messages whose state update this instance wrote
  * @param alreadyApplied messages refused because their update was already applied, by another
  *                       instance or before a restart
