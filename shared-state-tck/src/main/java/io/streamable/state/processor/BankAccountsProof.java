@@ -49,6 +49,7 @@ import static org.awaitility.Awaitility.await;
  * account's messages: applying one twice or out of order changes the result.
  */
 public abstract class BankAccountsProof {
+    // in package io.streamable.state.processor for the package-private afterStateUpdate test seam
     static final int ACCOUNTS = 100;
     static final int MESSAGES = 20_000;
     static final int PRODUCERS = 4;
