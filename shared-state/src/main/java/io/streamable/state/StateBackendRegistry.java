@@ -25,7 +25,9 @@ final class StateBackendRegistry {
     private static final Map<String, String> KNOWN_ARTIFACTS = Map.of(
             "memory", "io.streamable:shared-state",
             "mongodb", "io.streamable:state-mongodb",
-            "mongodb+srv", "io.streamable:state-mongodb");
+            "mongodb+srv", "io.streamable:state-mongodb",
+            "redis", "io.streamable:state-redis",
+            "rediss", "io.streamable:state-redis");
 
     private StateBackendRegistry() {
     }
