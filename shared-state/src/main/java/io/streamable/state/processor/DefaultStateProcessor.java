@@ -39,6 +39,7 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder handled = new LongAdder();
+    private final LongAdder otherShards = new LongAdder();
     private final LongAdder applied = new LongAdder();
     private final LongAdder alreadyApplied = new LongAdder();
     private final LongAdder emitted = new LongAdder();
@@ -46,7 +47,7 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
 
     private DefaultStateProcessor(StateProcessorBuilder<V, O> options) {
         this.options = options;
-        this.consumerName = options.name + "." + options.instanceId;
+        this.consumerName = options.consumerName();
         this.producer = options.output == null ? null : options.streamable.producer(options.output);
     }
 
@@ -96,6 +97,11 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
     }
 
     private <T> void handle(StateProcessorBuilder.Input<T, V, O> input, Message<T> message) throws Exception {
+        if (options.shardCount > 1
+                && Math.floorMod(message.shardingKey().hashCode(), options.shardCount) != options.shardIndex) {
+            otherShards.increment(); // another shard's instances handle it
+            return;
+        }
         String key = input.keyOf().apply(message);
         if (key == null || key.isEmpty()) {
             throw new IllegalArgumentException("The key function of state processor " + options.name
@@ -215,7 +221,8 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
 
     @Override
     public ProcessorStats stats() {
-        return new ProcessorStats(handled.sum(), applied.sum(), alreadyApplied.sum(), emitted.sum(), emitFailures.sum());
+        return new ProcessorStats(handled.sum(), applied.sum(), alreadyApplied.sum(), emitted.sum(), emitFailures.sum(),
+                otherShards.sum());
     }
 
     private void closeAsync() {

@@ -11,6 +11,9 @@ package io.streamable.state.processor;
  * @param emitted        messages appended to the output topic
  * @param emitFailures   applied messages whose derived messages could not be appended (they are
  *                       lost: see {@link StateProcessor})
+ * @param otherShards    messages passed over because they belong to another shard (see
+ *                       {@link StateProcessorBuilder#shard(int, int)})
  */
-public record ProcessorStats(long handled, long applied, long alreadyApplied, long emitted, long emitFailures) {
+public record ProcessorStats(long handled, long applied, long alreadyApplied, long emitted, long emitFailures,
+                             long otherShards) {
 }

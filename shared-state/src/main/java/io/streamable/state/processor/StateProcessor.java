@@ -30,6 +30,13 @@ import java.util.concurrent.CompletableFuture;
  * state is the same fold of the input however many instances run, provided each key's messages
  * share one sharding key (the state key is the natural choice), so they stay in order.
  *
+ * <p>For throughput, split the work with {@link StateProcessorBuilder#shard(int, int)}: an
+ * instance of shard {@code i} of {@code n} touches the state store only for the sharding keys
+ * that hash to {@code i} and passes over the rest (it still reads them). Run at least one instance
+ * per shard, two or more for availability; the replicas of a shard dedupe through apply-once
+ * exactly as above. Store operations per message are then the replicas of its shard, not all
+ * instances.
+ *
  * <p>Give each instance an id that survives its restarts (a host or pod name): a restarted
  * instance then resumes after its saved position. An instance with a new id starts at the
  * builder's {@code startFrom} (the beginning by default) and replays the topic, refused, until it
@@ -82,7 +89,10 @@ public interface StateProcessor extends AutoCloseable {
     /** This instance's id. */
     String instanceId();
 
-    /** The consumer name this instance uses on each input topic: {@code NAME.INSTANCE_ID}. */
+    /**
+     * The consumer name this instance uses on each input topic: {@code NAME.INSTANCE_ID}, or
+     * {@code NAME.shard-INDEX-of-COUNT.INSTANCE_ID} for a sharded instance.
+     */
     String consumerName();
 
     /** How many input messages this instance has not handled yet, over all inputs. */

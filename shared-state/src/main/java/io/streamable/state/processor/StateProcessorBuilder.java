@@ -33,6 +33,8 @@ public final class StateProcessorBuilder<V, O> {
     String instanceId = UUID.randomUUID().toString().substring(0, 8);
     StartFrom startFrom = StartFrom.beginning();
     int concurrency = 1;
+    int shardIndex = 0;
+    int shardCount = 1;
     FailurePolicy failurePolicy = FailurePolicy.defaults();
     Optional<FailureListener> failureListener = Optional.empty();
     Runnable onCaughtUp = () -> { };
@@ -78,6 +80,28 @@ public final class StateProcessorBuilder<V, O> {
         }
         inputs.add(new Input<>(topic, Objects.requireNonNull(keyOf, "keyOf"),
                 Objects.requireNonNull(transition, "transition")));
+        return this;
+    }
+
+    /**
+     * Makes this instance handle only shard {@code index} of {@code count}: the messages whose
+     * sharding key hashes to it ({@code floorMod(shardingKey.hashCode(), count) == index}); it
+     * acknowledges the others without touching the state store. Every shard needs at least one
+     * running instance, and may have several (they dedupe through apply-once as usual). The
+     * shard is part of the consumer name, {@code NAME.shard-INDEX-of-COUNT.INSTANCE_ID}, so moving
+     * an instance id to another shard layout starts it afresh from {@link #startFrom} instead of
+     * resuming past messages it never handled. Default: one shard, every message.
+     *
+     * <p>Requires that every message updating one state key carries one sharding key, which the
+     * apply-once invariant requires anyway.
+     */
+    public StateProcessorBuilder<V, O> shard(int index, int count) {
+        if (count < 1 || index < 0 || index >= count) {
+            throw new IllegalArgumentException("A shard is an index from 0 to count-1 of a count of at least 1; got "
+                    + index + " of " + count);
+        }
+        this.shardIndex = index;
+        this.shardCount = count;
         return this;
     }
 
@@ -134,8 +158,13 @@ public final class StateProcessorBuilder<V, O> {
             throw new IllegalStateException("A state processor needs at least one input: call input(topic, keyOf,"
                     + " transition) before start()");
         }
-        requireName(name + "." + instanceId, "consumer name (processor name + \".\" + instance id)");
+        requireName(consumerName(), "consumer name (processor name, shard and instance id)");
         return DefaultStateProcessor.start(this);
+    }
+
+    /** {@code NAME.INSTANCE_ID}, or {@code NAME.shard-I-of-N.INSTANCE_ID} for a sharded instance. */
+    String consumerName() {
+        return name + (shardCount > 1 ? ".shard-" + shardIndex + "-of-" + shardCount : "") + "." + instanceId;
     }
 
     private static String requireName(String name, String what) {

@@ -146,6 +146,42 @@ class StateProcessorTest {
     }
 
     @Test
+    @DisplayName("sharded instances, two per shard, touch the store only for their shard and apply each message once")
+    void shards() throws Exception {
+        List<StateProcessor> instances = new ArrayList<>();
+        for (String id : List.of("a", "b", "c", "d")) {
+            int shard = id.equals("a") || id.equals("b") ? 0 : 1;
+            instances.add(closeLater(processor(id).shard(shard, 2).start()));
+        }
+        assertThat(instances.get(0).consumerName()).isEqualTo("balances.shard-0-of-2.a");
+        produce(DEPOSITS, 200);
+        await().atMost(Duration.ofSeconds(60)).until(() -> instances.stream().allMatch(p -> p.lag() == 0)
+                && instances.stream().mapToLong(p -> p.stats().handled() + p.stats().otherShards()).sum() == 800);
+
+        long shardZero = 0;
+        for (int i = 0; i < 200; i++) {
+            if (Math.floorMod(("acct-" + (i % 5)).hashCode(), 2) == 0) {
+                shardZero++;
+            }
+        }
+        for (StateProcessor instance : instances) {
+            long mine = instance.consumerName().contains("shard-0") ? shardZero : 200 - shardZero;
+            assertThat(instance.stats().handled()).as(instance.consumerName()).isEqualTo(mine);
+            assertThat(instance.stats().otherShards()).isEqualTo(200 - mine);
+        }
+        assertThat(instances.stream().mapToLong(p -> p.stats().applied()).sum()).isEqualTo(200);
+        assertThat(outputs()).hasSize(200);
+        assertThat(balances().entries("").values().stream().mapToLong(Long::longValue).sum()).isEqualTo(sumOfDeposits(200));
+    }
+
+    @Test
+    @DisplayName("a shard outside 0..count-1 is refused")
+    void badShard() {
+        assertThatThrownBy(() -> processor("a").shard(2, 2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2 of 2");
+    }
+
+    @Test
     @DisplayName("a second instance with the same id is refused: one consumer name per topic")
     void sameInstanceIdTwice() {
         closeLater(processor("a").start());
