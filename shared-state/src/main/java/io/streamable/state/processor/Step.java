@@ -34,12 +34,14 @@ public record Step<V, O>(Optional<V> state, List<OutgoingMessage<O>> emit) {
 
     /** Sets the state and emits messages. */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only copied
     public static <V, O> Step<V, O> of(V state, OutgoingMessage<O>... messages) {
         return new Step<>(Optional.of(state), List.of(messages));
     }
 
     /** Deletes the key and emits messages. */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only copied
     public static <V, O> Step<V, O> delete(OutgoingMessage<O>... messages) {
         return new Step<>(Optional.empty(), List.of(messages));
     }

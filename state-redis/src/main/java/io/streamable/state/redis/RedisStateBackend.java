@@ -115,6 +115,7 @@ final class RedisStateBackend implements StateBackend {
         }
 
         @Override
+        @SuppressWarnings("deprecation") // ZRANGEBYLEX, unlike ZRANGE ... BYLEX, also works before Redis 6.2
         public void scan(String prefix, Consumer<StoredState> sink) {
             // UTF-8 never contains 0xFF, so "(prefix\xFF" bounds every key that starts with prefix
             byte[] max = prefix.isEmpty() ? bytes("+") : concat(bytes("(" + prefix), new byte[] {(byte) 0xFF});
