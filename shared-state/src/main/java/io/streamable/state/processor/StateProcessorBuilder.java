@@ -25,6 +25,14 @@ import java.util.function.Function;
  * @param <O> the output payload type ({@code Void} without an output topic)
  */
 public final class StateProcessorBuilder<V, O> {
+    /**
+     * 10 attempts, 100 ms growing to 5 s, then stop: about 20 s of retries, so a short state or
+     * topic backend outage does not stop the processor. Stopping never loses anything: the failed
+     * message is not acknowledged and is handled again after a restart, or by another instance.
+     */
+    public static final FailurePolicy DEFAULT_FAILURE_POLICY = FailurePolicy.retry(10)
+            .withBackoff(java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(5));
+
     final Streamable streamable;
     final StateStore<V> store;
     final Topic<O> output;
@@ -35,7 +43,7 @@ public final class StateProcessorBuilder<V, O> {
     int concurrency = 1;
     int shardIndex = 0;
     int shardCount = 1;
-    FailurePolicy failurePolicy = FailurePolicy.defaults();
+    FailurePolicy failurePolicy = DEFAULT_FAILURE_POLICY;
     Optional<FailureListener> failureListener = Optional.empty();
     Runnable onCaughtUp = () -> { };
     /** Test seam: runs after an applied state update, before its output is appended. */
@@ -120,7 +128,7 @@ public final class StateProcessorBuilder<V, O> {
         return this;
     }
 
-    /** What the input consumers do when handling fails; default {@link FailurePolicy#defaults()}. */
+    /** What the input consumers do when handling fails; default {@link #DEFAULT_FAILURE_POLICY}. */
     public StateProcessorBuilder<V, O> failurePolicy(FailurePolicy policy) {
         this.failurePolicy = Objects.requireNonNull(policy, "policy");
         return this;
