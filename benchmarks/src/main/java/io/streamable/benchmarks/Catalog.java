@@ -6,6 +6,7 @@ import io.streamable.benchmarks.inmemory.InMemoryEndToEnd;
 import io.streamable.benchmarks.mongoredis.MongoRedisConsume;
 import io.streamable.benchmarks.mongoredis.MongoRedisLatency;
 import io.streamable.benchmarks.mongoredis.MongoRedisProduce;
+import io.streamable.benchmarks.state.StateUpdate;
 
 import java.util.List;
 import java.util.ServiceLoader;
@@ -24,7 +25,9 @@ final class Catalog {
                 MongoRedisProduce::batched,
                 MongoRedisProduce::single,
                 MongoRedisConsume::new,
-                MongoRedisLatency::new);
+                MongoRedisLatency::new,
+                StateUpdate::applyOnce,
+                StateUpdate::plain);
     }
 
     /** The URL schemes of the backends on the class path. */
