@@ -25,7 +25,7 @@ public final class BenchmarkMain {
               --messages N        messages per round, overriding each scenario's default
               --size BYTES        approximate JSON payload size; default 100
               --batch N           messages per batch append and per read; default 500
-              --rounds N          measured rounds per side (median reported); default 3
+              --rounds N          measured rounds per side (median reported); default 3, 5 for inmemory-e2e
               --warmup N          warm-up rounds per side; default 1
               --rate N            messages/s sent by latency scenarios; default 200
               --latency-seconds N how long latency scenarios send per round; default 3
@@ -42,7 +42,7 @@ public final class BenchmarkMain {
         Optional<Integer> messages = Optional.empty();
         int size = 100;
         int batch = 500;
-        int rounds = 3;
+        Optional<Integer> rounds = Optional.empty();
         int warmup = 1;
         int rate = 200;
         int latencySeconds = 3;
@@ -58,7 +58,7 @@ public final class BenchmarkMain {
                 case "--messages" -> messages = Optional.of(positive(args, ++i, arg));
                 case "--size" -> size = positive(args, ++i, arg);
                 case "--batch" -> batch = positive(args, ++i, arg);
-                case "--rounds" -> rounds = positive(args, ++i, arg);
+                case "--rounds" -> rounds = Optional.of(positive(args, ++i, arg));
                 case "--warmup" -> warmup = nonNegative(args, ++i, arg);
                 case "--rate" -> rate = positive(args, ++i, arg);
                 case "--latency-seconds" -> latencySeconds = positive(args, ++i, arg);
@@ -95,6 +95,12 @@ public final class BenchmarkMain {
         }
         if (selected.isEmpty()) {
             fail("No scenario matches \"" + filter + "\". Scenarios: " + names);
+        }
+        for (String glob : filter.split(",")) {
+            Pattern one = globs(glob);
+            if (!glob.isBlank() && names.stream().noneMatch(name -> one.matcher(name).matches())) {
+                System.out.println("note: \"" + glob.trim() + "\" matches no scenario; scenarios: " + names);
+            }
         }
 
         System.out.printf("Streamable Topic benchmarks: %s, %d cores, max heap %d MB, Java %s%n",

@@ -32,7 +32,7 @@ public final class Runner {
             out.printf(Locale.ROOT, "set up in %.1f s%n", (System.nanoTime() - setUpStart) / 1e9);
             Side framework = new Side("framework");
             Side baseline = new Side("baseline");
-            int total = settings.warmupRounds() + settings.rounds();
+            int total = settings.warmupRounds() + settings.rounds().orElse(scenario.defaultRounds());
             for (int round = 0; round < total; round++) {
                 boolean measured = round >= settings.warmupRounds();
                 Side[] order = round % 2 == 0 ? new Side[] {baseline, framework} : new Side[] {framework, baseline};

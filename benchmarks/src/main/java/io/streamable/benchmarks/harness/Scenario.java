@@ -23,6 +23,11 @@ public interface Scenario extends AutoCloseable {
         return Optional.of("memory");
     }
 
+    /** Measured rounds per side unless {@code --rounds} says otherwise; more for short, noisy scenarios. */
+    default int defaultRounds() {
+        return 3;
+    }
+
     /** What the headline figure is. */
     Unit unit();
 

@@ -10,13 +10,14 @@ import java.util.Optional;
  * @param messages       messages per round, overriding the scenario's default
  * @param payloadBytes   approximate size of one encoded JSON payload
  * @param batchSize      messages per batch append and per read
- * @param rounds         measured rounds per side
+ * @param rounds         measured rounds per side, overriding the scenario's default
  * @param warmupRounds   unmeasured rounds per side before them
  * @param latencyRate    messages per second sent by latency scenarios
  * @param latencyTime    how long latency scenarios send for, per round
  * @param servers        external servers to use instead of embedded ones
  */
-public record Settings(Optional<Integer> messages, int payloadBytes, int batchSize, int rounds, int warmupRounds,
+public record Settings(Optional<Integer> messages, int payloadBytes, int batchSize, Optional<Integer> rounds,
+                       int warmupRounds,
                        int latencyRate, Duration latencyTime, Servers servers) {
 
     /** The message count for a scenario whose default is {@code scenarioDefault}. */

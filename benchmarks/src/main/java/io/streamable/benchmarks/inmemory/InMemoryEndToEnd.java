@@ -48,6 +48,11 @@ public final class InMemoryEndToEnd implements Scenario {
     }
 
     @Override
+    public int defaultRounds() {
+        return 5; // a round takes about a second, and the ratio is what the foundation issue asks for
+    }
+
+    @Override
     public Unit unit() {
         return Unit.THROUGHPUT;
     }
