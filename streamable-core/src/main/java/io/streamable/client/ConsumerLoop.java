@@ -120,11 +120,15 @@ final class ConsumerLoop<T> implements Consumer<T> {
         CURRENT.set(this);
         try {
             boolean deliveredSinceCaughtUp = true;
+            // At the start and after each delivery, ask without waiting: a reader that has nothing
+            // returns only after its wait, and the caught-up callback must not be that late.
+            boolean askWithoutWaiting = true;
             int unavailable = 0;
             while (!closing.get()) {
                 ReadBatch batch;
                 try {
-                    batch = reader.read(options.batchSize, IDLE_WAIT);
+                    batch = reader.read(options.batchSize, askWithoutWaiting ? Duration.ZERO : IDLE_WAIT);
+                    askWithoutWaiting = !batch.records().isEmpty();
                     unavailable = 0;
                 } catch (BackendUnavailableException e) {
                     unavailable++;
