@@ -265,6 +265,23 @@ public abstract class BackendContractTest {
         }
     }
 
+    /**
+     * Calls {@code close()} on another thread and returns once that call is under way: its thread
+     * waits, for the running handler to return. A handler that calls this and then returns is
+     * the last one the consumer runs.
+     */
+    private Future<?> beginClose(Consumer<?> consumer) throws Exception {
+        CompletableFuture<Thread> closer = new CompletableFuture<>();
+        Future<?> closing = threads(1).submit(() -> {
+            closer.complete(Thread.currentThread());
+            consumer.close();
+        });
+        Thread closingThread = closer.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        eventually().until(() -> closing.isDone() || closingThread.getState() == Thread.State.WAITING
+                || closingThread.getState() == Thread.State.TIMED_WAITING);
+        return closing;
+    }
+
     private static ConsumerFailure onlyFailure(List<ConsumerFailure> failures, Outcome outcome) {
         assertThat(failures).as("failures reported").extracting(ConsumerFailure::outcome).containsOnly(outcome);
         assertThat(failures).hasSize(1);
@@ -465,12 +482,20 @@ public abstract class BackendContractTest {
                     append(producer, "k", seq, 10);
                 }
             });
-            Recorder<Event> before = new Recorder<>();
-            Consumer<Event> consumer = consumer(first, topic, before).name("worker").start();
-            before.awaitCount(100, TIMEOUT);
-            consumer.close();
+            CompletableFuture<Consumer<Event>> self = new CompletableFuture<>();
+            List<Future<?>> closing = new CopyOnWriteArrayList<>();
+            Recorder<Event> before = new Recorder<>(message -> {
+                if (message.payload().seq() == 100) {
+                    closing.add(beginClose(self.join()));
+                }
+            });
+            self.complete(consumer(first, topic, before).name("worker").start());
+            assertThat(self.join().stopped()).succeedsWithin(TIMEOUT);
             join(appending);
+            join(closing.get(0));
             int handledBefore = before.count();
+            assertThat(seqs(before.handled())).as("nothing is handled once close() has begun")
+                    .containsExactlyElementsOf(range(1, 100));
 
             Recorder<Event> after = new Recorder<>();
             consumer(connect(), topic, after).name("worker").start();
@@ -1292,15 +1317,7 @@ public abstract class BackendContractTest {
             Consumer<Event> consumer = consumer(streamable, topic, recorder).name("closer").start();
             awaitLatch(reached, TIMEOUT, "handler reached message 40");
 
-            CompletableFuture<Thread> closer = new CompletableFuture<>();
-            Future<?> closing = threads(1).submit(() -> {
-                closer.complete(Thread.currentThread());
-                consumer.close();
-            });
-            // close() has begun once its thread waits for the blocked handler; only then let the handler finish
-            Thread closingThread = closer.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            eventually().until(() -> closing.isDone() || closingThread.getState() == Thread.State.WAITING
-                    || closingThread.getState() == Thread.State.TIMED_WAITING);
+            Future<?> closing = beginClose(consumer);
             release.countDown();
             join(closing);
 
