@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -178,7 +179,8 @@ final class ConsumerLoop<T> implements Consumer<T> {
 
     private boolean deliverConcurrently(List<StoredRecord> records) {
         int count = records.size();
-        boolean[] done = new boolean[count];
+        // atomic, so the handled prefix is visible here even when close() interrupts the wait for the lanes
+        AtomicIntegerArray done = new AtomicIntegerArray(count);
         AtomicBoolean halt = new AtomicBoolean();
         Map<Integer, List<Integer>> byLane = new HashMap<>();
         for (int i = 0; i < count; i++) {
@@ -195,7 +197,7 @@ final class ConsumerLoop<T> implements Consumer<T> {
                     halt.set(true);
                     return;
                 }
-                done[index] = true;
+                done.set(index, 1);
             }
         })));
         boolean interrupted = false;
@@ -210,11 +212,11 @@ final class ConsumerLoop<T> implements Consumer<T> {
                 halt.set(true);
             }
         }
+        // also when interrupted by close(): what was handled before the interruption is acknowledged
+        for (int i = 0; i < count && done.get(i) == 1; i++) {
+            advance(records.get(i).position());
+        }
         if (!interrupted) {
-            // Future.get() made the lanes' writes to done[] visible here
-            for (int i = 0; i < count && done[i]; i++) {
-                advance(records.get(i).position());
-            }
             commit(false);
         }
         return !interrupted && !halt.get() && !closing.get();
