@@ -5,6 +5,10 @@ import io.streamable.PayloadType;
 import io.streamable.Position;
 import io.streamable.Topic;
 import io.streamable.TopicName;
+import io.streamable.backend.ReadBatch;
+import io.streamable.backend.ReaderSpec;
+import io.streamable.backend.StoredRecord;
+import io.streamable.backend.TopicReader;
 import io.streamable.client.Streamable;
 import io.streamable.codec.PayloadCodecException;
 import io.streamable.consume.Consumer;
@@ -21,6 +25,7 @@ import io.streamable.tck.ContractPayloads.NumberKey;
 import io.streamable.tck.ContractPayloads.Rich;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
+import org.awaitility.core.ConditionTimeoutException;
 import org.awaitility.core.ThrowingRunnable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -40,6 +45,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -658,6 +664,40 @@ public abstract class BackendContractTest {
                 assertThat(saved.covers(positions.get(1))).isTrue();
                 assertThat(saved.covers(positions.get(2))).isFalse();
             });
+        }
+
+        @ContractTest
+        @DisplayName("with concurrency(4), a STOP never moves the position past the failed message, though other keys went on")
+        void stopWithConcurrency() {
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("stop-lanes");
+            List<OutgoingMessage<Event>> batch = new ArrayList<>();
+            for (int seq = 1; seq <= 40; seq++) {
+                batch.add(OutgoingMessage.of("key-" + seq % 4, new Event("key-" + seq % 4, 0, seq)));
+            }
+            List<Position> positions = streamable.producer(topic).appendAllAndWait(batch);
+            Position failed = positions.get(9);
+            Recorder<Event> recorder = new Recorder<>(message -> {
+                if (message.payload().seq() == 10) {
+                    throw new IllegalStateException("seq 10 stops the consumer");
+                }
+            });
+
+            Consumer<Event> consumer = consumer(streamable, topic, recorder).name("lanes").concurrency(4)
+                    .onFailure(failure -> { }).failurePolicy(FailurePolicy.stopOnFirstFailure()).start();
+
+            assertThat(consumer.stopped()).failsWithin(TIMEOUT);
+            assertThat(seqs(recorder.handled())).doesNotContain(10);
+            consumer.position().ifPresent(position -> assertThat(position.covers(failed)).isFalse());
+            savedPosition(connect(), topic, "lanes").ifPresent(saved -> assertThat(saved.covers(failed)).isFalse());
+            Recorder<Event> restarted = new Recorder<>();
+            consumer(connect(), topic, restarted).name("lanes").start();
+            restarted.awaitCount(1, TIMEOUT);
+            restarted.awaitDrained(1, TIMEOUT);
+            assertThat(seqs(restarted.handled())).as("the failed message comes again").contains(10);
+            Set<Integer> seen = new HashSet<>(seqs(recorder.handled()));
+            seen.addAll(seqs(restarted.handled()));
+            assertThat(seen).as("nothing lost").containsExactlyInAnyOrderElementsOf(range(1, 40));
         }
 
         @ContractTest
@@ -1384,8 +1424,18 @@ public abstract class BackendContractTest {
         @ContractTest
         @DisplayName("close() returns while a handler is blocked, and the unfinished message is delivered again")
         void closeWhileHandlerBlocked() throws Exception {
+            closeWhileBlocked(1);
+        }
+
+        @ContractTest
+        @DisplayName("the same with concurrency(4): close() returns while a handler on a lane is blocked")
+        void closeWhileLaneBlocked() throws Exception {
+            closeWhileBlocked(4);
+        }
+
+        private void closeWhileBlocked(int concurrency) throws Exception {
             Streamable streamable = connect();
-            Topic<Event> topic = eventTopic("blocked");
+            Topic<Event> topic = eventTopic("blocked-" + concurrency);
             append(streamable.producer(topic), "k", 1, 3);
             CountDownLatch blocked = new CountDownLatch(1);
             CountDownLatch never = gate();
@@ -1395,7 +1445,7 @@ public abstract class BackendContractTest {
                     never.await();
                 }
             });
-            Consumer<Event> consumer = consumer(streamable, topic, recorder).name("stuck")
+            Consumer<Event> consumer = consumer(streamable, topic, recorder).name("stuck").concurrency(concurrency)
                     .closeTimeout(Duration.ofMillis(200)).start();
             awaitLatch(blocked, TIMEOUT, "handler blocked on message 2");
 
@@ -1493,6 +1543,109 @@ public abstract class BackendContractTest {
                     .hasValueSatisfying(saved -> assertThat(saved.covers(positions.get(4))).isTrue());
             assertThatThrownBy(() -> streamable.producer(topic)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("closed");
+        }
+    }
+
+    @Nested
+    @DisplayName("Backend reader (SPI)")
+    class Reader {
+        private static final Duration LONG_WAIT = Duration.ofMinutes(10);
+
+        @ContractTest
+        @DisplayName("a read waiting on an empty topic returns as soon as a record is appended, long before its wait ends")
+        void appendWakesRead() throws Exception {
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("spi-wake");
+            readWokenBy(streamable, topic, () -> streamable.producer(topic).appendAndWait("k", Event.of("k", 1)));
+        }
+
+        @ContractTest
+        @DisplayName("a read waiting on one connection is woken by an append through another connection")
+        void appendElsewhereWakesRead() throws Exception {
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("spi-wake-remote");
+            Producer<Event> producer = connect().producer(topic);
+            readWokenBy(streamable, topic, () -> producer.appendAndWait("k", Event.of("k", 1)));
+        }
+
+        @ContractTest
+        @DisplayName("wakeup() makes a waiting read return at once, and the reader stays usable")
+        void wakeupReturnsRead() throws Exception {
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("spi-wakeup");
+            TopicReader reader = openReader(streamable, topic, ReaderSpec.anonymous(StartFrom.beginning()));
+            Future<ReadBatch> reading = startWaiting(() -> reader.read(10, LONG_WAIT));
+
+            reader.wakeup();
+
+            assertThat(join(reading).records()).isEmpty();
+            streamable.producer(topic).appendAndWait("k", Event.of("k", 1));
+            assertThat(readAtLeastOne(reader)).hasSize(1);
+        }
+
+        @ContractTest
+        @DisplayName("a named reader's commit is what a later reader with that name starts after")
+        void commitIsResumedFrom() throws InterruptedException {
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("spi-commit");
+            List<Position> positions = append(streamable.producer(topic), "k", 1, 3);
+            TopicReader first = openReader(streamable, topic, ReaderSpec.named("spi", StartFrom.beginning()));
+            first.commit(positions.get(1));
+            first.commit(positions.get(0));
+            first.close();
+            first.close();
+
+            TopicReader second = openReader(connect(), topic, ReaderSpec.named("spi", StartFrom.beginning()));
+
+            assertThat(second.startPosition()).as("saved positions only move forward").contains(positions.get(1));
+            assertThat(readAtLeastOne(second)).extracting(StoredRecord::position).containsExactly(positions.get(2));
+        }
+
+        private void readWokenBy(Streamable streamable, Topic<Event> topic, Runnable append) throws Exception {
+            TopicReader reader = openReader(streamable, topic, ReaderSpec.anonymous(StartFrom.beginning()));
+            assertThat(reader.read(10, Duration.ZERO).records()).isEmpty();
+            Future<List<StoredRecord>> reading = startWaiting(() -> readAtLeastOne(reader));
+
+            append.run();
+
+            // a backend that is not woken waits LONG_WAIT and fails here after TIMEOUT
+            assertThat(join(reading)).hasSize(1);
+        }
+
+        private List<StoredRecord> readAtLeastOne(TopicReader reader) throws InterruptedException {
+            List<StoredRecord> records = new ArrayList<>();
+            while (records.isEmpty()) {
+                records.addAll(reader.read(10, LONG_WAIT).records());
+            }
+            return records;
+        }
+
+        private TopicReader openReader(Streamable streamable, Topic<?> topic, ReaderSpec spec) {
+            TopicReader reader = streamable.backend().topic(topic.name()).openReader(spec);
+            opened.add(reader);
+            return reader;
+        }
+
+        /**
+         * Starts a read on another thread and gives it the chance to start waiting before the test
+         * acts: returns once its thread parks. A read waiting in native I/O never parks, so after a
+         * few seconds the test goes on regardless; the read must still return, it only proves less.
+         */
+        private <R> Future<R> startWaiting(Callable<R> read) throws Exception {
+            CompletableFuture<Thread> readingThread = new CompletableFuture<>();
+            Future<R> reading = threads(1).submit(() -> {
+                readingThread.complete(Thread.currentThread());
+                return read.call();
+            });
+            Thread thread = readingThread.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                Awaitility.await().atMost(Duration.ofSeconds(3)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
+                        .until(() -> reading.isDone() || thread.getState() == Thread.State.WAITING
+                                || thread.getState() == Thread.State.TIMED_WAITING);
+            } catch (ConditionTimeoutException e) {
+                // see above: not a failure
+            }
+            return reading;
         }
     }
 
