@@ -815,7 +815,8 @@ public abstract class BackendContractTest {
 
             List<Integer> counts = recorder.caughtUpCounts();
             assertThat(counts.get(0)).as("handled when first caught up").isEqualTo(5);
-            assertThat(counts).as("handled at each caught-up callback").isSorted().endsWith(8);
+            assertThat(counts).as("handled at each caught-up callback: only after new messages").isSorted()
+                    .doesNotHaveDuplicates().endsWith(8);
         }
 
         @ContractTest
@@ -1544,6 +1545,49 @@ public abstract class BackendContractTest {
                     .hasValueSatisfying(saved -> assertThat(saved.covers(positions.get(4))).isTrue());
             assertThatThrownBy(() -> streamable.producer(topic)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("closed");
+            Recorder<Event> successor = new Recorder<>();
+            consumer(connect(), topic, successor).name("owned").start();
+            successor.awaitDrained(0, TIMEOUT);
+            assertThat(successor.handled()).as("the name is free again and resumes after what was handled").isEmpty();
+        }
+
+        @ContractTest
+        @DisplayName("close() during a long retry backoff returns without waiting it out; the failed message comes again")
+        void closeDuringBackoff() throws Exception {
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("backoff");
+            append(streamable.producer(topic), "k", 1, 2);
+            CountDownLatch failedOnce = new CountDownLatch(1);
+            Recorder<Event> recorder = new Recorder<>(message -> {
+                failedOnce.countDown();
+                throw new IllegalStateException("fails, then waits a long backoff");
+            });
+            Consumer<Event> consumer = consumer(streamable, topic, recorder).name("patient").onFailure(failure -> { })
+                    .failurePolicy(FailurePolicy.retry(5).withBackoff(Duration.ofMinutes(10), Duration.ofMinutes(10)))
+                    .start();
+            awaitLatch(failedOnce, TIMEOUT, "first attempt failed");
+
+            join(threads(1).submit(consumer::close));
+
+            assertThat(consumer.stopped()).succeedsWithin(TIMEOUT);
+            assertThat(recorder.attempts()).hasSize(1);
+            Recorder<Event> resumed = new Recorder<>();
+            consumer(connect(), topic, resumed).name("patient").start();
+            resumed.awaitDrained(2, TIMEOUT);
+            assertThat(seqs(resumed.handled())).containsExactly(1, 2);
+        }
+
+        @ContractTest
+        @DisplayName("a closed producer refuses appends with a clear error")
+        void closedProducer() {
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("closed-producer");
+            Producer<Event> producer = streamable.producer(topic);
+            producer.close();
+
+            assertThatThrownBy(() -> producer.append("k", Event.of("k", 1))).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("closed").hasMessageContaining(topic.name());
+            assertThat(readAll(streamable, topic)).isEmpty();
         }
     }
 
