@@ -1,0 +1,165 @@
+package io.streamable.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs the packaged, shaded {@code streamable-cli} jar as a separate {@code java -jar} process, the
+ * way a user does (failsafe, after {@code package}). What this covers: the jar starts, finds the
+ * in-memory backend through the merged {@code META-INF/services} entries, reads stdin, honours
+ * {@code --url}, {@code STREAMABLE_URL} and {@code -Dstreamable.url}, keeps stdout to data and
+ * uses the documented exit codes. In-memory data does not outlive a process, so produce-then-read
+ * on {@code memory:} happens inside one process through {@code exec}; reading in a second process
+ * what a first wrote needs a server backend in the jar (the module-level tests of each backend
+ * cover the commands in process).
+ */
+@DisplayName("the streamable jar, run as a process")
+class StreamableCliJarIT {
+    private static Path jar;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void findJar() {
+        String path = System.getProperty("streamable.cli.jar");
+        assertThat(path).as("system property streamable.cli.jar (set by failsafe in the module's pom)").isNotNull();
+        jar = Paths.get(path);
+        assertThat(jar).as("the shaded jar; run mvn verify, which packages it first").isRegularFile();
+    }
+
+    private record Result(int code, String out, String err) {
+        List<String> lines() {
+            return out.lines().toList();
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    private Result java(Map<String, String> env, List<String> jvmOptions, String stdin, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-jar");
+        command.add(jar.toString());
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        Path in = Files.writeString(Files.createTempFile(dir, "in", ".txt"), stdin);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectInput(in.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().remove("STREAMABLE_URL");
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("streamable " + String.join(" ", args) + " did not exit within 120 s; stderr: "
+                    + Files.readString(err));
+        }
+        return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    private Result streamable(String stdin, String... args) throws IOException, InterruptedException {
+        return java(Map.of(), List.of(), stdin, args);
+    }
+
+    @Test
+    @DisplayName("--help lists the commands and exits 0")
+    void help() throws Exception {
+        Result help = streamable("", "--help");
+        assertThat(help.code()).as(help.toString()).isZero();
+        assertThat(help.out()).contains("Usage: streamable").contains("produce").contains("tail").contains("topics")
+                .contains("consumers").contains("compact").contains("exec");
+    }
+
+    @Test
+    @DisplayName("produce reads JSON lines from stdin and prints one position per message")
+    void produceFromStdin() throws Exception {
+        Result produced = streamable("{\"name\":\"phil\",\"isGreat\":true}\n{\"name\":\"phil\",\"isGreat\":true}\n",
+                "--url", "memory:", "produce", "greetings", "--key", "phil");
+        assertThat(produced.code()).as(produced.toString()).isZero();
+        assertThat(produced.lines()).containsExactly("{\"position\":\"0\",\"shardingKey\":\"phil\"}",
+                "{\"position\":\"1\",\"shardingKey\":\"phil\"}");
+    }
+
+    @Test
+    @DisplayName("exec: produce, tail, describe and consumers in one process on memory:")
+    void execScript() throws Exception {
+        StringBuilder script = new StringBuilder();
+        for (int i = 1; i <= 30; i++) {
+            script.append("produce greetings -k phil '{\"name\":\"phil\",\"isGreat\":true,\"number\":").append(i)
+                    .append("}'\n");
+        }
+        script.append("tail greetings --name printer -q\n");
+        script.append("topics describe greetings\n");
+        script.append("consumers\n");
+        Result ran = streamable(script.toString(), "exec");
+        assertThat(ran.code()).as(ran.toString()).isZero();
+        List<String> lines = ran.lines();
+        assertThat(lines).hasSize(30 + 30 + 2);
+        for (int i = 0; i < 30; i++) {
+            JsonNode message = Json.MAPPER.readTree(lines.get(30 + i));
+            assertThat(message.get("payload").get("number").asInt()).isEqualTo(i + 1);
+            assertThat(message.get("shardingKey").asText()).isEqualTo("phil");
+        }
+        assertThat(Json.MAPPER.readTree(lines.get(60))).isEqualTo(Json.MAPPER.readTree(
+                "{\"topic\":\"greetings\",\"messages\":30,\"head\":\"29\",\"consumers\":[\"printer\"]}"));
+        assertThat(lines.get(61)).isEqualTo("{\"topic\":\"greetings\",\"consumer\":\"printer\",\"position\":\"29\",\"lag\":0}");
+    }
+
+    @Test
+    @DisplayName("STREAMABLE_URL picks the backend; one that is not in the jar names its artifact and the variable")
+    void environmentUrl() throws Exception {
+        Result ran = java(Map.of("STREAMABLE_URL", "mongoredis://app:hunter2@localhost:27017/db"), List.of(), "",
+                "topics");
+        assertThat(ran.code()).isEqualTo(1);
+        assertThat(ran.out()).isEmpty();
+        assertThat(ran.err()).contains("io.streamable:backend-mongoredis").contains("STREAMABLE_URL")
+                .contains("Backends found on the class path: [memory]").doesNotContain("hunter2");
+    }
+
+    @Test
+    @DisplayName("-Dstreamable.url is read when STREAMABLE_URL is not set")
+    void systemPropertyUrl() throws Exception {
+        Result ran = java(Map.of(), List.of("-Dstreamable.url=nosuch:thing"), "", "topics");
+        assertThat(ran.code()).isEqualTo(1);
+        assertThat(ran.err()).contains("the system property streamable.url").contains("\"nosuch\" is not a scheme");
+    }
+
+    @Test
+    @DisplayName("bad input: exit 1, the lines before it appended and printed, the error on stderr naming the line")
+    void badInput() throws Exception {
+        Result ran = streamable("{\"ok\":1}\n{broken\n", "produce", "t", "-k", "k");
+        assertThat(ran.code()).isEqualTo(1);
+        assertThat(ran.lines()).containsExactly("{\"position\":\"0\",\"shardingKey\":\"k\"}");
+        assertThat(ran.err()).contains("line 2 is not JSON");
+    }
+
+    @Test
+    @DisplayName("compact on memory: explains itself and exits 3")
+    void compact() throws Exception {
+        Result ran = streamable("", "compact", "t");
+        assertThat(ran.code()).isEqualTo(3);
+        assertThat(ran.err()).contains("cannot compact on demand");
+    }
+}
