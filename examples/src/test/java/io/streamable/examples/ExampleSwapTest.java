@@ -34,32 +34,48 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>To add a backend, add a {@link Target} to {@link #backends()}: a name, a supplier that
  * returns a URL to an <em>empty</em> store each time it is called (for example a fresh database
- * name on an embedded server started by the backend's test support), and whether it compacts as
- * the newer message is stored (Kafka's log cleaner compacts later, so the compaction example's
+ * on an embedded server started by the backend's test support, or a broker started for the test
+ * and closed after it), and whether it compacts as the newer message is stored (Kafka's log cleaner compacts later, so the compaction example's
  * read-back differs there and is left out). Extra URLs can also be given at run time, comma
  * separated, in {@code STREAMABLE_EXAMPLE_URLS} (assumed to be empty stores that compact eagerly).
  */
 @DisplayName("The same example programs, only the URL changed, print the same output on every backend")
 class ExampleSwapTest {
 
-    /** A backend to run the examples on. */
-    record Target(String name, Supplier<String> emptyStoreUrl, boolean compactsEagerly) {
+    /**
+     * A backend to run the examples on.
+     *
+     * @param name            shown in the test name
+     * @param emptyStore      called once per test: a URL to a store with no topics, and what to
+     *                        close after the test (for example a broker started for it)
+     * @param compactsEagerly whether a reader right after the appends sees compaction done
+     */
+    record Target(String name, Supplier<EmptyStore> emptyStore, boolean compactsEagerly) {
+        /** A target whose URLs need no cleanup. */
+        static Target of(String name, Supplier<String> url, boolean compactsEagerly) {
+            return new Target(name, () -> new EmptyStore(url.get(), () -> { }), compactsEagerly);
+        }
+
         @Override
         public String toString() {
             return name;
         }
     }
 
+    /** A URL to an empty store, and what to close once the test is done with it. */
+    record EmptyStore(String url, AutoCloseable cleanup) {
+    }
+
     static Stream<Arguments> backends() {
         List<Target> targets = new ArrayList<>();
         // memory:NAME is shared by every connection of this JVM, so the producer and consumer
         // programs, which each open their own connection, see the same data
-        targets.add(new Target("memory", () -> "memory:swap-" + UUID.randomUUID(), true));
+        targets.add(Target.of("memory", () -> "memory:swap-" + UUID.randomUUID(), true));
         String extra = System.getenv("STREAMABLE_EXAMPLE_URLS");
         if (extra != null) {
             for (String url : extra.split(",")) {
                 if (!url.isBlank()) {
-                    targets.add(new Target(url.trim().replaceAll("[:/?].*", ""), url::trim, true));
+                    targets.add(Target.of(url.trim().replaceAll("[:/?].*", ""), url::trim, true));
                 }
             }
         }
@@ -68,6 +84,7 @@ class ExampleSwapTest {
 
     private final PrintStream realOut = System.out;
     private ByteArrayOutputStream captured;
+    private AutoCloseable cleanup = () -> { };
 
     @BeforeEach
     void captureStdout() {
@@ -76,16 +93,24 @@ class ExampleSwapTest {
     }
 
     @AfterEach
-    void restore() {
+    void restore() throws Exception {
         System.setOut(realOut);
         System.clearProperty("streamable.url");
+        cleanup.close();
+    }
+
+    /** Points Streamable.open() at an empty store of the target: the only thing that changes between backends. */
+    private void configure(Target target) {
+        EmptyStore store = target.emptyStore().get();
+        cleanup = store.cleanup();
+        System.setProperty("streamable.url", store.url());
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     @DisplayName("the user's producer script, then the consumer script in its own connection")
     void producerThenConsumer(Target target) throws Exception {
-        System.setProperty("streamable.url", target.emptyStoreUrl().get());
+        configure(target);
         ProducerExample.main(new String[0]);
         ConsumerExample.main(new String[] {"--until-caught-up"});
         assertThat(output()).isEqualTo(expected("ProducerAndConsumer"));
@@ -95,7 +120,7 @@ class ExampleSwapTest {
     @MethodSource("backends")
     @DisplayName("producer and consumer in one program")
     void producerAndConsumer(Target target) throws Exception {
-        System.setProperty("streamable.url", target.emptyStoreUrl().get());
+        configure(target);
         ProducerAndConsumer.main(new String[0]);
         assertThat(output()).isEqualTo(expected("ProducerAndConsumer"));
     }
@@ -104,7 +129,7 @@ class ExampleSwapTest {
     @MethodSource("backends")
     @DisplayName("a named consumer resumes after a restart")
     void namedConsumerResume(Target target) throws Exception {
-        System.setProperty("streamable.url", target.emptyStoreUrl().get());
+        configure(target);
         NamedConsumerResume.main(new String[0]);
         assertThat(output()).isEqualTo(expected("NamedConsumerResume"));
     }
@@ -113,7 +138,7 @@ class ExampleSwapTest {
     @MethodSource("backends")
     @DisplayName("failure policies: stop, skip, dead-letter")
     void failurePolicies(Target target) throws Exception {
-        System.setProperty("streamable.url", target.emptyStoreUrl().get());
+        configure(target);
         FailurePolicies.main(new String[0]);
         assertThat(output()).isEqualTo(expected("FailurePolicies"));
     }
@@ -122,7 +147,7 @@ class ExampleSwapTest {
     @MethodSource("backends")
     @DisplayName("compaction keeps the newest message per logCompactId (backends that compact on append)")
     void compaction(Target target) throws Exception {
-        System.setProperty("streamable.url", target.emptyStoreUrl().get());
+        configure(target);
         CompactionExample.main(new String[0]);
         List<String> lines = output();
         if (target.compactsEagerly()) {
