@@ -5,6 +5,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -153,6 +156,48 @@ class StreamableCliJarIT {
         assertThat(ran.code()).isEqualTo(1);
         assertThat(ran.lines()).containsExactly("{\"position\":\"0\",\"shardingKey\":\"k\"}");
         assertThat(ran.err()).contains("line 2 is not JSON");
+    }
+
+    /**
+     * Server backends the jar contains, for the cross-process test: URLs of empty stores. None is in
+     * the jar yet besides memory:, whose data dies with its process; add each server backend here
+     * when its module is added to this one (start its embedded servers through its test-jar, as
+     * the examples' swap test does), or list running servers in {@code STREAMABLE_CLI_TEST_URLS}.
+     */
+    static Stream<String> serverBackends() {
+        String urls = System.getenv("STREAMABLE_CLI_TEST_URLS");
+        return urls == null ? Stream.empty() : Stream.of(urls.split(",")).map(String::trim).filter(u -> !u.isEmpty());
+    }
+
+    @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
+    @MethodSource("serverBackends")
+    @DisplayName("on a server backend: produce in one process, tail, resume by name and inspect in the next ones")
+    void crossProcess(String url) throws Exception {
+        String topic = "cli-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> env = Map.of("STREAMABLE_URL", url);
+        Result produced = java(env, List.of(), "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n", "produce", topic, "-k", "k");
+        assertThat(produced.code()).as(produced.toString()).isZero();
+        assertThat(produced.lines()).hasSize(3);
+
+        Result first = java(env, List.of(), "", "tail", topic, "--name", "ops", "--max", "2", "-q");
+        assertThat(first.code()).as(first.toString()).isZero();
+        assertThat(first.lines()).extracting(line -> Json.MAPPER.readTree(line).get("payload").get("n").asInt())
+                .containsExactly(1, 2);
+
+        Result resumed = java(env, List.of(), "", "tail", topic, "--name", "ops", "-q");
+        assertThat(resumed.code()).as(resumed.toString()).isZero();
+        assertThat(resumed.lines()).extracting(line -> Json.MAPPER.readTree(line).get("payload").get("n").asInt())
+                .containsExactly(3);
+
+        Result described = java(env, List.of(), "", "topics", "describe", topic);
+        assertThat(described.code()).as(described.toString()).isZero();
+        JsonNode description = Json.MAPPER.readTree(described.lines().get(0));
+        assertThat(description.get("messages").asLong()).isEqualTo(3);
+        assertThat(description.get("consumers")).extracting(JsonNode::asText).containsExactly("ops");
+
+        Result consumers = java(env, List.of(), "", "consumers", topic);
+        assertThat(consumers.code()).as(consumers.toString()).isZero();
+        assertThat(Json.MAPPER.readTree(consumers.lines().get(0)).get("lag").asLong()).isZero();
     }
 
     @Test
