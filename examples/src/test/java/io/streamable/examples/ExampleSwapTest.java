@@ -2,6 +2,7 @@ package io.streamable.examples;
 
 import io.streamable.examples.compaction.CompactionExample;
 import io.streamable.examples.failure.FailurePolicies;
+import io.streamable.examples.guice.GuiceApplication;
 import io.streamable.examples.producerconsumer.ConsumerExample;
 import io.streamable.examples.producerconsumer.ProducerAndConsumer;
 import io.streamable.examples.producerconsumer.ProducerExample;
@@ -141,6 +142,15 @@ class ExampleSwapTest {
         configure(target);
         FailurePolicies.main(new String[0]);
         assertThat(output()).isEqualTo(expected("FailurePolicies"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    @DisplayName("a Guice application with metrics")
+    void guiceApplication(Target target) throws Exception {
+        configure(target);
+        GuiceApplication.main(new String[0]);
+        assertThat(output()).isEqualTo(expected("GuiceApplication"));
     }
 
     @ParameterizedTest(name = "{0}")
