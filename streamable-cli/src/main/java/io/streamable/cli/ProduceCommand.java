@@ -97,6 +97,10 @@ final class ProduceCommand implements Callable<Integer> {
                 }
                 appendChecked(producer, lines, out);
             } else {
+                if (cli.stdin == System.in && System.console() != null) {
+                    spec.commandLine().getErr().println("Reading JSON payloads from stdin, one per line; Ctrl-D ends.");
+                    spec.commandLine().getErr().flush();
+                }
                 BufferedReader reader = new BufferedReader(new InputStreamReader(cli.stdin, StandardCharsets.UTF_8));
                 List<Line> batch = new ArrayList<>(BATCH);
                 String text;

@@ -98,7 +98,10 @@ public final class StreamableCli implements Callable<Integer> {
                 && !(shown instanceof IllegalStateException) && shown.getCause() != null) {
             shown = shown.getCause();
         }
+        boolean ours = shown instanceof StreamableException || shown instanceof IllegalArgumentException
+                || shown instanceof IllegalStateException;
         String message = shown.getMessage();
-        return message == null ? shown.toString() : message;
+        // our messages are written for users; anything else needs its type to make sense ("NoSuchFileException: x")
+        return ours && message != null ? message : shown.toString();
     }
 }

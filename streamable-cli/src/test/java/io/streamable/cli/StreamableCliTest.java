@@ -282,6 +282,14 @@ class StreamableCliTest {
         }
 
         @Test
+        @DisplayName("a script file that does not exist is named with the error's type")
+        void execMissingFile() {
+            CliRun ran = CliRun.run("", "--url", "memory:", "exec", "no-such-script.txt");
+            assertThat(ran.code()).isEqualTo(1);
+            assertThat(ran.err()).contains("NoSuchFileException").contains("no-such-script.txt");
+        }
+
+        @Test
         @DisplayName("without a command it prints usage and exits 2")
         void usage() {
             CliRun ran = CliRun.run("");
