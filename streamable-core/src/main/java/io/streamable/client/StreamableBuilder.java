@@ -6,12 +6,16 @@ import io.streamable.backend.BackendUnavailableException;
 import io.streamable.backend.BackendUrl;
 import io.streamable.codec.PayloadCodecFactory;
 import io.streamable.json.JsonCodecFactory;
+import io.streamable.schema.DefaultSchemaRegistry;
+import io.streamable.schema.Upcaster;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URL;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -48,6 +52,8 @@ public final class StreamableBuilder {
     /** {@code streamable.*} entries from the environment, by key, with where each came from; applied in build(). */
     private final Map<String, Sourced> environmentOptions = new LinkedHashMap<>();
     private PayloadCodecFactory codecFactory = JsonCodecFactory.defaults();
+    private boolean schemaRegistry = true;
+    private final List<Upcaster<?, ?>> upcasters = new ArrayList<>();
 
     /** A configuration value and where it was found, for error messages. */
     private record Sourced(String value, String source) {
@@ -73,6 +79,31 @@ public final class StreamableBuilder {
     /** The codec for payloads; default JSON through Jackson, see {@link JsonCodecFactory}. */
     public StreamableBuilder codecs(PayloadCodecFactory factory) {
         this.codecFactory = Objects.requireNonNull(factory, "codec factory");
+        return this;
+    }
+
+    /**
+     * Whether producers register their payload types in the topic's schema registry and stamp
+     * each message with its schema version, and consumers decode by version; default true. Schema
+     * support needs the JSON codec ({@link JsonCodecFactory}): with another codec it is off. See
+     * {@link io.streamable.schema.SchemaRegistry}.
+     */
+    public StreamableBuilder schemaRegistry(boolean enabled) {
+        this.schemaRegistry = enabled;
+        return this;
+    }
+
+    /**
+     * Adds an upcaster: consumers turn every decoded {@code from} payload into a {@code to}, so a
+     * handler can see the newest version only. Chains ({@code V1 -> V2 -> V3}) apply in turn.
+     */
+    public <A, B> StreamableBuilder upcaster(Class<A> from, Class<B> to, Function<? super A, ? extends B> function) {
+        return upcaster(Upcaster.of(from, to, function));
+    }
+
+    /** Adds an upcaster, see {@link #upcaster(Class, Class, Function)}. */
+    public StreamableBuilder upcaster(Upcaster<?, ?> upcaster) {
+        upcasters.add(Objects.requireNonNull(upcaster, "upcaster"));
         return this;
     }
 
@@ -132,6 +163,12 @@ public final class StreamableBuilder {
      */
     public Streamable build() {
         BackendUrl parsed = resolve();
+        boolean schemas = schemaRegistry && codecFactory instanceof JsonCodecFactory;
+        if (!upcasters.isEmpty() && !schemas) {
+            throw new IllegalStateException("Upcasters need the schema registry, which is "
+                    + (schemaRegistry ? "off because the payload codec is not the JSON codec" : "switched off")
+                    + "; remove the upcasters or use the JSON codec with schemaRegistry(true)");
+        }
         Backend backend;
         try {
             backend = BackendRegistry.open(parsed);
@@ -145,7 +182,14 @@ public final class StreamableBuilder {
             throw new IllegalArgumentException("The backend refused its configuration " + parsed.masked() + " (URL from "
                     + urlSource + describeOptions(parsed) + "): " + e.getMessage(), e);
         }
-        return new DefaultStreamable(backend, codecFactory, parsed.masked());
+        try {
+            DefaultSchemaRegistry registry = schemas ? new DefaultSchemaRegistry(backend,
+                    ((JsonCodecFactory) codecFactory).objectMapper(), codecFactory, upcasters) : null;
+            return new DefaultStreamable(backend, codecFactory, registry, parsed.masked());
+        } catch (RuntimeException e) {
+            backend.close(); // an invalid option must not leak the connection
+            throw e;
+        }
     }
 
     /** The URL and options {@link #build()} would open, checked for syntax. */
