@@ -11,6 +11,9 @@ import io.streamable.client.Streamable;
 import io.streamable.client.StreamableBuilder;
 import io.streamable.consume.ConsumerBuilder;
 import io.streamable.produce.Producer;
+import io.streamable.state.SharedState;
+import io.streamable.state.SharedStateBuilder;
+import io.streamable.state.StateStore;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,12 +27,15 @@ import java.util.function.Consumer;
  * (eagerly, so bad configuration fails when the injector is created), a {@link StreamableService}
  * that closes everything on stop, and, for each declared topic, {@code @StreamTopic("name")}
  * bindings of {@code Topic<T>}, {@code Producer<T>} (one shared producer) and
- * {@code ConsumerBuilder<T>} (a new builder per injection).
+ * {@code ConsumerBuilder<T>} (a new builder per injection); and, for each declared state store,
+ * {@code @StreamState("name") StateStore<V>} on a {@link SharedState} opened from its own
+ * configuration ({@code STREAMABLE_STATE_URL}, default {@code memory:}) and closed with the rest.
  *
  * <pre>{@code
  * Injector injector = Guice.createInjector(StreamableModule.builder()
  *         .fromEnvironment()                    // STREAMABLE_URL, -Dstreamable.url, streamable.properties, memory:
  *         .topic("orders", Order.class)
+ *         .stateStore("balances", Long.class)  // STREAMABLE_STATE_URL, -Dstreamable.state.url, memory:
  *         .closeOnShutdown()
  *         .build());
  *
@@ -44,12 +50,20 @@ import java.util.function.Consumer;
 public final class StreamableModule extends AbstractModule {
     private final Consumer<StreamableBuilder> configuration;
     private final List<Topic<?>> topics;
+    private final Consumer<SharedStateBuilder> stateConfiguration;
+    private final List<StoreDeclaration<?>> stores;
     private final boolean closeOnShutdown;
 
     private StreamableModule(Builder builder) {
         this.configuration = builder.configuration;
         this.topics = List.copyOf(builder.topics);
+        this.stateConfiguration = builder.stateConfiguration;
+        this.stores = List.copyOf(builder.stores);
         this.closeOnShutdown = builder.closeOnShutdown;
+    }
+
+    /** A declared state store: its name and value type. */
+    private record StoreDeclaration<V>(String name, PayloadType<V> valueType) {
     }
 
     /** Options for the module. */
@@ -75,6 +89,25 @@ public final class StreamableModule extends AbstractModule {
         for (Topic<?> topic : topics) {
             bindTopic(topic, streamable);
         }
+        if (!stores.isEmpty()) {
+            // opened with the first store injected, closed by the service before the Streamable
+            bind(SharedState.class).toProvider(() -> {
+                SharedStateBuilder builder = SharedState.builder();
+                stateConfiguration.accept(builder);
+                return service.get().closeAfterStreamable(builder.build());
+            }).in(Singleton.class);
+            Provider<SharedState> state = getProvider(SharedState.class);
+            for (StoreDeclaration<?> store : stores) {
+                bindStore(store, state);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <V> void bindStore(StoreDeclaration<V> store, Provider<SharedState> state) {
+        Key<StateStore<V>> key = (Key<StateStore<V>>) Key.get(
+                Types.newParameterizedType(StateStore.class, store.valueType().type()), new StreamStateImpl(store.name()));
+        bind(key).toProvider(() -> state.get().store(store.name(), store.valueType())).in(Singleton.class);
     }
 
     @SuppressWarnings("unchecked")
@@ -97,6 +130,9 @@ public final class StreamableModule extends AbstractModule {
         private Consumer<StreamableBuilder> configuration = StreamableBuilder::fromEnvironment;
         private final List<Topic<?>> topics = new ArrayList<>();
         private final Set<String> names = new HashSet<>();
+        private Consumer<SharedStateBuilder> stateConfiguration = SharedStateBuilder::fromEnvironment;
+        private final List<StoreDeclaration<?>> stores = new ArrayList<>();
+        private final Set<String> storeNames = new HashSet<>();
         private boolean closeOnShutdown;
 
         private Builder() {
@@ -142,6 +178,34 @@ public final class StreamableModule extends AbstractModule {
                         + " once with the payload type its producers and consumers use");
             }
             topics.add(topic);
+            return this;
+        }
+
+        /**
+         * Declares a state store, binding {@code @StreamState(name) StateStore<V>}. The
+         * {@link SharedState} behind the stores is configured from the environment
+         * ({@code STREAMABLE_STATE_URL}, {@code -Dstreamable.state.url}, default {@code memory:})
+         * unless {@link #sharedState} says otherwise.
+         */
+        public <V> Builder stateStore(String name, Class<V> valueType) {
+            return stateStore(name, PayloadType.of(valueType));
+        }
+
+        /** Declares a state store with a generic value type. */
+        public <V> Builder stateStore(String name, PayloadType<V> valueType) {
+            io.streamable.TopicName.requireValid(name);
+            Objects.requireNonNull(valueType, "valueType");
+            if (!storeNames.add(name)) {
+                throw new IllegalArgumentException("State store \"" + name + "\" is declared twice; declare each"
+                        + " store once with the value type its users share");
+            }
+            stores.add(new StoreDeclaration<>(name, valueType));
+            return this;
+        }
+
+        /** How to open the {@link SharedState} behind the declared stores, e.g. {@code b -> b.url("mongodb://...")}. */
+        public Builder sharedState(Consumer<SharedStateBuilder> configuration) {
+            this.stateConfiguration = Objects.requireNonNull(configuration, "configuration");
             return this;
         }
 

@@ -19,6 +19,8 @@ public final class StreamableService implements AutoCloseable {
 
     private final Streamable streamable;
     private final List<AutoCloseable> extra = new ArrayList<>();
+    /** Closed after the Streamable, so consumers still running handlers can use them until they stop. */
+    private final List<AutoCloseable> last = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread shutdownHook;
 
@@ -38,15 +40,26 @@ public final class StreamableService implements AutoCloseable {
     }
 
     /**
-     * Closes {@code resource} when the service stops, before the {@link Streamable}: for state
-     * stores and other things an application opens next to its topics.
+     * Closes {@code resource} when the service stops, newest first and before the
+     * {@link Streamable}: for processors and other things an application runs on its topics.
      */
     public synchronized <C extends AutoCloseable> C closeOnStop(C resource) {
+        ensureOpen();
+        extra.add(resource);
+        return resource;
+    }
+
+    /** Closes {@code resource} after the Streamable: what handlers use, such as the shared state. */
+    synchronized <C extends AutoCloseable> C closeAfterStreamable(C resource) {
+        ensureOpen();
+        last.add(resource);
+        return resource;
+    }
+
+    private void ensureOpen() {
         if (closed.get()) {
             throw new IllegalStateException("The StreamableService is closed; nothing can be registered any more");
         }
-        extra.add(resource);
-        return resource;
     }
 
     /** Whether {@link #close()} has run. */
@@ -55,8 +68,9 @@ public final class StreamableService implements AutoCloseable {
     }
 
     /**
-     * Closes what was registered, newest first, then the {@link Streamable}, which closes its
-     * consumers (saving their positions) and producers. Idempotent.
+     * Closes what was registered with {@link #closeOnStop}, newest first, then the
+     * {@link Streamable}, which closes its consumers (saving their positions) and producers, then
+     * the shared state behind injected state stores. Idempotent.
      */
     @Override
     public void close() {
@@ -70,11 +84,24 @@ public final class StreamableService implements AutoCloseable {
                 // the JVM is exiting; the hook will find us closed
             }
         }
-        List<AutoCloseable> resources;
+        List<AutoCloseable> first;
+        List<AutoCloseable> after;
         synchronized (this) {
-            resources = new ArrayList<>(extra);
+            first = new ArrayList<>(extra);
+            after = new ArrayList<>(last);
             extra.clear();
+            last.clear();
         }
+        closeNewestFirst(first);
+        try {
+            streamable.close();
+            LOG.debug("Closed {}", streamable);
+        } finally {
+            closeNewestFirst(after);
+        }
+    }
+
+    private static void closeNewestFirst(List<AutoCloseable> resources) {
         for (int i = resources.size() - 1; i >= 0; i--) {
             try {
                 resources.get(i).close();
@@ -82,8 +109,6 @@ public final class StreamableService implements AutoCloseable {
                 LOG.warn("Closing {} failed", resources.get(i), e);
             }
         }
-        streamable.close();
-        LOG.debug("Closed {}", streamable);
     }
 
     /** What the shutdown hook runs; package-private so tests can run it without exiting the JVM. */

@@ -12,6 +12,8 @@ import io.streamable.client.Streamable;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerBuilder;
 import io.streamable.produce.Producer;
+import io.streamable.state.SharedState;
+import io.streamable.state.StateStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -177,6 +179,62 @@ class StreamableModuleTest {
     void declaredTwice() {
         assertThatThrownBy(() -> StreamableModule.builder().topic("orders", Order.class).topic("orders", String.class))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("declared twice");
+    }
+
+    /** Folds orders into per-shop totals held in a state store, as a stateless processor would. */
+    static final class Totals {
+        final StateStore<Long> totals;
+        final ConsumerBuilder<Order> consumer;
+
+        @Inject
+        Totals(@StreamState("totals") StateStore<Long> totals, @StreamTopic("orders") ConsumerBuilder<Order> consumer) {
+            this.totals = totals;
+            this.consumer = consumer;
+        }
+    }
+
+    @Test
+    @DisplayName("injects state stores by name, one shared state behind them, folded apply-once from a consumer")
+    void stateStores() throws InterruptedException {
+        Injector injector = injector(StreamableModule.builder().url("memory:").topic("orders", Order.class)
+                .stateStore("totals", Long.class)
+                .stateStore("names", new PayloadType<List<String>>() { })
+                .sharedState(state -> state.url("memory:"))
+                .build());
+        Totals app = injector.getInstance(Totals.class);
+        assertThat(injector.getInstance(Totals.class).totals).isSameAs(app.totals);
+        Producer<Order> orders = injector.getInstance(Billing.class).orders;
+        orders.appendAndWait("shop-1", new Order("o-1", 100));
+        orders.appendAndWait("shop-1", new Order("o-2", 250));
+        CountDownLatch caughtUp = new CountDownLatch(1);
+        app.consumer.name("totals")
+                .handler(m -> app.totals.update(m.shardingKey(), m, total -> total.orElse(0L) + m.payload().cents()))
+                .onCaughtUp(caughtUp::countDown)
+                .start();
+        assertThat(caughtUp.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(app.totals.get("shop-1")).contains(350L);
+
+        Key<StateStore<List<String>>> names = Key.get(new TypeLiteral<StateStore<List<String>>>() { },
+                new StreamStateImpl("names"));
+        StateStore<List<String>> store = injector.getInstance(names);
+        store.update("k", previous -> List.of("a", "b"));
+        assertThat(store.get("k")).contains(List.of("a", "b"));
+
+        injector.getInstance(StreamableService.class).close();
+        assertThatThrownBy(() -> app.totals.get("shop-1")).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    @DisplayName("the shared state is configured from the environment by default")
+    void stateFromEnvironment() {
+        String url = "memory:guice-state-" + UUID.randomUUID();
+        System.setProperty("streamable.state.url", url);
+        try {
+            Injector injector = injector(StreamableModule.builder().url("memory:").stateStore("s", String.class).build());
+            assertThat(injector.getInstance(SharedState.class).toString()).contains(url);
+        } finally {
+            System.clearProperty("streamable.state.url");
+        }
     }
 
     static final class AutoCloseableProbe implements AutoCloseable {
