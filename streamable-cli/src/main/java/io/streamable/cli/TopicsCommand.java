@@ -8,6 +8,8 @@ import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
 import io.streamable.client.Streamable;
 import io.streamable.consume.StartFrom;
+import io.streamable.schema.SchemaRegistry;
+import io.streamable.schema.SchemaVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -43,7 +45,8 @@ final class TopicsCommand implements Callable<Integer> {
 
     /** Message count, head position and consumer names of topics. */
     @Command(name = "describe", mixinStandardHelpOptions = true,
-            description = {"One JSON line per topic: messages stored (after compaction), head position, named consumers.",
+            description = {"One JSON line per topic: messages stored (after compaction), head position, named consumers,",
+                "compatibility mode and schema versions.",
                 "Without TOPIC, every topic."})
     static final class Describe implements Callable<Integer> {
         @ParentCommand
@@ -81,10 +84,27 @@ final class TopicsCommand implements Callable<Integer> {
                 }
                 ArrayNode consumers = node.putArray("consumers");
                 new TreeSet<>(store.consumerNames()).forEach(consumers::add);
+                describeSchemas(streamable, name, node);
                 out.println(Json.write(node));
             }
             out.flush();
             return 0;
+        }
+
+        /** The topic's compatibility mode and schema versions, where the schema registry is on. */
+        private static void describeSchemas(Streamable streamable, String topic, ObjectNode node) {
+            SchemaRegistry schemas;
+            try {
+                schemas = streamable.schemas();
+            } catch (IllegalStateException off) {
+                return; // schema support switched off, or a non-JSON codec: nothing to report
+            }
+            node.put("compatibility", schemas.compatibility(topic).name());
+            ArrayNode versions = node.putArray("schemaVersions");
+            for (SchemaVersion version : schemas.versions(topic)) {
+                versions.addObject().put("version", version.version()).put("variant", version.variant())
+                        .put("type", version.typeName());
+            }
         }
 
         /** The position of the newest message: where a reader started at latest begins. */

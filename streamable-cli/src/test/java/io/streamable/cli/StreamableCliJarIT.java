@@ -126,7 +126,8 @@ class StreamableCliJarIT {
             assertThat(message.get("shardingKey").asText()).isEqualTo("phil");
         }
         assertThat(Json.MAPPER.readTree(lines.get(60))).isEqualTo(Json.MAPPER.readTree(
-                "{\"topic\":\"greetings\",\"messages\":30,\"head\":\"29\",\"consumers\":[\"printer\"]}"));
+                "{\"topic\":\"greetings\",\"messages\":30,\"head\":\"29\",\"consumers\":[\"printer\"],"
+                        + "\"compatibility\":\"BACKWARD\",\"schemaVersions\":[]}"));
         assertThat(lines.get(61)).isEqualTo("{\"topic\":\"greetings\",\"consumer\":\"printer\",\"position\":\"29\",\"lag\":0}");
     }
 

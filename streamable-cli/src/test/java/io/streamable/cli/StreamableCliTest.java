@@ -208,9 +208,26 @@ class StreamableCliTest {
             assertThat(run("", "topics").lines()).containsExactly("a", "b");
             CliRun described = run("", "topics", "describe", "b");
             assertThat(described.code()).as(described.toString()).isZero();
-            assertThat(json(described.lines().get(0))).isEqualTo(
-                    json("{\"topic\":\"b\",\"messages\":3,\"head\":\"2\",\"consumers\":[\"reader\"]}"));
+            assertThat(json(described.lines().get(0))).isEqualTo(json("{\"topic\":\"b\",\"messages\":3,\"head\":\"2\","
+                    + "\"consumers\":[\"reader\"],\"compatibility\":\"BACKWARD\",\"schemaVersions\":[]}"));
             assertThat(run("", "topics", "describe").lines()).hasSize(2);
+        }
+
+        @Test
+        @DisplayName("describe lists the schema versions typed producers registered")
+        void schemaVersions() throws Exception {
+            record Greeting(String name, boolean isGreat) {
+            }
+            try (Streamable streamable = Streamable.open(url)) {
+                streamable.producer(io.streamable.Topic.of("typed", Greeting.class)).appendAndWait("k", new Greeting("phil", true));
+            }
+            JsonNode described = json(run("", "topics", "describe", "typed").lines().get(0));
+            assertThat(described.get("schemaVersions")).hasSize(1);
+            assertThat(described.get("schemaVersions").get(0).get("version").asInt()).isEqualTo(1);
+            assertThat(described.get("schemaVersions").get(0).get("type").asText()).endsWith("Greeting");
+            // the CLI's own JSON-tree producer registers nothing, so it cannot block typed producers
+            run("", "produce", "typed", "-k", "k", "{\"name\":\"ada\",\"isGreat\":true}");
+            assertThat(json(run("", "topics", "describe", "typed").lines().get(0)).get("schemaVersions")).hasSize(1);
         }
 
         @Test
