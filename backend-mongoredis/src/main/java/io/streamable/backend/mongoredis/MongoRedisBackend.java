@@ -163,6 +163,11 @@ final class MongoRedisBackend implements Backend {
         }
     }
 
+    /** Whether the Redis subscription is established (false without Redis). */
+    boolean signalsSubscribed() {
+        return signals != null && signals.subscribed();
+    }
+
     void register(MongoTopicReader reader) {
         readers.add(reader);
     }

@@ -67,7 +67,8 @@ final class RedisSignals implements AutoCloseable {
                 .database(JedisURIHelper.getDBIndex(uri))
                 .ssl(tls)
                 .connectionTimeoutMillis(CONNECT_TIMEOUT_MILLIS)
-                .clientName("streamable");
+                .clientName("streamable")
+                .serverDefaultProtocol(); // RESP2 for plain Jedis pub/sub, without its negotiation warning
         this.subscriberConfig = base.socketTimeoutMillis(SUBSCRIBER_READ_TIMEOUT_MILLIS).build();
         JedisClientConfig publisherConfig = DefaultJedisClientConfig.builder()
                 .from(subscriberConfig).socketTimeoutMillis(COMMAND_TIMEOUT_MILLIS).build();
