@@ -42,6 +42,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -72,6 +73,9 @@ final class MongoTopicStore implements TopicStore {
     /** The most records one writer round trip carries; bigger appends go alone. */
     private static final int GROUP_LIMIT = 1000;
     private static final int MAX_CLAIM_ATTEMPTS = 10_000;
+
+    /** Lost races for the next id, across the JVM: tells tests and benchmarks the arbiter was exercised. */
+    static final AtomicLong CLAIM_CONFLICTS = new AtomicLong();
 
     private final MongoRedisBackend backend;
     private final String name;
@@ -224,6 +228,7 @@ final class MongoTopicStore implements TopicStore {
             done += inserted;
             if (done < records.size()) {
                 conflicts++;
+                CLAIM_CONFLICTS.incrementAndGet();
                 if (conflicts > MAX_CLAIM_ATTEMPTS) {
                     throw new BackendUnavailableException("Gave up appending to topic \"" + name + "\" after "
                             + MAX_CLAIM_ATTEMPTS + " lost races for the next position; "

@@ -12,6 +12,9 @@ import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.util.JedisURIHelper;
 
 import java.net.URI;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,6 +56,7 @@ final class RedisSignals implements AutoCloseable {
     private volatile Jedis subscriberConnection;
     private volatile long publishPausedUntil = System.nanoTime();
     private final AtomicBoolean publishFailing = new AtomicBoolean();
+    private final Set<String> unsent = ConcurrentHashMap.newKeySet();
 
     RedisSignals(URI uri, boolean tls, String channelPrefix, String threadName, Consumer<String> onSignal,
                  Runnable onSubscribed) {
@@ -86,21 +90,53 @@ final class RedisSignals implements AutoCloseable {
         return channelPrefix + topic;
     }
 
-    /** Tells every subscriber that the topic has new records up to {@code head}; never throws. */
+    /**
+     * Tells every subscriber that the topic has new records up to {@code head}; never throws. A
+     * signal that cannot be sent is remembered and sent once Redis answers again, so consumers in
+     * other processes do not wait for their safety poll.
+     */
     void publish(String topic, long head) {
-        if (closed.get() || System.nanoTime() - publishPausedUntil < 0) {
+        if (closed.get()) {
             return;
         }
+        if (System.nanoTime() - publishPausedUntil < 0) {
+            unsent.add(topic);
+            return;
+        }
+        // one immediate retry: after a Redis restart the pool's first connection is a dead one
+        if (!tryPublish(topic, head) && !tryPublish(topic, head)) {
+            publishPausedUntil = System.nanoTime() + PUBLISH_PAUSE_NANOS;
+            unsent.add(topic);
+            return;
+        }
+        if (!unsent.isEmpty()) {
+            resendUnsent();
+        }
+    }
+
+    private boolean tryPublish(String topic, long head) {
         try {
             publisher.publish(channel(topic), Long.toString(head));
             if (publishFailing.compareAndSet(true, false)) {
                 LOG.info("Publishing wake-up signals to Redis at {} works again", maskedUri);
             }
+            return true;
         } catch (RuntimeException e) {
-            publishPausedUntil = System.nanoTime() + PUBLISH_PAUSE_NANOS;
             if (publishFailing.compareAndSet(false, true)) {
                 LOG.warn("Cannot publish wake-up signals to Redis at {} ({}); appends still succeed and consumers"
                         + " fall back to their safety poll until Redis is back", maskedUri, e.toString());
+            }
+            return false;
+        }
+    }
+
+    /** Sends the signals an outage swallowed; called when Redis answers again. */
+    void resendUnsent() {
+        for (String topic : List.copyOf(unsent)) {
+            unsent.remove(topic);
+            if (!tryPublish(topic, -1)) {
+                unsent.add(topic);
+                return;
             }
         }
     }
@@ -135,6 +171,10 @@ final class RedisSignals implements AutoCloseable {
                     @Override
                     public void onPSubscribe(String pattern, int subscribedChannels) {
                         onSubscribed.run();
+                        if (!unsent.isEmpty()) {
+                            publishPausedUntil = System.nanoTime();
+                            resendUnsent();
+                        }
                     }
 
                     @Override
