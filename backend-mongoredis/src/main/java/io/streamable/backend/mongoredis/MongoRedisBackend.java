@@ -6,7 +6,10 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
 import io.streamable.TopicName;
 import io.streamable.backend.Backend;
 import io.streamable.backend.BackendUnavailableException;
@@ -16,6 +19,10 @@ import org.bson.Document;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -38,6 +45,14 @@ final class MongoRedisBackend implements Backend {
     static final String POSITIONS = "__streamable_positions";
     /** Consumer name leases: one document per topic and consumer name while a reader holds it. */
     static final String LEASES = "__streamable_leases";
+    /** Topics whose name is too long for a collection name: collection name to topic name. */
+    static final String LONG_NAMES = "__streamable_topics";
+    /**
+     * The longest namespace ({@code database.collection}) used as is. MongoDB 4.4+ allows 255 bytes
+     * (235 when sharded), older servers and mongo-java-server 120-128: longer topic names get a
+     * shortened collection name, so a 200-character topic name works everywhere.
+     */
+    static final int MAX_NAMESPACE = 120;
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     final MongoRedisSettings settings;
@@ -113,9 +128,17 @@ final class MongoRedisBackend implements Backend {
         ensureOpen();
         try {
             Set<String> names = new TreeSet<>();
+            Set<String> shortened = new TreeSet<>();
             for (String name : database.listCollectionNames()) {
                 if (!name.startsWith("__") && TopicName.isValid(name)) {
                     names.add(name);
+                } else if (name.contains(SHORTENED_MARK)) {
+                    shortened.add(name);
+                }
+            }
+            if (!shortened.isEmpty()) {
+                for (Document mapping : database.getCollection(LONG_NAMES).find(Filters.in("_id", shortened))) {
+                    names.add(mapping.getString("topic"));
                 }
             }
             return names;
@@ -127,6 +150,37 @@ final class MongoRedisBackend implements Backend {
     @Override
     public String describe() {
         return settings.masked();
+    }
+
+    /** Marks a shortened collection name; '~' never occurs in a topic name. */
+    private static final String SHORTENED_MARK = "~";
+
+    /**
+     * The collection holding a topic: the topic's own name, or for names too long for a MongoDB
+     * namespace a prefix of it plus a hash, recorded in {@value #LONG_NAMES}.
+     */
+    String collectionNameFor(String topic) {
+        int room = MAX_NAMESPACE - settings.database().length() - 1;
+        if (topic.length() <= room) {
+            return topic;
+        }
+        String hash = sha256(topic).substring(0, 16);
+        return topic.substring(0, Math.max(1, room - hash.length() - 1)) + SHORTENED_MARK + hash;
+    }
+
+    /** Records which topic a shortened collection holds, so listTopics can name it. */
+    void recordLongName(String collection, String topic) {
+        database.getCollection(LONG_NAMES).updateOne(Filters.eq("_id", collection),
+                Updates.set("topic", topic), new UpdateOptions().upsert(true));
+    }
+
+    private static String sha256(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     MongoCollection<Document> collection(String name) {

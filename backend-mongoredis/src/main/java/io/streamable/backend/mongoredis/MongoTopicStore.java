@@ -46,7 +46,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One topic: a MongoDB collection with one document per message, whose numeric {@code _id} is
+ * One topic: a MongoDB collection named after it (shortened for very long names, see
+ * {@link MongoRedisBackend#collectionNameFor}) with one document per message, whose numeric {@code _id} is
  * the message's position.
  *
  * <h2>Why a reader never passes a message that commits later</h2>
@@ -79,6 +80,7 @@ final class MongoTopicStore implements TopicStore {
 
     private final MongoRedisBackend backend;
     private final String name;
+    private final String collectionName;
     private final MongoCollection<Document> collection;
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -90,7 +92,8 @@ final class MongoTopicStore implements TopicStore {
     MongoTopicStore(MongoRedisBackend backend, String name) {
         this.backend = backend;
         this.name = name;
-        this.collection = backend.collection(name);
+        this.collectionName = backend.collectionNameFor(name);
+        this.collection = backend.collection(collectionName);
     }
 
     @Override
@@ -105,6 +108,9 @@ final class MongoTopicStore implements TopicStore {
     /** Creates the topic's index on first use; idempotent, retried after a failure. */
     void ensureIndexes() {
         if (!indexed) {
+            if (!collectionName.equals(name)) {
+                backend.recordLongName(collectionName, name);
+            }
             collection.createIndex(Indexes.ascending(LOG_COMPACT_ID));
             indexed = true;
         }

@@ -277,6 +277,23 @@ class MongoRedisBackendTest {
     }
 
     @Test
+    @DisplayName("a 200-character topic name, too long for a MongoDB namespace, works and is listed by its name")
+    void longTopicName() {
+        Streamable streamable = streamable();
+        String name = "long-" + "x".repeat(io.streamable.TopicName.MAX_LENGTH - 5);
+        Topic<String> topic = Topic.of(name, String.class);
+        streamable.producer(topic).appendAndWait("k", "v");
+        List<String> received = new CopyOnWriteArrayList<>();
+        try (Consumer<String> consumer = streamable.consumer(topic).name("c").handler(m -> received.add(m.payload())).start()) {
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(received).containsExactly("v"));
+        }
+        assertThat(streamable.topics()).containsExactly(name);
+        MongoRedisBackend backend = (MongoRedisBackend) streamable.backend();
+        assertThat(backend.collectionNameFor(name)).hasSizeLessThan(MongoRedisBackend.MAX_NAMESPACE).contains("~");
+        assertThat(backend.collectionNameFor("short")).isEqualTo("short");
+    }
+
+    @Test
     @DisplayName("bad URLs are refused with what is wrong, and never show the password")
     void badUrls() {
         assertThatThrownBy(() -> Streamable.open("mongoredis://user:s3cret@localhost:27017/db"))
