@@ -122,7 +122,9 @@ final class MongoTopicReader implements TopicReader {
         long deadline = System.nanoTime() + Math.max(0, maxWait.toNanos());
         while (true) {
             if (closed.get()) {
-                return new ReadBatch(List.of(), false);
+                // not an empty batch: a caller looping on read() would spin
+                throw new IllegalStateException("This " + this + " is closed (its backend "
+                        + backend.describe() + " may have been closed); open a new reader");
             }
             if (leaseLost) {
                 throw MongoTopicStore.leaseLost(store.name(), consumerName.orElse(""));

@@ -23,6 +23,7 @@ import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
 import io.streamable.consume.ConsumerNameInUseException;
+import org.bson.BSONException;
 import org.bson.Document;
 import org.bson.types.Binary;
 import org.slf4j.Logger;
@@ -74,6 +75,8 @@ final class MongoTopicStore implements TopicStore {
     /** The most records one writer round trip carries; bigger appends go alone. */
     private static final int GROUP_LIMIT = 1000;
     private static final int MAX_CLAIM_ATTEMPTS = 10_000;
+    /** MongoDB's document limit. */
+    private static final long MAX_DOCUMENT_BYTES = 16L * 1024 * 1024;
 
     /** Lost races for the next id, across the JVM: tells tests and benchmarks the arbiter was exercised. */
     static final AtomicLong CLAIM_CONFLICTS = new AtomicLong();
@@ -128,6 +131,16 @@ final class MongoTopicStore implements TopicStore {
                     "The mongoredis backend " + backend.describe() + " is closed; the append to \"" + name
                             + "\" was not stored"));
         }
+        for (int i = 0; i < records.size(); i++) {
+            long size = estimatedSize(records.get(i));
+            if (size > MAX_DOCUMENT_BYTES) {
+                // refused before anything is written, so the append is all-or-nothing here
+                return CompletableFuture.failedFuture(new IllegalArgumentException("Record " + (i + 1) + " of "
+                        + records.size() + " appended to topic \"" + name + "\" is about " + size / 1024
+                        + " KB, over MongoDB's 16 MB document limit; nothing of this append was stored."
+                        + " Store large content elsewhere and append a reference to it."));
+            }
+        }
         CompletableFuture<List<Position>> result = new CompletableFuture<>();
         queue.add(new PendingAppend(List.copyOf(records), result));
         scheduleDrain();
@@ -173,37 +186,77 @@ final class MongoTopicStore implements TopicStore {
     private void write(List<PendingAppend> group, int size) {
         List<AppendRecord> records = new ArrayList<>(size);
         group.forEach(pending -> records.addAll(pending.records()));
-        long[] ids;
+        long[] ids = new long[records.size()];
+        int stored;
+        RuntimeException failure = null;
         try {
             ensureIndexes();
-            ids = insert(records);
+            stored = insert(records, ids);
+        } catch (PartialInsert e) {
+            stored = e.stored;
+            failure = e.failure;
         } catch (MongoException e) {
-            fail(group, backend.unavailable("appending to topic \"" + name + "\"", e));
-            return;
+            stored = 0;
+            failure = backend.unavailable("appending to topic \"" + name + "\"", e);
         } catch (RuntimeException e) {
-            fail(group, e);
-            return;
+            stored = 0;
+            failure = e;
         }
-        compact(records, ids);
+        if (stored > 0) {
+            compact(records.subList(0, stored), ids);
+        }
+        // a record the server refused fails its own append only: the appends grouped after it
+        // are written again; a transient failure fails them all (the producers may retry)
+        boolean refusedRecord = failure instanceof IllegalArgumentException;
+        List<PendingAppend> again = new ArrayList<>();
         int offset = 0;
         for (PendingAppend pending : group) {
-            List<Position> positions = new ArrayList<>(pending.records().size());
-            for (int i = 0; i < pending.records().size(); i++) {
-                positions.add(Position.of(ids[offset + i]));
+            int end = offset + pending.records().size();
+            if (end <= stored) {
+                List<Position> positions = new ArrayList<>(pending.records().size());
+                for (int i = offset; i < end; i++) {
+                    positions.add(Position.of(ids[i]));
+                }
+                pending.result().complete(positions);
+            } else if (refusedRecord && offset > stored) {
+                again.add(pending);
+            } else {
+                pending.result().completeExceptionally(failure);
             }
-            offset += pending.records().size();
-            pending.result().complete(positions);
+            offset = end;
         }
-        backend.appended(name, ids[ids.length - 1]);
+        if (stored > 0) {
+            backend.appended(name, ids[stored - 1]);
+        }
+        if (!again.isEmpty()) {
+            write(again, again.stream().mapToInt(pending -> pending.records().size()).sum());
+        }
+    }
+
+    /** An insert that stored the first {@code stored} records, then failed. */
+    private static final class PartialInsert extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient int stored;
+        final RuntimeException failure;
+
+        PartialInsert(int stored, RuntimeException failure) {
+            super(failure.getMessage(), failure, false, false);
+            this.stored = stored;
+            this.failure = failure;
+        }
     }
 
     /** Inserts records at the ids after the current maximum, claiming again after losing a race. */
-    private long[] insert(List<AppendRecord> records) {
-        long[] ids = new long[records.size()];
+    private int insert(List<AppendRecord> records, long[] ids) {
         int done = 0;
         int conflicts = 0;
         while (done < records.size()) {
-            long first = head() + 1;
+            long first;
+            try {
+                first = head() + 1;
+            } catch (MongoException e) {
+                throw new PartialInsert(done, backend.unavailable("appending to topic \"" + name + "\"", e));
+            }
             Date now = new Date();
             List<Document> documents = new ArrayList<>(records.size() - done);
             for (int i = done; i < records.size(); i++) {
@@ -218,27 +271,34 @@ final class MongoTopicStore implements TopicStore {
                 // The write errors' indexes are reliable, getInsertedCount() is not on every server.
                 BulkWriteError error = e.getWriteErrors().stream()
                         .min((a, b) -> Integer.compare(a.getIndex(), b.getIndex())).orElse(null);
+                inserted = error == null ? 0 : error.getIndex();
                 if (error == null || error.getCode() != DUPLICATE_KEY) {
-                    throw rejected(e, error == null ? e.getMessage() : error.getMessage());
+                    fill(ids, done, first, inserted);
+                    throw new PartialInsert(done + inserted, rejected(e, error == null ? e.getMessage() : error.getMessage()));
                 }
-                inserted = error.getIndex();
             } catch (MongoWriteException e) {
                 if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
-                    throw rejected(e, e.getError().getMessage());
+                    throw new PartialInsert(done, rejected(e, e.getError().getMessage()));
                 }
                 inserted = 0;
+            } catch (BSONException e) {
+                // the driver refused to encode a document (size): nothing of this round was sent
+                throw new PartialInsert(done, new IllegalArgumentException("MongoDB's driver refused a record"
+                        + " appended to topic \"" + name + "\": " + e.getMessage()
+                        + ". Keep each message under MongoDB's 16 MB document limit.", e));
+            } catch (MongoException e) {
+                // the connection failed mid-insert: part of this round may be stored all the same
+                throw new PartialInsert(done, backend.unavailable("appending to topic \"" + name + "\"", e));
             }
-            for (int i = 0; i < inserted; i++) {
-                ids[done + i] = first + i;
-            }
+            fill(ids, done, first, inserted);
             done += inserted;
             if (done < records.size()) {
                 conflicts++;
                 CLAIM_CONFLICTS.incrementAndGet();
                 if (conflicts > MAX_CLAIM_ATTEMPTS) {
-                    throw new BackendUnavailableException("Gave up appending to topic \"" + name + "\" after "
+                    throw new PartialInsert(done, new BackendUnavailableException("Gave up appending to topic \"" + name + "\" after "
                             + MAX_CLAIM_ATTEMPTS + " lost races for the next position; "
-                            + (records.size() - done) + " of " + records.size() + " records were not stored", null);
+                            + (records.size() - done) + " of " + records.size() + " records were not stored", null));
                 }
                 if (conflicts > 2) {
                     // many writers racing: back off a little, randomly, so one of them wins each round
@@ -247,7 +307,23 @@ final class MongoTopicStore implements TopicStore {
                 }
             }
         }
-        return ids;
+        return done;
+    }
+
+    /** An upper bound of a record's BSON size: strings may take up to 4 bytes a character. */
+    private static long estimatedSize(AppendRecord record) {
+        long size = 256L + record.payload().length + 4L * record.shardingKey().length()
+                + 4L * record.logCompactId().map(String::length).orElse(0);
+        for (Map.Entry<String, String> header : record.headers().entrySet()) {
+            size += 32 + 4L * (header.getKey().length() + header.getValue().length());
+        }
+        return size;
+    }
+
+    private static void fill(long[] ids, int from, long firstId, int count) {
+        for (int i = 0; i < count; i++) {
+            ids[from + i] = firstId + i;
+        }
     }
 
     private RuntimeException rejected(MongoException e, String reason) {

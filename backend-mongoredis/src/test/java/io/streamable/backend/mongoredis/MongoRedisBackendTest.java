@@ -294,6 +294,22 @@ class MongoRedisBackendTest {
     }
 
     @Test
+    @DisplayName("a record over MongoDB's document limit fails its append with a clear error; the topic stays usable")
+    void oversizedRecord() throws Exception {
+        TopicStore store = streamable().backend().topic("big");
+        AppendRecord huge = new AppendRecord("k", Optional.empty(), Map.of(), new byte[17 * 1024 * 1024]);
+        var failed = store.append(List.of(huge));
+        var next = store.append(List.of(record("k", "after")));
+        assertThatThrownBy(failed::get).hasCauseInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("16 MB").hasMessageContaining("\"big\"").hasMessageContaining("nothing");
+        assertThat(next.get()).containsExactly(Position.of(1));
+        try (TopicReader reader = store.openReader(ReaderSpec.anonymous(StartFrom.beginning()))) {
+            assertThat(reader.read(10, Duration.ZERO).records()).extracting(MongoRedisBackendTest::text)
+                    .containsExactly("after");
+        }
+    }
+
+    @Test
     @DisplayName("bad URLs are refused with what is wrong, and never show the password")
     void badUrls() {
         assertThatThrownBy(() -> Streamable.open("mongoredis://user:s3cret@localhost:27017/db"))
