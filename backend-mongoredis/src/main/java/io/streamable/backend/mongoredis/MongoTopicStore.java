@@ -8,6 +8,7 @@ import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.DeleteManyModel;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.InsertManyOptions;
 import com.mongodb.client.model.Projections;
@@ -114,7 +115,8 @@ final class MongoTopicStore implements TopicStore {
             if (!collectionName.equals(name)) {
                 backend.recordLongName(collectionName, name);
             }
-            collection.createIndex(Indexes.ascending(LOG_COMPACT_ID));
+            // sparse: most messages carry no compaction id and need no index entry
+            collection.createIndex(Indexes.ascending(LOG_COMPACT_ID), new IndexOptions().sparse(true));
             indexed = true;
         }
     }
