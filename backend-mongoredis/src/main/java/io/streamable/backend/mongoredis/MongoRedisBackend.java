@@ -41,12 +41,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class MongoRedisBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(MongoRedisBackend.class);
+    // Bookkeeping collections start with a single '_': no topic name can (user topics start with a
+    // letter or digit, framework-internal ones such as __schemas.orders with "__").
     /** Consumer positions: one document per topic and consumer name. */
-    static final String POSITIONS = "__streamable_positions";
+    static final String POSITIONS = "_streamable.positions";
     /** Consumer name leases: one document per topic and consumer name while a reader holds it. */
-    static final String LEASES = "__streamable_leases";
+    static final String LEASES = "_streamable.leases";
     /** Topics whose name is too long for a collection name: collection name to topic name. */
-    static final String LONG_NAMES = "__streamable_topics";
+    static final String LONG_NAMES = "_streamable.topics";
     /**
      * The longest namespace ({@code database.collection}) used as is. MongoDB 4.4+ allows 255 bytes
      * (235 when sharded), older servers and mongo-java-server 120-128: longer topic names get a
@@ -130,9 +132,9 @@ final class MongoRedisBackend implements Backend {
             Set<String> names = new TreeSet<>();
             Set<String> shortened = new TreeSet<>();
             for (String name : database.listCollectionNames()) {
-                if (!name.startsWith("__") && TopicName.isValid(name)) {
-                    names.add(name);
-                } else if (name.contains(SHORTENED_MARK)) {
+                if (TopicName.isValid(name)) {
+                    names.add(name); // internal topics (__schemas.x) and bookkeeping fail this
+                } else if (name.contains(SHORTENED_MARK) && !TopicName.isInternal(name)) {
                     shortened.add(name);
                 }
             }
@@ -279,12 +281,15 @@ final class MongoRedisBackend implements Backend {
                 + " consumers retry by themselves, producers may retry the append.", cause);
     }
 
-    /** Collection names are topic names; this repeats the MongoDB-specific rules as a last guard. */
+    /**
+     * Collection names are topic names (user topics, or framework-internal ones such as
+     * {@code __schemas.orders}); this repeats the MongoDB-specific rules as a last guard.
+     */
     static String requireCollectionName(String name) {
-        TopicName.requireValid(name);
-        if (name.contains("$") || name.startsWith("system.") || name.startsWith("__")) {
+        TopicName.requireStorable(name);
+        if (name.contains("$") || name.startsWith("system.") || name.contains("\0")) {
             throw new IllegalArgumentException("Topic name \"" + name + "\" cannot be a MongoDB collection name:"
-                    + " it must not contain '$' or start with \"system.\" or \"__\"");
+                    + " it must not contain '$' or start with \"system.\"");
         }
         return name;
     }

@@ -348,7 +348,25 @@ class MongoRedisBackendTest {
         assertThatThrownBy(() -> backend.topic("system.users")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("system.");
         assertThatThrownBy(() -> backend.topic("a$b")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> backend.topic("__streamable_positions")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> backend.topic("_streamable.positions")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> backend.topic("__has space")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    @DisplayName("framework-internal topics (__schemas.x, up to 249 characters) are stored but not listed")
+    void internalTopics() throws Exception {
+        Backend backend = streamable().backend();
+        String longInternal = "__schemas." + "y".repeat(io.streamable.TopicName.MAX_INTERNAL_LENGTH - 10);
+        for (String name : List.of("__schemas.orders", longInternal)) {
+            TopicStore store = backend.topic(name);
+            store.append(List.of(record("k", name))).get();
+            try (TopicReader reader = store.openReader(ReaderSpec.anonymous(StartFrom.beginning()))) {
+                assertThat(reader.read(10, Duration.ZERO).records()).extracting(MongoRedisBackendTest::text)
+                        .containsExactly(name);
+            }
+        }
+        backend.topic("orders").append(List.of(record("k", "o"))).get();
+        assertThat(backend.listTopics()).containsExactly("orders");
     }
 
     @Test
