@@ -32,6 +32,7 @@ import java.util.function.Consumer;
  */
 final class RedisSignals implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSignals.class);
+    private static final int DEFAULT_PORT = 6379;
     private static final int CONNECT_TIMEOUT_MILLIS = 2_000;
     private static final int COMMAND_TIMEOUT_MILLIS = 2_000;
     /** Pings keep an idle subscription's socket reading, so a dead connection times out instead of hanging. */
@@ -62,7 +63,7 @@ final class RedisSignals implements AutoCloseable {
                  Runnable onSubscribed) {
         this.channelPrefix = channelPrefix;
         this.maskedUri = BackendUrl.mask(uri.toString());
-        this.address = JedisURIHelper.getHostAndPort(uri);
+        this.address = new HostAndPort(uri.getHost(), uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort());
         this.onSignal = onSignal;
         this.onSubscribed = onSubscribed;
         DefaultJedisClientConfig.Builder base = DefaultJedisClientConfig.builder()
