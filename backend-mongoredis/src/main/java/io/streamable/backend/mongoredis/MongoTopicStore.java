@@ -174,7 +174,13 @@ final class MongoTopicStore implements TopicStore {
                 if (group.isEmpty()) {
                     return;
                 }
-                write(group, size);
+                try {
+                    write(group, size);
+                } catch (RuntimeException | Error unexpected) {
+                    // a future left incomplete would hang its producer: fail what is still open
+                    LOG.error("Appending to topic \"{}\" failed unexpectedly", name, unexpected);
+                    group.forEach(pending -> pending.result().completeExceptionally(unexpected));
+                }
             }
         } finally {
             draining.set(false);
