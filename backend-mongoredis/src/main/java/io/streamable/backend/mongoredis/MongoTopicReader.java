@@ -3,6 +3,7 @@ package io.streamable.backend.mongoredis;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoCursorNotFoundException;
 import com.mongodb.MongoException;
+import com.mongodb.MongoInterruptedException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
@@ -155,7 +156,7 @@ final class MongoTopicReader implements TopicReader {
         }
     }
 
-    private ReadBatch fetch(int max) {
+    private ReadBatch fetch(int max) throws InterruptedException {
         fetchLock.lock();
         try {
             if (closed.get()) {
@@ -169,6 +170,17 @@ final class MongoTopicReader implements TopicReader {
                 while (records.size() < max && cursor.hasNext()) {
                     records.add(MongoTopicStore.toRecord(cursor.next()));
                 }
+            } catch (MongoInterruptedException e) {
+                closeCursor();
+                if (!records.isEmpty()) {
+                    last = records.get(records.size() - 1).position().offset();
+                    Thread.currentThread().interrupt();
+                    return new ReadBatch(records, false);
+                }
+                InterruptedException interrupted = new InterruptedException("Interrupted while reading topic \""
+                        + store.name() + "\"");
+                interrupted.initCause(e);
+                throw interrupted;
             } catch (MongoCursorNotFoundException e) {
                 // the server dropped an idle cursor (a slow handler): query again from where we are
                 closeCursor();
@@ -260,6 +272,9 @@ final class MongoTopicReader implements TopicReader {
         }
         long offset = store.offsetOf(consumed);
         String name = consumerName.get();
+        // the final save on close often runs on a thread that close() has just interrupted to stop
+        // a stuck handler; the driver would refuse to work on it, and the position would be lost
+        boolean interrupted = Thread.interrupted();
         try {
             backend.positions().updateOne(Filters.eq(MongoTopicStore.ID, store.positionKey(name)),
                     Updates.combine(Updates.max("offset", offset), Updates.set("topic", store.name()),
@@ -268,6 +283,10 @@ final class MongoTopicReader implements TopicReader {
         } catch (MongoException e) {
             throw backend.unavailable("saving the position of consumer \"" + name + "\" on topic \""
                     + store.name() + "\"", e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -343,12 +362,17 @@ final class MongoTopicReader implements TopicReader {
     }
 
     private static void releaseLease(MongoRedisBackend backend, MongoTopicStore store, String name, String owner) {
+        boolean interrupted = Thread.interrupted(); // as in commit(): close() runs on interrupted threads
         try {
             backend.leases().deleteOne(Filters.and(Filters.eq(MongoTopicStore.ID, store.positionKey(name)),
                     Filters.eq("owner", owner)));
         } catch (MongoException e) {
             LOG.warn("Could not release the lease of consumer \"{}\" on topic \"{}\" ({}); it expires by itself",
                     name, store.name(), e.toString());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
