@@ -140,10 +140,12 @@ public final class TestServers {
             start();
         }
 
+        /** The port it listens on, the same after a restart. */
         public int port() {
             return port;
         }
 
+        /** Its URI, {@code mongodb://127.0.0.1:<port>}. */
         public String uri() {
             return "mongodb://127.0.0.1:" + port;
         }
@@ -220,14 +222,17 @@ public final class TestServers {
             };
         }
 
+        /** The port it listens on, the same after a restart. */
         public int port() {
             return port;
         }
 
+        /** Its URI, {@code redis://127.0.0.1:<port>}. */
         public String uri() {
             return "redis://127.0.0.1:" + port;
         }
 
+        /** Starts the process (again) on the same port. */
         public void start() {
             try {
                 if (!server.isActive()) {
@@ -238,6 +243,7 @@ public final class TestServers {
             }
         }
 
+        /** Stops the process; clients see their connections drop. */
         public void stop() {
             try {
                 if (server.isActive()) {
