@@ -47,8 +47,11 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class ConsumerLoop<T> implements Consumer<T> {
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
-    /** How long an idle read waits before the loop looks at its commit timer again. */
-    private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
+    /**
+     * The longest an idle read waits. Readers return as soon as the backend signals new records
+     * and close() wakes them, so this only bounds how late a due commit can be when idle.
+     */
+    private static final Duration IDLE_WAIT = Duration.ofSeconds(5);
     private static final Duration MAX_UNAVAILABLE_BACKOFF = Duration.ofSeconds(5);
     private static final Duration DEAD_LETTER_TIMEOUT = Duration.ofSeconds(30);
     /** Marks the threads that run this consumer's handlers, so close() from a handler does not wait on itself. */

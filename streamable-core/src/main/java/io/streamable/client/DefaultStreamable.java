@@ -79,9 +79,9 @@ final class DefaultStreamable implements Streamable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        // consumers first, so they can save their positions while the backend is still open
+        // in parallel, so consumers with blocked handlers wait out their close timeouts together;
+        // all before the backend, so consumers can still save their positions
         List<AutoCloseable> resources = new ArrayList<>(open);
-        resources.sort((a, b) -> Boolean.compare(a instanceof TypedProducer, b instanceof TypedProducer));
         resources.parallelStream().forEach(resource -> {
             try {
                 resource.close();

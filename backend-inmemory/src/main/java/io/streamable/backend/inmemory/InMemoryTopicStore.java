@@ -1,0 +1,80 @@
+package io.streamable.backend.inmemory;
+
+import io.streamable.Position;
+import io.streamable.backend.AppendRecord;
+import io.streamable.backend.ReaderSpec;
+import io.streamable.backend.TopicReader;
+import io.streamable.backend.TopicStore;
+import io.streamable.consume.StartFrom;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/** A connection's view of one in-memory topic. */
+final class InMemoryTopicStore implements TopicStore {
+    private final InMemoryTopic topic;
+    private final InMemoryBackend connection;
+
+    InMemoryTopicStore(InMemoryTopic topic, InMemoryBackend connection) {
+        this.topic = topic;
+        this.connection = connection;
+    }
+
+    @Override
+    public String name() {
+        return topic.name();
+    }
+
+    @Override
+    public CompletableFuture<List<Position>> append(List<AppendRecord> records) {
+        connection.ensureOpen();
+        return CompletableFuture.completedFuture(topic.append(records));
+    }
+
+    @Override
+    public TopicReader openReader(ReaderSpec spec) {
+        connection.ensureOpen();
+        Optional<String> name = spec.consumerName();
+        name.ifPresent(topic::acquire);
+        try {
+            StartFrom start = name.flatMap(topic::savedPosition).<StartFrom>map(StartFrom::after).orElse(spec.start());
+            long firstOffset = firstOffset(start);
+            Optional<Position> startPosition = firstOffset == 0 ? Optional.empty() : Optional.of(Position.of(firstOffset - 1));
+            InMemoryReader reader = new InMemoryReader(topic, connection, name, firstOffset, startPosition);
+            connection.opened(reader);
+            return reader;
+        } catch (RuntimeException e) {
+            name.ifPresent(topic::release);
+            throw e;
+        }
+    }
+
+    private long firstOffset(StartFrom start) {
+        if (start instanceof StartFrom.After after) {
+            Position position = after.position();
+            if (!position.isSingleLog()) {
+                throw new IllegalArgumentException("Position " + position + " spans partitions, but in-memory topics"
+                        + " have one log: pass a position read from this backend, such as \"42\"");
+            }
+            return position.offset() + 1;
+        }
+        return start instanceof StartFrom.Latest ? topic.size() : 0;
+    }
+
+    @Override
+    public Optional<Position> savedPosition(String consumerName) {
+        return topic.savedPosition(consumerName);
+    }
+
+    @Override
+    public Set<String> consumerNames() {
+        return topic.consumerNames();
+    }
+
+    @Override
+    public long lag(Optional<Position> position) {
+        return topic.countAfter(position.map(Position::offset).orElse(-1L));
+    }
+}

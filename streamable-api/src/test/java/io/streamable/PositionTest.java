@@ -1,0 +1,66 @@
+package io.streamable;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PositionTest {
+
+    @Test
+    @DisplayName("a single-log position encodes as a bare number and parses back")
+    void singleLogRoundTrip() {
+        Position position = Position.of(42);
+        assertThat(position.encode()).isEqualTo("42");
+        assertThat(Position.parse("42")).isEqualTo(position);
+        assertThat(position.isSingleLog()).isTrue();
+        assertThat(position.offset()).isEqualTo(42);
+    }
+
+    @Test
+    @DisplayName("a partitioned position encodes as sorted partition:offset pairs and parses back")
+    void partitionedRoundTrip() {
+        Position position = Position.of(Map.of(3, 17L, 0, 42L));
+        assertThat(position.encode()).isEqualTo("0:42,3:17");
+        assertThat(Position.parse(" 0:42, 3:17 ")).isEqualTo(position);
+        assertThat(position.isSingleLog()).isFalse();
+        assertThat(position.offset(3)).hasValue(17);
+        assertThat(position.offset(1)).isEmpty();
+        assertThatThrownBy(position::offset).isInstanceOf(IllegalStateException.class).hasMessageContaining("offsets()");
+    }
+
+    @Test
+    @DisplayName("merge keeps the greater offset of every partition and covers both inputs")
+    void merge() {
+        Position a = Position.of(Map.of(0, 5L, 1, 9L));
+        Position b = Position.of(Map.of(1, 3L, 2, 7L));
+        Position merged = a.merge(b);
+        assertThat(merged).isEqualTo(Position.of(Map.of(0, 5L, 1, 9L, 2, 7L)));
+        assertThat(merged.covers(a)).isTrue();
+        assertThat(merged.covers(b)).isTrue();
+        assertThat(a.covers(b)).isFalse();
+    }
+
+    @Test
+    @DisplayName("positions of one partition compare by offset; across partitions they refuse to")
+    void compare() {
+        assertThat(Position.of(3)).isLessThan(Position.of(4));
+        assertThat(Position.of(2, 8)).isGreaterThan(Position.of(2, 7));
+        assertThatThrownBy(() -> Position.of(1, 1).compareTo(Position.of(2, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no order");
+    }
+
+    @Test
+    @DisplayName("garbage, negative offsets and duplicate partitions are rejected with the expected format")
+    void rejectsGarbage() {
+        assertThatThrownBy(() -> Position.parse("abc")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("\"abc\"").hasMessageContaining("0:42,3:17");
+        assertThatThrownBy(() -> Position.parse("-1")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Position.parse("0:1,0:2")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("twice");
+        assertThatThrownBy(() -> Position.of(Map.of())).isInstanceOf(IllegalArgumentException.class);
+    }
+}
