@@ -143,6 +143,8 @@ final class KafkaBackend implements Backend {
         config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         // the reader seeks every partition itself; this only applies when a saved offset was deleted by retention
         config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // records of transactions that other Kafka clients aborted are not messages; costs nothing without transactions
+        config.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         if (groupId.isPresent()) {
             config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId.get());
             // the lease is the classic group membership; heartbeats keep it, its expiry frees a crashed holder's name
