@@ -23,7 +23,7 @@ import java.util.function.Predicate;
 /**
  * Stands in for the later traffic a live topic gets. Kafka never compacts the active segment, and a
  * segment only rolls when a later record is appended; a test that appends a few records and then
- * waits would wait forever. Every {@value EmbeddedKafka#ROLL_MS} ms this appends one record per
+ * waits would wait forever. Every {@value KafkaTestSupport#SEGMENT_MS} ms this appends one record per
  * partition of the matching topics inside a transaction that it aborts: the append rolls the
  * segment, so the cleaner can compact what came before, while readers (which read committed data
  * only) never see the record.
@@ -37,7 +37,11 @@ final class CompactionNudger implements AutoCloseable {
     private final Admin admin;
     private final KafkaProducer<byte[], byte[]> producer;
     private final Predicate<String> topics;
+    /** Topics stop being nudged this long after they appeared, so old topics do not keep the cleaner busy. */
+    private static final long NUDGE_FOR_NANOS = TimeUnit.SECONDS.toNanos(90);
+
     private final Map<String, Integer> partitions = new HashMap<>();
+    private final Map<String, Long> firstSeen = new HashMap<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "compaction-nudger");
         thread.setDaemon(true);
@@ -58,13 +62,15 @@ final class CompactionNudger implements AutoCloseable {
     /** Starts nudging the topics whose names match. */
     static CompactionNudger start(String bootstrapServers, Predicate<String> topics) {
         CompactionNudger nudger = new CompactionNudger(bootstrapServers, topics);
-        nudger.scheduler.scheduleWithFixedDelay(nudger::nudge, 0, EmbeddedKafka.ROLL_MS, TimeUnit.MILLISECONDS);
+        nudger.scheduler.scheduleWithFixedDelay(nudger::nudge, 0, KafkaTestSupport.SEGMENT_MS, TimeUnit.MILLISECONDS);
         return nudger;
     }
 
     private void nudge() {
         try {
-            List<String> matching = admin.listTopics().names().get(10, TimeUnit.SECONDS).stream().filter(topics).toList();
+            long now = System.nanoTime();
+            List<String> matching = admin.listTopics().names().get(10, TimeUnit.SECONDS).stream().filter(topics)
+                    .filter(topic -> now - firstSeen.computeIfAbsent(topic, t -> now) < NUDGE_FOR_NANOS).toList();
             if (matching.isEmpty()) {
                 return;
             }

@@ -25,7 +25,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Kafka's compaction as the backend uses it, observed on the test broker (segments roll after
- * {@value EmbeddedKafka#ROLL_MS} ms, on the next append). Kafka never cleans the active segment,
+ * {@value KafkaTestSupport#SEGMENT_MS} ms, on the next append). Kafka never cleans the active segment,
  * so these tests keep appending "filler" records to every partition while they wait: that is what
  * a live topic does, and without it the newest segment would never be cleaned.
  */
@@ -103,7 +103,7 @@ class KafkaCompactionTest {
     /** Waits for the assertion to hold, appending a filler record to every partition between attempts. */
     private static void awaitCompaction(TopicStore store, org.awaitility.core.ThrowingRunnable assertion) {
         List<String> fillerKeys = fillerKeys(KafkaTestSupport.PARTITIONS);
-        await().atMost(COMPACTION_TIMEOUT).pollInterval(Duration.ofMillis(EmbeddedKafka.ROLL_MS)).untilAsserted(() -> {
+        await().atMost(COMPACTION_TIMEOUT).pollInterval(Duration.ofMillis(KafkaTestSupport.SEGMENT_MS)).untilAsserted(() -> {
             List<AppendRecord> fillers = new ArrayList<>();
             for (String key : fillerKeys) {
                 fillers.add(new AppendRecord(key, Optional.empty(), Map.of(), "\"filler\"".getBytes(StandardCharsets.UTF_8)));

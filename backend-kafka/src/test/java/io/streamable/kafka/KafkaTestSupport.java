@@ -4,9 +4,14 @@ import io.streamable.client.Streamable;
 
 import java.util.UUID;
 
-/** Connection settings shared by this module's tests: the shared broker, 4 partitions, short sessions. */
+/** Connection settings shared by this module's tests: the shared broker, 4 partitions, short sessions, quick compaction. */
 final class KafkaTestSupport {
     static final int PARTITIONS = 4;
+    /**
+     * Segments of test topics roll after this long (on the next append: Kafka never cleans the
+     * active segment), and any dirty segment is cleaned, so compaction shows within seconds.
+     */
+    static final long SEGMENT_MS = 500;
 
     private KafkaTestSupport() {
     }
@@ -17,6 +22,7 @@ final class KafkaTestSupport {
         // the embedded broker allows 1 s sessions; a default cluster's minimum is 6 s
         String session = target.embedded().isPresent() ? "3000" : "6000";
         String options = "partitions=" + PARTITIONS + "&kafka.session.timeout.ms=" + session
+                + "&topic.segment.ms=" + SEGMENT_MS + "&topic.min.cleanable.dirty.ratio=0.01"
                 + (moreOptions.isEmpty() ? "" : "&" + moreOptions);
         return target.url(options);
     }
