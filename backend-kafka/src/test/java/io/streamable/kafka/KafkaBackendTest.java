@@ -104,6 +104,7 @@ class KafkaBackendTest {
                 all.countDown();
             }).start()) {
                 assertThat(all.await(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(consumer.isRunning()).isTrue();
             }
             assertThat(seen).hasSize(keys);
             seen.values().forEach(sequence -> assertThat(sequence).isSorted().hasSize(perKey));
@@ -164,6 +165,7 @@ class KafkaBackendTest {
                 first.producer(other).appendAndWait("x", new Event("x", 1));
                 await().atMost(Duration.ofSeconds(30)).until(() -> otherReceived.size() == 1);
                 assertThat(holder.isRunning()).isTrue();
+                assertThat(onOther.isRunning()).isTrue();
             }
             holder.close();
             try (Consumer<Event> successor = second.consumer(topic).name("audit").handler(m -> { }).start()) {
