@@ -40,6 +40,7 @@ final class KafkaBackend implements Backend {
     /** Heartbeat-based lease of a consumer name; short, so a crashed holder frees the name soon. */
     static final int DEFAULT_SESSION_TIMEOUT_MS = 10_000;
     private static final AtomicLong CLIENTS = new AtomicLong();
+    private static final AtomicLong CALLBACK_THREADS = new AtomicLong();
 
     private final BackendUrl url;
     private final KafkaOptions options;
@@ -48,8 +49,9 @@ final class KafkaBackend implements Backend {
     private final Map<String, KafkaTopicStore> stores = new ConcurrentHashMap<>();
     private final Set<KafkaTopicReader> readers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final ExecutorService callbacks = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "streamable-kafka-callbacks");
+    /** Completes append futures; cached, so a caller's stage that blocks on another append cannot stall the rest. */
+    private final ExecutorService callbacks = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "streamable-kafka-callbacks-" + CALLBACK_THREADS.incrementAndGet());
         thread.setDaemon(true);
         return thread;
     });

@@ -88,10 +88,18 @@ final class KafkaTopicStore implements TopicStore {
      * Creates the topic or checks the existing one, then waits until every partition serves
      * offsets: appending right after creation can otherwise lose the first batch (KAFKA-15591).
      */
-    synchronized void ensureReady() {
+    void ensureReady() {
         if (partitions > 0) {
-            return;
+            return; // the common case, on every append: no lock
         }
+        synchronized (this) {
+            if (partitions == 0) {
+                prepare();
+            }
+        }
+    }
+
+    private void prepare() {
         long deadline = System.nanoTime() + backend.timeout().toNanos();
         TopicDescription description = describe();
         boolean created = false;

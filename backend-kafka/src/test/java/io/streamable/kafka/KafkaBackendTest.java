@@ -71,6 +71,19 @@ class KafkaBackendTest {
     }
 
     @Test
+    @DisplayName("a stage chained on an append may itself wait for another append")
+    void chainedBlockingAppend() throws Exception {
+        Topic<Event> topic = Topic.of(KafkaTestSupport.uniqueTopic("chained"), Event.class);
+        try (Streamable streamable = KafkaTestSupport.open()) {
+            Producer<Event> producer = streamable.producer(topic);
+            Position second = producer.append("k", new Event("first", 1))
+                    .thenApply(first -> producer.appendAndWait("k", new Event("second", 2)))
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(second.offset(KafkaTopicStore.partitionFor("k", KafkaTestSupport.PARTITIONS))).hasValue(1);
+        }
+    }
+
+    @Test
     @DisplayName("messages of one sharding key arrive in append order while many producers append at once")
     void perKeyOrder() throws Exception {
         Topic<Event> topic = Topic.of(KafkaTestSupport.uniqueTopic("order"), Event.class);
