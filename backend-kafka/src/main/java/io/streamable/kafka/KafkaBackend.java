@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -49,6 +50,9 @@ final class KafkaBackend implements Backend {
     private final Map<String, KafkaTopicStore> stores = new ConcurrentHashMap<>();
     private final Set<KafkaTopicReader> readers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Random per connection, so keys of records without a logCompactId never repeat across connections. */
+    private final String uniqueKeyPrefix = KafkaTopicStore.UNIQUE_KEY_PREFIX + UUID.randomUUID() + ".";
+    private final AtomicLong uniqueKeys = new AtomicLong();
     /** Completes append futures; cached, so a caller's stage that blocks on another append cannot stall the rest. */
     private final ExecutorService callbacks = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "streamable-kafka-callbacks-" + CALLBACK_THREADS.incrementAndGet());
@@ -170,6 +174,11 @@ final class KafkaBackend implements Backend {
     Duration sessionTimeout() {
         Object configured = options.consumerConfigs().get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
         return Duration.ofMillis(configured == null ? DEFAULT_SESSION_TIMEOUT_MS : Long.parseLong(configured.toString()));
+    }
+
+    /** A record key no other record has: for records without a logCompactId, so compaction never removes them. */
+    String uniqueKey() {
+        return uniqueKeyPrefix + uniqueKeys.incrementAndGet();
     }
 
     long nextClientNumber() {

@@ -40,7 +40,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +52,7 @@ final class KafkaTopicStore implements TopicStore {
     static final String SHARDING_KEY_HEADER = "streamable.shardingKey";
     /** The framework header carrying the logCompactId, when the record has one. */
     static final String LOG_COMPACT_ID_HEADER = "streamable.logCompactId";
-    /** Prefix of the random keys given to records without a logCompactId, so compaction never removes them. */
+    /** Prefix of the unique keys given to records without a logCompactId, so compaction never removes them. */
     static final String UNIQUE_KEY_PREFIX = "streamable.unique.";
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTopicStore.class);
@@ -284,7 +283,7 @@ final class KafkaTopicStore implements TopicStore {
     private ProducerRecord<byte[], byte[]> toProducerRecord(AppendRecord record) {
         int partition = partitionFor(record.shardingKey(), partitions);
         // the key is what Kafka compacts by: the logCompactId, or a random key no later record repeats
-        String key = record.logCompactId().orElseGet(() -> UNIQUE_KEY_PREFIX + UUID.randomUUID());
+        String key = record.logCompactId().orElseGet(backend::uniqueKey);
         List<Header> headers = new ArrayList<>(record.headers().size() + 2);
         record.headers().forEach((headerName, value) -> {
             if (!headerName.equals(SHARDING_KEY_HEADER) && !headerName.equals(LOG_COMPACT_ID_HEADER)) {

@@ -29,9 +29,10 @@
  *       each record, so one key's messages share a partition and arrive in append order. The
  *       producer is idempotent with {@code acks=all}, which keeps that order through retries.</li>
  *   <li><b>Record key</b>: the logCompactId when the message has one, which is what Kafka compacts
- *       by. A message without a logCompactId gets a fresh random key
- *       ({@code streamable.unique.<random UUID>}) that no later record repeats, so compaction never
- *       removes it (Kafka refuses keyless records on compacted topics anyway).</li>
+ *       by. A message without a logCompactId gets a key that no other record has,
+ *       {@code streamable.unique.<random UUID of the connection>.<counter>}, so compaction never
+ *       removes it (Kafka refuses keyless records on compacted topics anyway). Only a logCompactId
+ *       spelled exactly like such a key, random UUID included, could replace it.</li>
  *   <li><b>Headers</b>: the message's headers become Kafka headers (UTF-8); the sharding key and
  *       logCompactId travel in the framework headers {@code streamable.shardingKey} and
  *       {@code streamable.logCompactId}, and are taken out again when reading. Records written by
@@ -103,7 +104,7 @@
  *       the newest of the two survives, whichever sharding key it has. Use one sharding key per
  *       logCompactId (for example the entity id for both) to get one survivor.</li>
  *   <li>The newest record of a key is never removed, and records without a logCompactId carry a
- *       random key used once, so they are never removed. Offsets of removed records stay unused:
+ *       key used once, so they are never removed. Offsets of removed records stay unused:
  *       positions keep increasing with gaps, and {@code lag} counts offsets, so after compaction it
  *       is an upper bound.</li>
  * </ul>
