@@ -8,12 +8,23 @@ import java.util.regex.Pattern;
  *
  * <p>A name is 1 to {@value #MAX_LENGTH} characters of {@code A-Z a-z 0-9 . _ -}, starts with a
  * letter or digit, and does not start with {@code system.} (reserved by MongoDB). Names starting
- * with {@code __} are reserved for the framework's own bookkeeping topics and cannot be created by
- * users because of the first-character rule.
+ * with {@value #INTERNAL_PREFIX} are reserved for the framework's own bookkeeping topics and cannot
+ * be created by users because of the first-character rule.
+ *
+ * <p>Framework-internal topics in use: {@code __schemas.<topic>} holds the schema versions of
+ * {@code <topic>} (see {@code io.streamable.schema} in streamable-core). The framework passes such
+ * names to {@link io.streamable.backend.Backend#topic(String)} directly; a backend stores them
+ * like any other topic and leaves them out of {@link io.streamable.backend.Backend#listTopics()}.
  */
 public final class TopicName {
     /** Kafka allows 249; we keep headroom for suffixes such as a dead-letter topic's {@code .dlq}. */
     public static final int MAX_LENGTH = 200;
+
+    /** The longest framework-internal name, such as {@code __schemas.<topic>}: Kafka's limit. */
+    public static final int MAX_INTERNAL_LENGTH = 249;
+
+    /** The prefix of framework-internal topic names, which users cannot create. */
+    public static final String INTERNAL_PREFIX = "__";
 
     private static final Pattern LEGAL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
@@ -23,6 +34,36 @@ public final class TopicName {
     /** Whether {@code name} is a legal topic name. */
     public static boolean isValid(String name) {
         return problem(name) == null;
+    }
+
+    /**
+     * Whether {@code name} is a framework-internal topic, such as {@code __schemas.orders}:
+     * backends hide these from {@link io.streamable.backend.Backend#listTopics()}.
+     */
+    public static boolean isInternal(String name) {
+        return name != null && name.startsWith(INTERNAL_PREFIX);
+    }
+
+    /**
+     * Returns {@code name} when a backend may store it: a legal topic name, or a framework-internal
+     * one, which is {@value #INTERNAL_PREFIX} followed by a legal name (the prefix and what the
+     * framework adds may take it past {@value #MAX_LENGTH} characters, up to Kafka's 249). This is
+     * what {@link io.streamable.backend.Backend#topic(String)} receives; backends check with it
+     * rather than with {@link #requireValid(String)}.
+     *
+     * @throws IllegalArgumentException naming the rule that was broken
+     */
+    public static String requireStorable(String name) {
+        if (isInternal(name)) {
+            String rest = name.substring(INTERNAL_PREFIX.length());
+            if (name.length() > MAX_INTERNAL_LENGTH || rest.isEmpty() || !LEGAL.matcher(rest).matches()) {
+                throw new IllegalArgumentException("Invalid internal topic name " + quote(name) + ": it must be \""
+                        + INTERNAL_PREFIX + "\" followed by a legal topic name, " + MAX_INTERNAL_LENGTH
+                        + " characters at most");
+            }
+            return name;
+        }
+        return requireValid(name);
     }
 
     /**

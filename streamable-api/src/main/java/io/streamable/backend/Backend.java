@@ -11,11 +11,17 @@ public interface Backend extends AutoCloseable {
 
     /**
      * The store for a topic, created on first use. The name has passed
-     * {@link io.streamable.TopicName#requireValid(String)}. Cheap to call repeatedly.
+     * {@link io.streamable.TopicName#requireValid(String)}, or is a framework-internal name
+     * ({@link io.streamable.TopicName#isInternal(String)}, for example {@code __schemas.orders}),
+     * which the backend stores like any other; {@link io.streamable.TopicName#requireStorable(String)}
+     * accepts exactly these names. Cheap to call repeatedly.
      */
     TopicStore topic(String name);
 
-    /** Names of the topics this backend stores, framework-internal ones excluded. */
+    /**
+     * Names of the topics this backend stores, framework-internal ones
+     * ({@link io.streamable.TopicName#isInternal(String)}) excluded.
+     */
     Set<String> listTopics();
 
     /** The URL this backend was opened with, passwords masked, for logs and errors. */

@@ -11,12 +11,13 @@ import io.streamable.backend.ReaderSpec;
 import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
-import io.streamable.codec.PayloadCodec;
 import io.streamable.codec.PayloadCodecException;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerFailure;
 import io.streamable.consume.ConsumerFailure.Outcome;
 import io.streamable.consume.FailurePolicy;
+import io.streamable.schema.PayloadBinding;
+import io.streamable.schema.SchemaRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +63,7 @@ final class ConsumerLoop<T> implements Consumer<T> {
     private final DefaultConsumerBuilder<T> options;
     private final Topic<T> topic;
     private final TopicStore store;
-    private final PayloadCodec<T> codec;
+    private final PayloadBinding<T> binding;
     private final String description;
 
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -85,7 +86,7 @@ final class ConsumerLoop<T> implements Consumer<T> {
         this.options = options;
         this.topic = options.topic;
         this.store = options.owner.backend().topic(topic.name());
-        this.codec = options.owner.codecs().codecFor(topic.payloadType());
+        this.binding = options.owner.consumerBinding(topic);
         this.description = "consumer " + options.name.map(n -> '"' + n + '"').orElse("(unnamed)")
                 + " of topic \"" + topic.name() + "\"";
     }
@@ -246,10 +247,12 @@ final class ConsumerLoop<T> implements Consumer<T> {
     private Message<T> decode(StoredRecord record) {
         T payload;
         try {
-            payload = codec.decode(record.payload());
+            payload = binding.decode(record);
         } catch (RuntimeException e) {
+            String version = record.headers().get(SchemaRegistry.VERSION_HEADER);
             throw new PayloadCodecException("The message at position " + record.position() + " of topic \""
-                    + topic.name() + "\" (sharding key \"" + record.shardingKey() + "\") does not decode as "
+                    + topic.name() + "\" (sharding key \"" + record.shardingKey() + "\""
+                    + (version == null ? ", no schema version" : ", schema version " + version) + ") does not decode as "
                     + topic.payloadType() + ": " + e.getMessage() + ". Make the payload type able to read the"
                     + " stored data (optional properties, defaults, a new version), or dead-letter the message.", e);
         }

@@ -1,10 +1,14 @@
 package io.streamable.client;
 
 import io.streamable.Topic;
+import io.streamable.TopicName;
 import io.streamable.backend.Backend;
 import io.streamable.codec.PayloadCodecFactory;
 import io.streamable.consume.ConsumerBuilder;
 import io.streamable.produce.Producer;
+import io.streamable.schema.DefaultSchemaRegistry;
+import io.streamable.schema.PayloadBinding;
+import io.streamable.schema.SchemaRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 /** The engine behind {@link Streamable}: owns the backend and everything made from it. */
 final class DefaultStreamable implements Streamable {
@@ -20,21 +25,45 @@ final class DefaultStreamable implements Streamable {
 
     private final Backend backend;
     private final PayloadCodecFactory codecs;
+    /** Null when schema support is off. */
+    private final DefaultSchemaRegistry schemas;
     private final String maskedUrl;
     private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     DefaultStreamable(Backend backend, PayloadCodecFactory codecs, String maskedUrl) {
+        this(backend, codecs, null, maskedUrl);
+    }
+
+    DefaultStreamable(Backend backend, PayloadCodecFactory codecs, DefaultSchemaRegistry schemas, String maskedUrl) {
         this.backend = backend;
         this.codecs = codecs;
+        this.schemas = schemas;
         this.maskedUrl = maskedUrl;
     }
 
     @Override
     public <T> Producer<T> producer(Topic<T> topic) {
         ensureOpen();
-        return track(new TypedProducer<>(topic, backend.topic(topic.name()), codecs.codecFor(topic.payloadType()),
-                this::untrack));
+        // registers the payload type first: an incompatible type fails here, before anything is written
+        PayloadBinding<T> binding = schemas != null ? schemas.producerBinding(topic)
+                : PayloadBinding.of(codecs.codecFor(topic.payloadType()));
+        return track(new TypedProducer<>(topic, backend.topic(topic.name()), binding, this::untrack));
+    }
+
+    /** How a consumer of {@code topic} decodes: by schema version when schema support is on. */
+    <T> PayloadBinding<T> consumerBinding(Topic<T> topic) {
+        return schemas != null ? schemas.consumerBinding(topic) : PayloadBinding.of(codecs.codecFor(topic.payloadType()));
+    }
+
+    @Override
+    public SchemaRegistry schemas() {
+        ensureOpen();
+        if (schemas == null) {
+            throw new IllegalStateException("Schema support is off for " + this + ": it needs the JSON codec and"
+                    + " StreamableBuilder.schemaRegistry(true), the default");
+        }
+        return schemas;
     }
 
     @Override
@@ -46,7 +75,9 @@ final class DefaultStreamable implements Streamable {
     @Override
     public Set<String> topics() {
         ensureOpen();
-        return backend.listTopics();
+        // framework-internal topics stay hidden even if a backend lists them
+        return backend.listTopics().stream().filter(name -> !TopicName.isInternal(name))
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     @Override

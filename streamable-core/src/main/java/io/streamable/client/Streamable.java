@@ -4,6 +4,7 @@ import io.streamable.Topic;
 import io.streamable.backend.Backend;
 import io.streamable.consume.ConsumerBuilder;
 import io.streamable.produce.Producer;
+import io.streamable.schema.SchemaRegistry;
 
 import java.util.Set;
 
@@ -58,7 +59,17 @@ public interface Streamable extends AutoCloseable {
     /** Options for a new consumer of a topic. */
     <T> ConsumerBuilder<T> consumer(Topic<T> topic);
 
-    /** The names of the topics stored in the backend. */
+    /**
+     * The schema versions of this backend's topics, and their compatibility modes.
+     *
+     * @throws IllegalStateException if schema support is off (a non-JSON codec, or
+     *                               {@link StreamableBuilder#schemaRegistry(boolean)} false)
+     */
+    default SchemaRegistry schemas() {
+        throw new IllegalStateException(getClass().getName() + " has no schema registry");
+    }
+
+    /** The names of the topics stored in the backend, framework-internal ones excluded. */
     Set<String> topics();
 
     /**

@@ -1,16 +1,22 @@
 package io.streamable.client;
 
+import io.streamable.backend.Backend;
 import io.streamable.backend.BackendUrl;
 import io.streamable.codec.PayloadCodecFactory;
 import io.streamable.json.JsonCodecFactory;
+import io.streamable.schema.DefaultSchemaRegistry;
+import io.streamable.schema.Upcaster;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.function.Function;
 
 /**
  * Options for {@link Streamable}. Build one with {@link Streamable#builder()}.
@@ -35,6 +41,8 @@ public final class StreamableBuilder {
     private String url = DEFAULT_URL;
     private final Map<String, String> options = new LinkedHashMap<>();
     private PayloadCodecFactory codecFactory = JsonCodecFactory.defaults();
+    private boolean schemaRegistry = true;
+    private final List<Upcaster<?, ?>> upcasters = new ArrayList<>();
 
     StreamableBuilder() {
     }
@@ -54,6 +62,31 @@ public final class StreamableBuilder {
     /** The codec for payloads; default JSON through Jackson, see {@link JsonCodecFactory}. */
     public StreamableBuilder codecs(PayloadCodecFactory factory) {
         this.codecFactory = Objects.requireNonNull(factory, "codec factory");
+        return this;
+    }
+
+    /**
+     * Whether producers register their payload types in the topic's schema registry and stamp
+     * each message with its schema version, and consumers decode by version; default true. Schema
+     * support needs the JSON codec ({@link JsonCodecFactory}): with another codec it is off. See
+     * {@link io.streamable.schema.SchemaRegistry}.
+     */
+    public StreamableBuilder schemaRegistry(boolean enabled) {
+        this.schemaRegistry = enabled;
+        return this;
+    }
+
+    /**
+     * Adds an upcaster: consumers turn every decoded {@code from} payload into a {@code to}, so a
+     * handler can see the newest version only. Chains ({@code V1 -> V2 -> V3}) apply in turn.
+     */
+    public <A, B> StreamableBuilder upcaster(Class<A> from, Class<B> to, Function<? super A, ? extends B> function) {
+        return upcaster(Upcaster.of(from, to, function));
+    }
+
+    /** Adds an upcaster, see {@link #upcaster(Class, Class, Function)}. */
+    public StreamableBuilder upcaster(Upcaster<?, ?> upcaster) {
+        upcasters.add(Objects.requireNonNull(upcaster, "upcaster"));
         return this;
     }
 
@@ -88,7 +121,21 @@ public final class StreamableBuilder {
      */
     public Streamable build() {
         BackendUrl parsed = BackendUrl.parse(url).withDefaults(options);
-        return new DefaultStreamable(BackendRegistry.open(parsed), codecFactory, parsed.masked());
+        boolean schemas = schemaRegistry && codecFactory instanceof JsonCodecFactory;
+        if (!upcasters.isEmpty() && !schemas) {
+            throw new IllegalStateException("Upcasters need the schema registry, which is "
+                    + (schemaRegistry ? "off because the payload codec is not the JSON codec" : "switched off")
+                    + "; remove the upcasters or use the JSON codec with schemaRegistry(true)");
+        }
+        Backend backend = BackendRegistry.open(parsed);
+        try {
+            DefaultSchemaRegistry registry = schemas ? new DefaultSchemaRegistry(backend,
+                    ((JsonCodecFactory) codecFactory).objectMapper(), codecFactory, upcasters) : null;
+            return new DefaultStreamable(backend, codecFactory, registry, parsed.masked());
+        } catch (RuntimeException e) {
+            backend.close(); // an invalid option must not leak the connection
+            throw e;
+        }
     }
 
     private static Properties loadPropertiesResource() {

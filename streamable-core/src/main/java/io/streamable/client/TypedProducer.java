@@ -4,9 +4,9 @@ import io.streamable.Position;
 import io.streamable.Topic;
 import io.streamable.backend.AppendRecord;
 import io.streamable.backend.TopicStore;
-import io.streamable.codec.PayloadCodec;
 import io.streamable.produce.OutgoingMessage;
 import io.streamable.produce.Producer;
+import io.streamable.schema.PayloadBinding;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,18 +15,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
-/** Encodes payloads and appends them to the topic's store. */
+/** Encodes payloads, stamped with their schema version, and appends them to the topic's store. */
 final class TypedProducer<T> implements Producer<T> {
     private final Topic<T> topic;
     private final TopicStore store;
-    private final PayloadCodec<T> codec;
+    private final PayloadBinding<T> binding;
     private final Consumer<AutoCloseable> onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    TypedProducer(Topic<T> topic, TopicStore store, PayloadCodec<T> codec, Consumer<AutoCloseable> onClose) {
+    TypedProducer(Topic<T> topic, TopicStore store, PayloadBinding<T> binding, Consumer<AutoCloseable> onClose) {
         this.topic = topic;
         this.store = store;
-        this.codec = codec;
+        this.binding = binding;
         this.onClose = onClose;
     }
 
@@ -58,8 +58,7 @@ final class TypedProducer<T> implements Producer<T> {
     }
 
     private AppendRecord encode(OutgoingMessage<T> message) {
-        return new AppendRecord(message.shardingKey(), message.logCompactId(), message.headers(),
-                codec.encode(message.payload()));
+        return binding.encode(message);
     }
 
     private void ensureOpen() {

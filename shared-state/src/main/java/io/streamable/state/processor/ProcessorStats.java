@@ -1,0 +1,19 @@
+package io.streamable.state.processor;
+
+/**
+ * What one processor instance has done since it started.
+ *
+ * @param handled        deliveries handled through the state update (a redelivered message counts
+ *                       again)
+ * @param applied        messages whose state update this instance wrote
+ * @param alreadyApplied messages refused because their update was already applied, by another
+ *                       instance or before a restart
+ * @param emitted        messages appended to the output topic
+ * @param emitFailures   applied messages whose derived messages could not be appended (they are
+ *                       lost: see {@link StateProcessor})
+ * @param otherShards    messages passed over because they belong to another shard (see
+ *                       {@link StateProcessorBuilder#shard(int, int)})
+ */
+public record ProcessorStats(long handled, long applied, long alreadyApplied, long emitted, long emitFailures,
+                             long otherShards) {
+}

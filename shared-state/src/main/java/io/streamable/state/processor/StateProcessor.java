@@ -1,0 +1,119 @@
+package io.streamable.state.processor;
+
+import io.streamable.Topic;
+import io.streamable.client.Streamable;
+import io.streamable.state.StateStore;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A stateless, scalable topic processor: it consumes one or more input topics, folds each message
+ * into a key of a shared {@link StateStore} with an apply-once update, and optionally appends
+ * derived messages to an output topic. Any number of identical instances may run at once, in one
+ * process or many, and may stop, crash and restart at any time.
+ *
+ * <pre>{@code
+ * StateProcessor processor = StateProcessor.builder(streamable, balances, balanceEvents)
+ *     .name("balances")
+ *     .instanceId("host-1")                       // stable per instance: it resumes where it stopped
+ *     .input(transactions, m -> m.payload().account(), (account, m) -> Step.of(...))
+ *     .start();
+ * }</pre>
+ *
+ * <h2>How instances scale out</h2>
+ * A consumer name can be used by one live consumer per topic only, so each instance consumes
+ * under its own name, {@code NAME.INSTANCE_ID}, and every instance reads every message. The
+ * state store's apply-once rule makes exactly one of them apply each message (see
+ * {@link StateStore}): the others get {@code ALREADY_APPLIED} and move on. Running more instances
+ * adds availability, not throughput: processing continues while any one instance runs, and a
+ * lagging or restarted instance catches up by being refused until it reaches new messages. The
+ * state is the same fold of the input however many instances run, provided each key's messages
+ * share one sharding key (the state key is the natural choice), so they stay in order.
+ *
+ * <p>For throughput, split the work with {@link StateProcessorBuilder#shard(int, int)}: an
+ * instance of shard {@code i} of {@code n} touches the state store only for the sharding keys
+ * that hash to {@code i} and passes over the rest (it still reads them). Run at least one instance
+ * per shard, two or more for availability; the replicas of a shard dedupe through apply-once
+ * exactly as above. Store operations per message are then the replicas of its shard, not all
+ * instances.
+ *
+ * <p>Give each instance an id that survives its restarts (a host or pod name): a restarted
+ * instance then resumes after its saved position. An instance with a new id starts at the
+ * builder's {@code startFrom} (the beginning by default) and replays the topic, refused, until it
+ * reaches new messages; starting a new id at {@code latest} is safe only while another instance
+ * is keeping up.
+ *
+ * <h2>Output messages</h2>
+ * The {@link Transition} computes the new state and the messages to emit together. The instance
+ * appends them <b>only when its own state update was the one applied</b>, after that update. So:
+ * <ul>
+ *   <li><b>Normal operation, any number of instances:</b> each applied input message emits its
+ *       derived messages exactly once; refused (already applied) messages emit nothing.</li>
+ *   <li><b>Crash between the state update and the append</b> (process killed, connection lost,
+ *       append failed after its retries): that message's derived messages are <b>lost, never
+ *       duplicated</b>. Its redelivery, to this instance after a restart or to any other, is
+ *       refused as already applied and emits nothing. The loss is at most the messages in flight
+ *       at the crash: one per concurrency lane. A failed append is logged at ERROR with the
+ *       message's source and counted in {@link ProcessorStats#emitFailures()}.</li>
+ *   <li><b>Order:</b> two instances may apply consecutive messages of one key and append their
+ *       outputs in either order. Each output message carries the headers {@value #KEY_HEADER},
+ *       {@value #VERSION_HEADER} (the state version its update produced, increasing per key) and
+ *       {@value #SOURCE_HEADER} ({@code topic@position}), so downstream consumers can restore the
+ *       per-key order or drop what they have seen.</li>
+ * </ul>
+ * A consumer of the output that needs every derived fact even across crashes should read the
+ * state instead, which is never lost: the output topic is a notification stream.
+ */
+public interface StateProcessor extends AutoCloseable {
+
+    /** Header with the state key an output message was derived for. */
+    String KEY_HEADER = "state.key";
+    /** Header with the key's state version written by the update that emitted the message. */
+    String VERSION_HEADER = "state.version";
+    /** Header with the input message's {@code topic@position}. */
+    String SOURCE_HEADER = "state.source";
+
+    /** A processor without an output topic. */
+    static <V> StateProcessorBuilder<V, Void> builder(Streamable streamable, StateStore<V> store) {
+        return new StateProcessorBuilder<>(streamable, store, null);
+    }
+
+    /** A processor that appends derived messages to {@code output}. */
+    static <V, O> StateProcessorBuilder<V, O> builder(Streamable streamable, StateStore<V> store, Topic<O> output) {
+        return new StateProcessorBuilder<>(streamable, store, java.util.Objects.requireNonNull(output, "output"));
+    }
+
+    /** The processor's name, shared by all its instances. */
+    String name();
+
+    /** This instance's id. */
+    String instanceId();
+
+    /**
+     * The consumer name this instance uses on each input topic: {@code NAME.INSTANCE_ID}, or
+     * {@code NAME.shard-INDEX-of-COUNT.INSTANCE_ID} for a sharded instance.
+     */
+    String consumerName();
+
+    /** How many input messages this instance has not handled yet, over all inputs. */
+    long lag();
+
+    /** Whether every input consumer is still running. */
+    boolean isRunning();
+
+    /**
+     * Completes when the processor is closed, or exceptionally when an input consumer stopped on
+     * a failure (the processor then closes its other inputs).
+     */
+    CompletableFuture<Void> stopped();
+
+    /** What this instance has done. */
+    ProcessorStats stats();
+
+    /**
+     * Stops consuming (waiting for running handlers, as consumers do) and closes the output
+     * producer. Does not close the {@link Streamable} or the state store. Idempotent.
+     */
+    @Override
+    void close();
+}

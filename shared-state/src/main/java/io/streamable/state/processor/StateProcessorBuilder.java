@@ -1,0 +1,186 @@
+package io.streamable.state.processor;
+
+import io.streamable.Message;
+import io.streamable.Topic;
+import io.streamable.TopicName;
+import io.streamable.client.Streamable;
+import io.streamable.consume.FailureListener;
+import io.streamable.consume.FailurePolicy;
+import io.streamable.consume.StartFrom;
+import io.streamable.state.StateStore;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Options for a {@link StateProcessor}; make one with {@link StateProcessor#builder}. A name and
+ * at least one input are required.
+ *
+ * @param <V> the state type
+ * @param <O> the output payload type ({@code Void} without an output topic)
+ */
+public final class StateProcessorBuilder<V, O> {
+    /**
+     * 10 attempts, 100 ms growing to 5 s, then stop: about 20 s of retries, so a short state or
+     * topic backend outage does not stop the processor. Stopping never loses anything: the failed
+     * message is not acknowledged and is handled again after a restart, or by another instance.
+     */
+    public static final FailurePolicy DEFAULT_FAILURE_POLICY = FailurePolicy.retry(10)
+            .withBackoff(java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(5));
+
+    final Streamable streamable;
+    final StateStore<V> store;
+    final Topic<O> output;
+    final List<Input<?, V, O>> inputs = new ArrayList<>();
+    String name;
+    String instanceId = UUID.randomUUID().toString().substring(0, 8);
+    StartFrom startFrom = StartFrom.beginning();
+    int concurrency = 1;
+    int shardIndex = 0;
+    int shardCount = 1;
+    FailurePolicy failurePolicy = DEFAULT_FAILURE_POLICY;
+    Optional<FailureListener> failureListener = Optional.empty();
+    Runnable onCaughtUp = () -> { };
+    /** Test seam: runs after an applied state update, before its output is appended. */
+    Consumer<Message<?>> afterStateUpdate = message -> { };
+
+    StateProcessorBuilder(Streamable streamable, StateStore<V> store, Topic<O> output) {
+        this.streamable = Objects.requireNonNull(streamable, "streamable");
+        this.store = Objects.requireNonNull(store, "store");
+        this.output = output;
+    }
+
+    /** One input topic with its key function and transition. */
+    record Input<T, V, O>(Topic<T> topic, Function<Message<T>, String> keyOf, Transition<T, V, O> transition) {
+    }
+
+    /** The processor's name, the same for all its instances; follows the topic name rules. Required. */
+    public StateProcessorBuilder<V, O> name(String name) {
+        this.name = requireName(name, "processor name");
+        return this;
+    }
+
+    /**
+     * This instance's id, stable across its restarts (a host or pod name) so it resumes where it
+     * stopped; follows the topic name rules. Default: a random id, which replays from
+     * {@link #startFrom(StartFrom)} on every start.
+     */
+    public StateProcessorBuilder<V, O> instanceId(String instanceId) {
+        this.instanceId = requireName(instanceId, "instance id");
+        return this;
+    }
+
+    /**
+     * Consumes {@code topic}: each message updates the state key {@code keyOf} returns, through
+     * {@code transition}. Give the messages of one key one sharding key so they stay in order.
+     */
+    public <T> StateProcessorBuilder<V, O> input(Topic<T> topic, Function<Message<T>, String> keyOf,
+                                                 Transition<T, V, O> transition) {
+        Objects.requireNonNull(topic, "topic");
+        if (inputs.stream().anyMatch(input -> input.topic().name().equals(topic.name()))) {
+            throw new IllegalArgumentException("Topic \"" + topic.name() + "\" is already an input of this processor;"
+                    + " handle all of its messages in one transition");
+        }
+        inputs.add(new Input<>(topic, Objects.requireNonNull(keyOf, "keyOf"),
+                Objects.requireNonNull(transition, "transition")));
+        return this;
+    }
+
+    /**
+     * Makes this instance handle only shard {@code index} of {@code count}: the messages whose
+     * sharding key hashes to it ({@code floorMod(shardingKey.hashCode(), count) == index}); it
+     * acknowledges the others without touching the state store. Every shard needs at least one
+     * running instance, and may have several (they dedupe through apply-once as usual). The
+     * shard is part of the consumer name, {@code NAME.shard-INDEX-of-COUNT.INSTANCE_ID}, so moving
+     * an instance id to another shard layout starts it afresh from {@link #startFrom} instead of
+     * resuming past messages it never handled. Default: one shard, every message.
+     *
+     * <p>Requires that every message updating one state key carries one sharding key, which the
+     * apply-once invariant requires anyway.
+     */
+    public StateProcessorBuilder<V, O> shard(int index, int count) {
+        if (count < 1 || index < 0 || index >= count) {
+            throw new IllegalArgumentException("A shard is an index from 0 to count-1 of a count of at least 1; got "
+                    + index + " of " + count);
+        }
+        this.shardIndex = index;
+        this.shardCount = count;
+        return this;
+    }
+
+    /** Where an instance with no saved position starts; default the beginning. */
+    public StateProcessorBuilder<V, O> startFrom(StartFrom startFrom) {
+        this.startFrom = Objects.requireNonNull(startFrom, "startFrom");
+        return this;
+    }
+
+    /** Handles messages of different sharding keys on up to {@code threads} threads; default 1. */
+    public StateProcessorBuilder<V, O> concurrency(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1, got " + threads);
+        }
+        this.concurrency = threads;
+        return this;
+    }
+
+    /** What the input consumers do when handling fails; default {@link #DEFAULT_FAILURE_POLICY}. */
+    public StateProcessorBuilder<V, O> failurePolicy(FailurePolicy policy) {
+        this.failurePolicy = Objects.requireNonNull(policy, "policy");
+        return this;
+    }
+
+    /** Receives the input consumers' failures; by default they are logged. */
+    public StateProcessorBuilder<V, O> onFailure(FailureListener listener) {
+        this.failureListener = Optional.of(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /** Called whenever an input consumer has handled everything available. */
+    public StateProcessorBuilder<V, O> onCaughtUp(Runnable callback) {
+        this.onCaughtUp = Objects.requireNonNull(callback, "callback");
+        return this;
+    }
+
+    /** Package-private test seam: lets tests crash an instance between a state update and its append. */
+    StateProcessorBuilder<V, O> afterStateUpdate(Consumer<Message<?>> hook) {
+        this.afterStateUpdate = Objects.requireNonNull(hook, "hook");
+        return this;
+    }
+
+    /**
+     * Starts consuming every input.
+     *
+     * @throws IllegalStateException if the name or inputs are missing
+     * @throws io.streamable.consume.ConsumerNameInUseException if an instance with this id is already running
+     */
+    public StateProcessor start() {
+        if (name == null) {
+            throw new IllegalStateException("A state processor needs a name: call name(\"balances\") before start()");
+        }
+        if (inputs.isEmpty()) {
+            throw new IllegalStateException("A state processor needs at least one input: call input(topic, keyOf,"
+                    + " transition) before start()");
+        }
+        requireName(consumerName(), "consumer name (processor name, shard and instance id)");
+        return DefaultStateProcessor.start(this);
+    }
+
+    /** {@code NAME.INSTANCE_ID}, or {@code NAME.shard-I-of-N.INSTANCE_ID} for a sharded instance. */
+    String consumerName() {
+        return name + (shardCount > 1 ? ".shard-" + shardIndex + "-of-" + shardCount : "") + "." + instanceId;
+    }
+
+    private static String requireName(String name, String what) {
+        if (!TopicName.isValid(name)) {
+            throw new IllegalArgumentException("Invalid " + what + " " + (name == null ? "null" : '"' + name + '"')
+                    + ": use 1-" + TopicName.MAX_LENGTH + " characters of A-Z a-z 0-9 . _ -, starting with a letter"
+                    + " or digit");
+        }
+        return name;
+    }
+}

@@ -1,0 +1,38 @@
+package io.streamable.state.spi;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One key as a state backend stores it: bytes and bookkeeping, no types.
+ *
+ * @param key     the key
+ * @param version 1 for the first write, incremented by every write
+ * @param value   the encoded value; empty for a tombstone (a deleted key that keeps its
+ *                version and recorded positions). The array is not copied: do not modify it.
+ * @param applied for each source topic, the encoded {@link io.streamable.Position} of the newest
+ *                message applied to this key from it
+ */
+public record StoredState(String key, long version, Optional<byte[]> value, Map<String, String> applied) {
+
+    public StoredState {
+        Objects.requireNonNull(key, "key");
+        if (version < 1) {
+            throw new IllegalArgumentException("A stored version starts at 1, got " + version);
+        }
+        Objects.requireNonNull(value, "value");
+        applied = Map.copyOf(applied);
+    }
+
+    /** Whether this is a deleted key kept for its version and positions. */
+    public boolean isTombstone() {
+        return value.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return "StoredState[" + key + " v" + version + (isTombstone() ? " tombstone" : " " + value.get().length + " bytes")
+                + " applied=" + applied + "]";
+    }
+}

@@ -1,0 +1,74 @@
+package io.streamable.schema;
+
+import io.streamable.PayloadType;
+import io.streamable.Topic;
+import io.streamable.backend.AppendRecord;
+import io.streamable.backend.StoredRecord;
+import io.streamable.codec.PayloadCodec;
+import io.streamable.codec.PayloadCodecException;
+import io.streamable.codec.PayloadCodecFactory;
+import io.streamable.produce.OutgoingMessage;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Encodes each payload with the codec of its registered variant and records the version in the
+ * message's headers. A sealed payload interface is encoded through its concrete record, so the
+ * stored JSON is the record's own shape.
+ */
+final class ProducerBinding<T> implements PayloadBinding<T> {
+    private final Topic<T> topic;
+    private final boolean sealed;
+    private final PayloadCodec<T> plainCodec;
+    private final Map<Class<?>, Encoder> byClass = new HashMap<>();
+
+    private record Encoder(PayloadCodec<Object> codec, SchemaVersion version) {
+    }
+
+    @SuppressWarnings("unchecked")
+    ProducerBinding(Topic<T> topic, Map<Class<?>, SchemaVersion> versions, PayloadCodecFactory codecs) {
+        this.topic = topic;
+        Class<?> raw = DefaultSchemaRegistry.Variant.raw(topic.payloadType().type());
+        this.sealed = raw.isSealed();
+        if (sealed) {
+            this.plainCodec = null;
+            versions.forEach((type, version) ->
+                    byClass.put(type, new Encoder(codecs.codecFor((PayloadType<Object>) PayloadType.of(type)), version)));
+        } else {
+            this.plainCodec = codecs.codecFor(topic.payloadType());
+            byClass.put(raw, new Encoder(null, versions.values().iterator().next()));
+        }
+    }
+
+    @Override
+    public AppendRecord encode(OutgoingMessage<T> message) {
+        T payload = message.payload();
+        byte[] bytes;
+        SchemaVersion version;
+        if (sealed) {
+            Encoder encoder = byClass.get(payload.getClass());
+            if (encoder == null) {
+                throw new PayloadCodecException("A " + payload.getClass().getName() + " is not one of the records "
+                        + byClass.keySet() + " that sealed payload type " + topic.payloadType() + " permits for topic \""
+                        + topic.name() + "\"", null);
+            }
+            bytes = encoder.codec().encode(payload);
+            version = encoder.version();
+        } else {
+            bytes = plainCodec.encode(payload);
+            version = byClass.values().iterator().next().version();
+        }
+        Map<String, String> headers = new HashMap<>(message.headers());
+        headers.put(SchemaRegistry.VERSION_HEADER, Integer.toString(version.version()));
+        if (!version.variant().isEmpty()) {
+            headers.put(SchemaRegistry.VARIANT_HEADER, version.variant());
+        }
+        return new AppendRecord(message.shardingKey(), message.logCompactId(), headers, bytes);
+    }
+
+    @Override
+    public T decode(StoredRecord record) {
+        throw new UnsupportedOperationException("A producer binding does not decode");
+    }
+}
