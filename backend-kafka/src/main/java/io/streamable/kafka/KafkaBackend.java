@@ -1,6 +1,7 @@
 package io.streamable.kafka;
 
 import io.streamable.StreamableException;
+import io.streamable.TopicName;
 import io.streamable.backend.Backend;
 import io.streamable.backend.BackendUrl;
 import io.streamable.backend.TopicStore;
@@ -109,6 +110,7 @@ final class KafkaBackend implements Backend {
     @Override
     public TopicStore topic(String name) {
         ensureOpen();
+        TopicName.requireStorable(name);
         KafkaTopicStore store = stores.computeIfAbsent(name, n -> new KafkaTopicStore(this, n));
         store.ensureReady();
         return store;
@@ -122,7 +124,8 @@ final class KafkaBackend implements Backend {
                     .get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
             Set<String> topics = new TreeSet<>();
             for (String name : names) {
-                if (!name.startsWith("_")) { // Kafka's and tools' own topics (__consumer_offsets, _schemas, ...)
+                // the framework's own (__schemas.<topic>), Kafka's and tools' (__consumer_offsets, _schemas, ...)
+                if (!TopicName.isInternal(name) && !name.startsWith("_")) {
                     topics.add(name);
                 }
             }

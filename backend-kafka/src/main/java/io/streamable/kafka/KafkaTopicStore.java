@@ -2,6 +2,7 @@ package io.streamable.kafka;
 
 import io.streamable.Position;
 import io.streamable.StreamableException;
+import io.streamable.TopicName;
 import io.streamable.backend.AppendRecord;
 import io.streamable.backend.ReaderSpec;
 import io.streamable.backend.TopicReader;
@@ -71,6 +72,14 @@ final class KafkaTopicStore implements TopicStore {
         return name;
     }
 
+    /**
+     * Framework-internal topics ({@code __schemas.<topic>}) are logs that must replay in one order:
+     * they get one partition whatever the URL says.
+     */
+    private boolean internal() {
+        return TopicName.isInternal(name);
+    }
+
     int partitionCount() {
         return partitions;
     }
@@ -135,13 +144,14 @@ final class KafkaTopicStore implements TopicStore {
     /** Creates the topic; false if another client created it first. */
     private boolean create() {
         KafkaOptions options = backend.options();
-        NewTopic topic = new NewTopic(name, options.partitions().isPresent()
-                ? Optional.of(options.partitions().getAsInt()) : Optional.empty(), options.replication())
+        Optional<Integer> partitionCount = internal() ? Optional.of(1)
+                : options.partitions().isPresent() ? Optional.of(options.partitions().getAsInt()) : Optional.empty();
+        NewTopic topic = new NewTopic(name, partitionCount, options.replication())
                 .configs(options.topicConfigs());
         try {
             backend.admin().createTopics(List.of(topic)).all().get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS);
             LOG.info("Created Kafka topic \"{}\" ({} partitions, replication {}, {})", name,
-                    options.partitions().isPresent() ? options.partitions().getAsInt() : "broker default",
+                    partitionCount.map(String::valueOf).orElse("broker default"),
                     options.replication().map(String::valueOf).orElse("broker default"), options.topicConfigs());
             return true;
         } catch (ExecutionException e) {
@@ -157,7 +167,7 @@ final class KafkaTopicStore implements TopicStore {
     private void validate(TopicDescription description, boolean created) {
         KafkaOptions options = backend.options();
         int actualPartitions = description.partitions().size();
-        if (options.partitions().isPresent() && options.partitions().getAsInt() != actualPartitions) {
+        if (options.partitions().isPresent() && options.partitions().getAsInt() != actualPartitions && !internal()) {
             throw new StreamableException("Kafka topic \"" + name + "\" exists with " + actualPartitions
                     + " partition(s), but the backend URL asks for partitions=" + options.partitions().getAsInt()
                     + ". Use partitions=" + actualPartitions + " in the URL (or leave the option out to accept existing"

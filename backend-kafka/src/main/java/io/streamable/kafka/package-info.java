@@ -40,6 +40,9 @@
  *       tombstones (null values) are skipped.</li>
  *   <li><b>createdAt</b>: the record timestamp: the producer's CreateTime, or the broker's
  *       LogAppendTime if the topic is configured with {@code message.timestamp.type=LogAppendTime}.</li>
+ *   <li><b>Framework-internal topics</b> ({@code __schemas.<topic>}, the schema registry's log)
+ *       are created with one partition, so they replay in one order, and are left out of
+ *       {@code listTopics()} like Kafka's own {@code _}-prefixed topics.</li>
  *   <li><b>Position</b>: the record's partition and offset, {@code Position.of(partition, offset)};
  *       a consumer's position merges them, encoded as {@code "0:42,3:17"}.</li>
  *   <li><b>Append</b>: completes when every record is acknowledged by the in-sync replicas, with

@@ -69,7 +69,10 @@ class KafkaBackendTest {
             assertThat(second.headers().keySet()).allMatch(name -> name.startsWith("streamable."))
                     .doesNotContain(KafkaTopicStore.SHARDING_KEY_HEADER, KafkaTopicStore.LOG_COMPACT_ID_HEADER);
             assertThat(second.position()).isEqualTo(plain);
-            assertThat(streamable.topics()).contains(topic.name());
+            assertThat(streamable.topics()).contains(topic.name()).noneMatch(name -> name.startsWith("_"));
+            // the schema registry's log is internal: one partition, whatever the URL asks for
+            TopicStore schemas = streamable.backend().topic("__schemas." + topic.name());
+            assertThat(((KafkaTopicStore) schemas).partitionCount()).isEqualTo(1);
         }
     }
 
