@@ -279,6 +279,19 @@ class KafkaBackendTest {
     }
 
     @Test
+    @DisplayName("a cluster that cannot be reached is a BackendUnavailableException naming the URL, without its secrets")
+    void unreachable() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        String url = "kafka://127.0.0.1:" + closedPort + "?timeout=1500&kafka.sasl.jaas.config=hunter2";
+        assertThatThrownBy(() -> Streamable.open(url))
+                .isInstanceOf(io.streamable.backend.BackendUnavailableException.class)
+                .hasMessageContaining("127.0.0.1:" + closedPort).hasMessageNotContaining("hunter2");
+    }
+
+    @Test
     @DisplayName("bad options are refused with a message that names them and never shows secrets")
     void badOptions() {
         String base = EmbeddedKafka.shared().url("");
