@@ -21,7 +21,10 @@ import java.util.regex.Pattern;
  */
 public final class BackendUrl {
     private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*");
-    private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(://[^/@:?#]*:)[^@/?#]*@");
+    /** {@code //user:password@}, with or without a scheme before it (a URL missing its scheme must not leak either). */
+    private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(//[^/@:?#]*:)[^@/?#]*@");
+    /** {@code user:password@host} with no {@code //} at all, which parses as scheme "user": mask it all the same. */
+    private static final Pattern BARE_USER_INFO_PASSWORD = Pattern.compile("^([^/@:?#]*:)[^@/?#]*@");
     private static final Pattern SECRET_OPTION = Pattern.compile(
             "(?i)([?&][^=&]*(?:password|secret|token|credential|jaas)[^=&]*=)[^&]*");
     private static final String MASK = "****";
@@ -113,6 +116,7 @@ public final class BackendUrl {
             return null;
         }
         String masked = USER_INFO_PASSWORD.matcher(text).replaceAll("$1" + MASK + "@");
+        masked = BARE_USER_INFO_PASSWORD.matcher(masked).replaceAll("$1" + MASK + "@");
         // nested URLs inside options are URL-encoded; mask their decoded form too
         masked = masked.replaceAll("(?i)(%3A%2F%2F[^%@/?#&]*%3A)[^@&]*?(%40|@)", "$1" + MASK + "$2");
         return SECRET_OPTION.matcher(masked).replaceAll("$1" + MASK);

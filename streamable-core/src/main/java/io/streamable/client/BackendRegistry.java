@@ -61,11 +61,15 @@ final class BackendRegistry {
         }
         List<BackendProvider> candidates = byScheme.get(url.scheme());
         if (candidates == null) {
-            String artifact = KNOWN_ARTIFACTS.getOrDefault(url.scheme(), "the backend module for this scheme");
+            String artifact = KNOWN_ARTIFACTS.get(url.scheme());
+            String fix = artifact != null ? "Add the dependency " + artifact + " to use it"
+                    : "\"" + url.scheme() + "\" is not a scheme Streamable Topic knows; known backends are "
+                    + new TreeMap<>(KNOWN_ARTIFACTS) + " (scheme=Maven artifact). A URL starts with its scheme,"
+                    + " for example memory:, kafka://localhost:9092 or"
+                    + " mongoredis://localhost:27017/db?redis=redis://localhost:6379";
             throw new BackendNotFoundException("No backend for scheme \"" + url.scheme() + "\" (URL " + url.masked()
                     + "). Backends found on the class path: " + (byScheme.isEmpty() ? "none" : byScheme.keySet())
-                    + ". Add the dependency " + artifact + " to use it"
-                    + (broken.isEmpty() ? "." : "; these providers failed to load: " + broken));
+                    + ". " + fix + (broken.isEmpty() ? "." : "; these providers failed to load: " + broken + "."));
         }
         if (candidates.size() > 1) {
             LOG.warn("Several backend providers handle scheme \"{}\": {}; using {}. Set -D{}=<class> to choose.",

@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -121,11 +122,15 @@ final class ConsumerLoop<T> implements Consumer<T> {
         CURRENT.set(this);
         try {
             boolean deliveredSinceCaughtUp = true;
+            // At the start and after each delivery, ask without waiting: a reader that has nothing
+            // returns only after its wait, and the caught-up callback must not be that late.
+            boolean askWithoutWaiting = true;
             int unavailable = 0;
             while (!closing.get()) {
                 ReadBatch batch;
                 try {
-                    batch = reader.read(options.batchSize, IDLE_WAIT);
+                    batch = reader.read(options.batchSize, askWithoutWaiting ? Duration.ZERO : IDLE_WAIT);
+                    askWithoutWaiting = !batch.records().isEmpty();
                     unavailable = 0;
                 } catch (BackendUnavailableException e) {
                     unavailable++;
@@ -175,7 +180,8 @@ final class ConsumerLoop<T> implements Consumer<T> {
 
     private boolean deliverConcurrently(List<StoredRecord> records) {
         int count = records.size();
-        boolean[] done = new boolean[count];
+        // atomic, so the handled prefix is visible here even when close() interrupts the wait for the lanes
+        AtomicIntegerArray done = new AtomicIntegerArray(count);
         AtomicBoolean halt = new AtomicBoolean();
         Map<Integer, List<Integer>> byLane = new HashMap<>();
         for (int i = 0; i < count; i++) {
@@ -192,7 +198,7 @@ final class ConsumerLoop<T> implements Consumer<T> {
                     halt.set(true);
                     return;
                 }
-                done[index] = true;
+                done.set(index, 1);
             }
         })));
         boolean interrupted = false;
@@ -207,11 +213,11 @@ final class ConsumerLoop<T> implements Consumer<T> {
                 halt.set(true);
             }
         }
+        // also when interrupted by close(): what was handled before the interruption is acknowledged
+        for (int i = 0; i < count && done.get(i) == 1; i++) {
+            advance(records.get(i).position());
+        }
         if (!interrupted) {
-            // Future.get() made the lanes' writes to done[] visible here
-            for (int i = 0; i < count && done[i]; i++) {
-                advance(records.get(i).position());
-            }
             commit(false);
         }
         return !interrupted && !halt.get() && !closing.get();

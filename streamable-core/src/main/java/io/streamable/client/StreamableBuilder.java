@@ -1,6 +1,8 @@
 package io.streamable.client;
 
 import io.streamable.backend.Backend;
+import io.streamable.backend.BackendNotFoundException;
+import io.streamable.backend.BackendUnavailableException;
 import io.streamable.backend.BackendUrl;
 import io.streamable.codec.PayloadCodecFactory;
 import io.streamable.json.JsonCodecFactory;
@@ -10,6 +12,7 @@ import io.streamable.schema.Upcaster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URL;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +30,10 @@ import java.util.function.Function;
  *     .option("partitions", "12")
  *     .build();
  * }</pre>
+ *
+ * <p>Configuration errors are reported when {@link #build()} runs, naming where the bad value
+ * came from (environment variable, system property, properties file or code), the value with
+ * passwords masked, and how to fix it.
  */
 public final class StreamableBuilder {
     /** The environment variable read by {@link #fromEnvironment()}. */
@@ -39,10 +46,18 @@ public final class StreamableBuilder {
     public static final String DEFAULT_URL = "memory:";
 
     private String url = DEFAULT_URL;
+    private String urlSource = "the default";
     private final Map<String, String> options = new LinkedHashMap<>();
+    private final Map<String, String> optionSources = new LinkedHashMap<>();
+    /** {@code streamable.*} entries from the environment, by key, with where each came from; applied in build(). */
+    private final Map<String, Sourced> environmentOptions = new LinkedHashMap<>();
     private PayloadCodecFactory codecFactory = JsonCodecFactory.defaults();
     private boolean schemaRegistry = true;
     private final List<Upcaster<?, ?>> upcasters = new ArrayList<>();
+
+    /** A configuration value and where it was found, for error messages. */
+    private record Sourced(String value, String source) {
+    }
 
     StreamableBuilder() {
     }
@@ -50,12 +65,14 @@ public final class StreamableBuilder {
     /** The backend URL; default {@value #DEFAULT_URL}. */
     public StreamableBuilder url(String url) {
         this.url = Objects.requireNonNull(url, "url");
+        this.urlSource = "StreamableBuilder.url(...)";
         return this;
     }
 
     /** A backend option; options in the URL's query win over these. */
     public StreamableBuilder option(String name, String value) {
         options.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+        optionSources.put(name, "StreamableBuilder.option(\"" + name + "\", ...)");
         return this;
     }
 
@@ -93,22 +110,43 @@ public final class StreamableBuilder {
     /**
      * Reads the URL from the {@value #URL_ENVIRONMENT_VARIABLE} environment variable, else the
      * {@value #URL_PROPERTY} system property, else {@value #PROPERTIES_RESOURCE} on the class path,
-     * else keeps {@value #DEFAULT_URL}. Options come from {@code streamable.<scheme>.<option>}
-     * entries of the properties file and system properties.
+     * else keeps the URL set so far ({@value #DEFAULT_URL} unless {@link #url} was called).
+     *
+     * <p>Backend options come from {@code streamable.<scheme>.<option>} entries of the properties
+     * file and of system properties (system properties win), for the scheme of the URL in effect
+     * when {@link #build()} runs, so {@code url(...)} after this call still gets its options.
+     * Options set with {@link #option} and options in the URL's query win over both.
      */
     public StreamableBuilder fromEnvironment() {
-        Properties file = loadPropertiesResource();
-        String configured = firstNonBlank(System.getenv(URL_ENVIRONMENT_VARIABLE), System.getProperty(URL_PROPERTY),
-                file.getProperty(URL_PROPERTY));
-        if (configured != null) {
-            url = configured;
+        return fromEnvironment(System::getenv, System.getProperties(), classLoader());
+    }
+
+    /** {@link #fromEnvironment()} over given sources, so tests need not change the real environment. */
+    StreamableBuilder fromEnvironment(Function<String, String> environment, Properties systemProperties,
+                                      ClassLoader resources) {
+        URL fileUrl = resources.getResource(PROPERTIES_RESOURCE);
+        Properties file = load(fileUrl);
+        String fileName = fileUrl == null ? PROPERTIES_RESOURCE : PROPERTIES_RESOURCE + " (" + fileUrl + ")";
+
+        String fromEnv = environment.apply(URL_ENVIRONMENT_VARIABLE);
+        String fromSystem = systemProperties.getProperty(URL_PROPERTY);
+        String fromFile = file.getProperty(URL_PROPERTY);
+        if (!isBlank(fromEnv)) {
+            url = fromEnv.trim();
+            urlSource = "the environment variable " + URL_ENVIRONMENT_VARIABLE;
+        } else if (!isBlank(fromSystem)) {
+            url = fromSystem.trim();
+            urlSource = "the system property " + URL_PROPERTY;
+        } else if (!isBlank(fromFile)) {
+            url = fromFile.trim();
+            urlSource = "the key " + URL_PROPERTY + " in " + fileName;
         }
-        String prefix = "streamable." + BackendUrl.parse(url).scheme() + ".";
-        for (Properties source : new Properties[] {file, System.getProperties()}) {
-            for (String key : source.stringPropertyNames()) {
-                if (key.startsWith(prefix)) {
-                    options.put(key.substring(prefix.length()), source.getProperty(key));
-                }
+        for (String key : file.stringPropertyNames()) {
+            environmentOptions.put(key, new Sourced(file.getProperty(key), "the key " + key + " in " + fileName));
+        }
+        for (String key : systemProperties.stringPropertyNames()) {
+            if (key.startsWith("streamable.")) {
+                environmentOptions.put(key, new Sourced(systemProperties.getProperty(key), "the system property " + key));
             }
         }
         return this;
@@ -117,17 +155,33 @@ public final class StreamableBuilder {
     /**
      * Opens the backend.
      *
-     * @throws io.streamable.backend.BackendNotFoundException if no backend handles the scheme
+     * @throws IllegalArgumentException                          if the URL or an option is invalid;
+     *                                                            the message names where it came from
+     * @throws io.streamable.backend.BackendNotFoundException    if no backend handles the scheme; the
+     *                                                            message names the artifact to add
+     * @throws io.streamable.backend.BackendUnavailableException if the backend cannot be reached
      */
     public Streamable build() {
-        BackendUrl parsed = BackendUrl.parse(url).withDefaults(options);
+        BackendUrl parsed = resolve();
         boolean schemas = schemaRegistry && codecFactory instanceof JsonCodecFactory;
         if (!upcasters.isEmpty() && !schemas) {
             throw new IllegalStateException("Upcasters need the schema registry, which is "
                     + (schemaRegistry ? "off because the payload codec is not the JSON codec" : "switched off")
                     + "; remove the upcasters or use the JSON codec with schemaRegistry(true)");
         }
-        Backend backend = BackendRegistry.open(parsed);
+        Backend backend;
+        try {
+            backend = BackendRegistry.open(parsed);
+        } catch (BackendNotFoundException e) {
+            throw new BackendNotFoundException(e.getMessage() + " The URL came from " + urlSource + ".");
+        } catch (BackendUnavailableException e) {
+            throw new BackendUnavailableException("Could not connect to " + parsed.masked() + " (from " + urlSource
+                    + "): " + e.getMessage() + ". Check that the servers are running and reachable, or point "
+                    + fixHint() + " at another backend.", e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("The backend refused its configuration " + parsed.masked() + " (URL from "
+                    + urlSource + describeOptions(parsed) + "): " + e.getMessage(), e);
+        }
         try {
             DefaultSchemaRegistry registry = schemas ? new DefaultSchemaRegistry(backend,
                     ((JsonCodecFactory) codecFactory).objectMapper(), codecFactory, upcasters) : null;
@@ -138,28 +192,73 @@ public final class StreamableBuilder {
         }
     }
 
-    private static Properties loadPropertiesResource() {
-        Properties properties = new Properties();
-        ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        if (loader == null) {
-            loader = StreamableBuilder.class.getClassLoader();
+    /** The URL and options {@link #build()} would open, checked for syntax. */
+    BackendUrl resolve() {
+        BackendUrl parsed;
+        try {
+            parsed = BackendUrl.parse(url);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Invalid backend URL \"" + BackendUrl.mask(url) + "\" from " + urlSource
+                    + ": " + e.getMessage() + ". Fix " + fixHint() + ".", e);
         }
-        try (InputStream in = loader.getResourceAsStream(PROPERTIES_RESOURCE)) {
-            if (in != null) {
-                properties.load(in);
+        String prefix = "streamable." + parsed.scheme() + ".";
+        Map<String, String> merged = new LinkedHashMap<>();
+        environmentOptions.forEach((key, sourced) -> {
+            if (key.startsWith(prefix) && key.length() > prefix.length()) {
+                String name = key.substring(prefix.length());
+                merged.put(name, sourced.value());
+                optionSources.putIfAbsent(name, sourced.source());
             }
+        });
+        merged.putAll(options);
+        return parsed.withDefaults(merged);
+    }
+
+    /** Where the URL came from, for messages and diagnostics, e.g. "the environment variable STREAMABLE_URL". */
+    String urlSource() {
+        return urlSource;
+    }
+
+    private String fixHint() {
+        return switch (urlSource) {
+            case "the default", "StreamableBuilder.url(...)" -> "the URL passed to Streamable.open(...), or set "
+                    + URL_ENVIRONMENT_VARIABLE;
+            default -> urlSource;
+        };
+    }
+
+    private String describeOptions(BackendUrl parsed) {
+        StringBuilder text = new StringBuilder();
+        parsed.options().forEach((name, value) -> {
+            String source = optionSources.get(name);
+            if (source != null && !parsed.raw().contains(name + "=")) {
+                text.append(text.length() == 0 ? "; options: " : ", ").append(name).append('=')
+                        .append(BackendUrl.isSecretOption(name) ? "****" : value).append(" from ").append(source);
+            }
+        });
+        return text.toString();
+    }
+
+    private static Properties load(URL resource) {
+        Properties properties = new Properties();
+        if (resource == null) {
+            return properties;
+        }
+        try (InputStream in = resource.openStream()) {
+            properties.load(in);
         } catch (IOException e) {
-            throw new UncheckedIOException("Could not read " + PROPERTIES_RESOURCE + " from the class path", e);
+            throw new UncheckedIOException("Could not read " + PROPERTIES_RESOURCE + " at " + resource
+                    + ": " + e.getMessage() + ". Fix or remove the file.", e);
         }
         return properties;
     }
 
-    private static String firstNonBlank(String... values) {
-        for (String value : values) {
-            if (value != null && !value.isBlank()) {
-                return value.trim();
-            }
-        }
-        return null;
+    private static ClassLoader classLoader() {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        return loader != null ? loader : StreamableBuilder.class.getClassLoader();
+    }
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
     }
 }

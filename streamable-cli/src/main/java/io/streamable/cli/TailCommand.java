@@ -1,0 +1,187 @@
+package io.streamable.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.streamable.Position;
+import io.streamable.TopicName;
+import io.streamable.client.Streamable;
+import io.streamable.consume.Consumer;
+import io.streamable.consume.ConsumerBuilder;
+import io.streamable.consume.FailurePolicy;
+import io.streamable.consume.StartFrom;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Prints a topic's messages as JSON lines: from the beginning, the latest message, after a
+ * position, or as a named consumer (which saves its position, so the next tail with that name
+ * goes on where this one stopped). Without {@code --follow} it stops once it has caught up.
+ */
+@Command(name = "tail", mixinStandardHelpOptions = true,
+        description = {"Print a topic's messages as JSON lines (stdout); progress and lag go to stderr.",
+            "Stops when caught up, unless --follow."})
+final class TailCommand implements Callable<Integer> {
+
+    @ParentCommand
+    StreamableCli cli;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "TOPIC")
+    String topic;
+
+    @Option(names = "--from", paramLabel = "beginning|latest|POSITION", defaultValue = "beginning",
+            description = "Where to start (a named consumer: only the first time). Default: ${DEFAULT-VALUE}.")
+    String from;
+
+    @Option(names = {"-n", "--name"}, paramLabel = "NAME",
+            description = "Read as this named consumer: resume after its saved position and save it.")
+    String name;
+
+    @Option(names = {"-f", "--follow"}, description = "Keep printing new messages until interrupted (Ctrl-C).")
+    boolean follow;
+
+    @Option(names = {"-m", "--max"}, paramLabel = "N", description = "Stop after N messages.")
+    Long max;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
+    boolean quiet;
+
+    @Option(names = "--progress-every", paramLabel = "DURATION", defaultValue = "PT2S",
+            description = "How often to report progress while catching up (ISO-8601). Default: ${DEFAULT-VALUE}.")
+    Duration progressEvery;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        TopicName.requireValid(topic);
+        if (max != null && max < 1) {
+            throw new IllegalArgumentException("--max must be at least 1, got " + max);
+        }
+        StartFrom start = parseStart(from);
+        Streamable streamable = cli.session.streamable(cli.url);
+        if (!follow && !streamable.topics().contains(topic)) {
+            throw new IllegalArgumentException("There is no topic \"" + topic + "\" in " + streamable.backend().describe()
+                    + "; topics: " + new java.util.TreeSet<>(streamable.topics())
+                    + ". Use --follow to wait for it to be created.");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        AtomicLong printed = new AtomicLong();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        ConsumerBuilder<JsonNode> builder = streamable.consumer(Json.topic(topic))
+                .startFrom(start)
+                // the tool shows data, it does not judge it: one attempt, then stop and say why
+                .failurePolicy(FailurePolicy.stopOnFirstFailure())
+                .handler(message -> {
+                    if (done.isDone()) {
+                        throw new IllegalStateException("tail is stopping"); // not acknowledged: a named tail sees it again
+                    }
+                    synchronized (out) {
+                        out.println(Json.line(message));
+                        if (follow) {
+                            out.flush();
+                        }
+                    }
+                    if (max != null && printed.incrementAndGet() >= max) {
+                        done.complete(null);
+                    } else if (max == null) {
+                        printed.incrementAndGet();
+                    }
+                })
+                .onCaughtUp(() -> {
+                    synchronized (out) {
+                        out.flush();
+                    }
+                    if (!follow) {
+                        done.complete(null);
+                    }
+                })
+                .onFailure(failure -> {
+                    if (!done.isDone()) {
+                        err.println("streamable tail: " + failure);
+                    }
+                });
+        if (name != null) {
+            builder.name(name);
+            // save after every message, so a stop at --max resumes exactly after the last printed one
+            builder.commitEvery(1, Duration.ZERO);
+        }
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            // Ctrl-C: stop, and give the consumer time to save a named position before the JVM exits
+            done.complete(null);
+            try {
+                closed.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "streamable-tail-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "streamable-tail-progress");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try (Consumer<JsonNode> consumer = builder.start()) {
+            consumer.stopped().whenComplete((ignored, failure) ->
+                    done.completeExceptionally(failure != null ? failure
+                            : new IllegalStateException("the consumer stopped")));
+            if (!quiet) {
+                long every = Math.max(100, progressEvery.toMillis());
+                progress.scheduleAtFixedRate(() -> {
+                    long lag = consumer.lag();
+                    if (lag > 0) {
+                        err.println("tail " + topic + ": " + printed.get() + " printed, lag " + lag
+                                + consumer.position().map(p -> ", at " + p.encode()).orElse(""));
+                        err.flush();
+                    }
+                }, every, every, TimeUnit.MILLISECONDS);
+            }
+            try {
+                done.get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("tail of \"" + topic + "\" stopped after " + printed.get()
+                        + " message(s): " + e.getCause().getMessage(), e.getCause());
+            }
+        } finally {
+            closed.countDown();
+            progress.shutdownNow();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is what is running us down; nothing to remove
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    private static StartFrom parseStart(String from) {
+        return switch (from) {
+            case "beginning" -> StartFrom.beginning();
+            case "latest" -> StartFrom.latest();
+            default -> {
+                try {
+                    yield StartFrom.after(Position.parse(from));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--from " + from + ": expected beginning, latest or a position. "
+                            + e.getMessage(), e);
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,212 @@
+package io.streamable.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs the packaged, shaded {@code streamable-cli} jar as a separate {@code java -jar} process, the
+ * way a user does (failsafe, after {@code package}). What this covers: the jar starts, finds the
+ * in-memory backend through the merged {@code META-INF/services} entries, reads stdin, honours
+ * {@code --url}, {@code STREAMABLE_URL} and {@code -Dstreamable.url}, keeps stdout to data and
+ * uses the documented exit codes. In-memory data does not outlive a process, so produce-then-read
+ * on {@code memory:} happens inside one process through {@code exec}; reading in a second process
+ * what a first wrote needs a server backend in the jar (the module-level tests of each backend
+ * cover the commands in process).
+ */
+@DisplayName("the streamable jar, run as a process")
+class StreamableCliJarIT {
+    private static Path jar;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void findJar() {
+        String path = System.getProperty("streamable.cli.jar");
+        assertThat(path).as("system property streamable.cli.jar (set by failsafe in the module's pom)").isNotNull();
+        jar = Paths.get(path);
+        assertThat(jar).as("the shaded jar; run mvn verify, which packages it first").isRegularFile();
+    }
+
+    private record Result(int code, String out, String err) {
+        List<String> lines() {
+            return out.lines().toList();
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    private Result java(Map<String, String> env, List<String> jvmOptions, String stdin, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-jar");
+        command.add(jar.toString());
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        Path in = Files.writeString(Files.createTempFile(dir, "in", ".txt"), stdin);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectInput(in.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().remove("STREAMABLE_URL");
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("streamable " + String.join(" ", args) + " did not exit within 120 s; stderr: "
+                    + Files.readString(err));
+        }
+        return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    private Result streamable(String stdin, String... args) throws IOException, InterruptedException {
+        return java(Map.of(), List.of(), stdin, args);
+    }
+
+    @Test
+    @DisplayName("--help lists the commands and exits 0")
+    void help() throws Exception {
+        Result help = streamable("", "--help");
+        assertThat(help.code()).as(help.toString()).isZero();
+        assertThat(help.out()).contains("Usage: streamable").contains("produce").contains("tail").contains("topics")
+                .contains("consumers").contains("compact").contains("exec");
+    }
+
+    @Test
+    @DisplayName("produce reads JSON lines from stdin and prints one position per message")
+    void produceFromStdin() throws Exception {
+        Result produced = streamable("{\"name\":\"phil\",\"isGreat\":true}\n{\"name\":\"phil\",\"isGreat\":true}\n",
+                "--url", "memory:", "produce", "greetings", "--key", "phil");
+        assertThat(produced.code()).as(produced.toString()).isZero();
+        assertThat(produced.lines()).containsExactly("{\"position\":\"0\",\"shardingKey\":\"phil\"}",
+                "{\"position\":\"1\",\"shardingKey\":\"phil\"}");
+    }
+
+    @Test
+    @DisplayName("exec: produce, tail, describe and consumers in one process on memory:")
+    void execScript() throws Exception {
+        StringBuilder script = new StringBuilder();
+        for (int i = 1; i <= 30; i++) {
+            script.append("produce greetings -k phil '{\"name\":\"phil\",\"isGreat\":true,\"number\":").append(i)
+                    .append("}'\n");
+        }
+        script.append("tail greetings --name printer -q\n");
+        script.append("topics describe greetings\n");
+        script.append("consumers\n");
+        Result ran = streamable(script.toString(), "exec");
+        assertThat(ran.code()).as(ran.toString()).isZero();
+        List<String> lines = ran.lines();
+        assertThat(lines).hasSize(30 + 30 + 2);
+        for (int i = 0; i < 30; i++) {
+            JsonNode message = Json.MAPPER.readTree(lines.get(30 + i));
+            assertThat(message.get("payload").get("number").asInt()).isEqualTo(i + 1);
+            assertThat(message.get("shardingKey").asText()).isEqualTo("phil");
+        }
+        assertThat(Json.MAPPER.readTree(lines.get(60))).isEqualTo(Json.MAPPER.readTree(
+                "{\"topic\":\"greetings\",\"messages\":30,\"head\":\"29\",\"consumers\":[\"printer\"],"
+                        + "\"compatibility\":\"BACKWARD\",\"schemaVersions\":[]}"));
+        assertThat(lines.get(61)).isEqualTo("{\"topic\":\"greetings\",\"consumer\":\"printer\",\"position\":\"29\",\"lag\":0}");
+    }
+
+    @Test
+    @DisplayName("STREAMABLE_URL picks the backend; an unknown one is named with the variable, the backends in the jar, and no password")
+    void environmentUrl() throws Exception {
+        Result ran = java(Map.of("STREAMABLE_URL", "nosuch://app:hunter2@localhost:27017/db"), List.of(), "", "topics");
+        assertThat(ran.code()).isEqualTo(1);
+        assertThat(ran.out()).isEmpty();
+        assertThat(ran.err()).contains("the environment variable STREAMABLE_URL")
+                .containsPattern("Backends found on the class path: \\[[a-z, ]*memory[a-z, ]*\\]")
+                .contains("kafka=io.streamable:backend-kafka")
+                .contains("app:****@localhost").doesNotContain("hunter2");
+    }
+
+    @Test
+    @DisplayName("-Dstreamable.url is read when STREAMABLE_URL is not set")
+    void systemPropertyUrl() throws Exception {
+        Result ran = java(Map.of(), List.of("-Dstreamable.url=nosuch:thing"), "", "topics");
+        assertThat(ran.code()).isEqualTo(1);
+        assertThat(ran.err()).contains("the system property streamable.url").contains("\"nosuch\" is not a scheme");
+    }
+
+    @Test
+    @DisplayName("bad input: exit 1, the lines before it appended and printed, the error on stderr naming the line")
+    void badInput() throws Exception {
+        Result ran = streamable("{\"ok\":1}\n{broken\n", "produce", "t", "-k", "k");
+        assertThat(ran.code()).isEqualTo(1);
+        assertThat(ran.lines()).containsExactly("{\"position\":\"0\",\"shardingKey\":\"k\"}");
+        assertThat(ran.err()).contains("line 2 is not JSON");
+    }
+
+    /**
+     * Server backends the jar contains, for the cross-process test: URLs of empty stores. None is in
+     * the jar yet besides memory:, whose data dies with its process; add each server backend here
+     * when its module is added to this one (start its embedded servers through its test-jar, as
+     * the examples' swap test does), or list running servers in {@code STREAMABLE_CLI_TEST_URLS}.
+     */
+    static Stream<String> serverBackends() {
+        String urls = System.getenv("STREAMABLE_CLI_TEST_URLS");
+        return urls == null ? Stream.empty() : Stream.of(urls.split(",")).map(String::trim).filter(u -> !u.isEmpty());
+    }
+
+    @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
+    @MethodSource("serverBackends")
+    @DisplayName("on a server backend: produce in one process, tail, resume by name and inspect in the next ones")
+    void crossProcess(String url) throws Exception {
+        String topic = "cli-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> env = Map.of("STREAMABLE_URL", url);
+        Result produced = java(env, List.of(), "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n", "produce", topic, "-k", "k");
+        assertThat(produced.code()).as(produced.toString()).isZero();
+        assertThat(produced.lines()).hasSize(3);
+
+        Result first = java(env, List.of(), "", "tail", topic, "--name", "ops", "--max", "2", "-q");
+        assertThat(first.code()).as(first.toString()).isZero();
+        assertThat(first.lines()).extracting(line -> Json.MAPPER.readTree(line).get("payload").get("n").asInt())
+                .containsExactly(1, 2);
+
+        Result resumed = java(env, List.of(), "", "tail", topic, "--name", "ops", "-q");
+        assertThat(resumed.code()).as(resumed.toString()).isZero();
+        assertThat(resumed.lines()).extracting(line -> Json.MAPPER.readTree(line).get("payload").get("n").asInt())
+                .containsExactly(3);
+
+        Result described = java(env, List.of(), "", "topics", "describe", topic);
+        assertThat(described.code()).as(described.toString()).isZero();
+        JsonNode description = Json.MAPPER.readTree(described.lines().get(0));
+        assertThat(description.get("messages").asLong()).isEqualTo(3);
+        assertThat(description.get("consumers")).extracting(JsonNode::asText).containsExactly("ops");
+
+        Result consumers = java(env, List.of(), "", "consumers", topic);
+        assertThat(consumers.code()).as(consumers.toString()).isZero();
+        assertThat(Json.MAPPER.readTree(consumers.lines().get(0)).get("lag").asLong()).isZero();
+    }
+
+    @Test
+    @DisplayName("compact on memory: explains itself and exits 3")
+    void compact() throws Exception {
+        Result ran = streamable("", "compact", "t");
+        assertThat(ran.code()).isEqualTo(3);
+        assertThat(ran.err()).contains("cannot compact on demand");
+    }
+}

@@ -1,0 +1,317 @@
+package io.streamable.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.streamable.client.Streamable;
+import io.streamable.Position;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The commands in process, on a {@code memory:NAME} store that every run of this JVM shares, so
+ * one run can produce and the next tail. {@link StreamableCliJarIT} runs the packaged jar.
+ */
+@DisplayName("streamable CLI commands")
+class StreamableCliTest {
+    private final String url = "memory:cli-" + UUID.randomUUID();
+
+    private CliRun run(String stdin, String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--url";
+        all[1] = url;
+        System.arraycopy(args, 0, all, 2, args.length);
+        return CliRun.run(stdin, all);
+    }
+
+    private static JsonNode json(String line) throws Exception {
+        return Json.MAPPER.readTree(line);
+    }
+
+    @Nested
+    @DisplayName("produce")
+    class Produce {
+        @Test
+        @DisplayName("appends payloads from arguments and prints their positions as JSON lines")
+        void fromArguments() throws Exception {
+            CliRun produced = run("", "produce", "greetings", "--key", "phil", "{\"name\":\"phil\",\"isGreat\":true}",
+                    "{\"name\":\"phil\",\"isGreat\":false}");
+            assertThat(produced.code()).as(produced.toString()).isZero();
+            assertThat(produced.lines()).containsExactly("{\"position\":\"0\",\"shardingKey\":\"phil\"}",
+                    "{\"position\":\"1\",\"shardingKey\":\"phil\"}");
+
+            CliRun tailed = run("", "tail", "greetings", "--quiet");
+            assertThat(tailed.code()).as(tailed.toString()).isZero();
+            assertThat(tailed.lines()).hasSize(2);
+            JsonNode first = json(tailed.lines().get(0));
+            assertThat(first.get("topic").asText()).isEqualTo("greetings");
+            assertThat(first.get("position").asText()).isEqualTo("0");
+            assertThat(first.get("shardingKey").asText()).isEqualTo("phil");
+            assertThat(first.get("payload")).isEqualTo(json("{\"name\":\"phil\",\"isGreat\":true}"));
+            assertThat(json(tailed.lines().get(1)).get("payload").get("isGreat").asBoolean()).isFalse();
+        }
+
+        @Test
+        @DisplayName("reads stdin lines, takes keys and compaction ids from fields, sets headers, skips blank lines")
+        void fromStdin() throws Exception {
+            String input = "{\"account\":\"a\",\"cents\":1}\n\n{\"account\":\"b\",\"cents\":2}\n{\"account\":\"a\",\"cents\":3}\n";
+            CliRun produced = run(input, "produce", "balances", "--key-field", "account", "--compact-id-field", "account",
+                    "-H", "source=cli");
+            assertThat(produced.code()).as(produced.toString()).isZero();
+            assertThat(produced.lines()).hasSize(3);
+
+            CliRun tailed = run("", "tail", "balances", "-q");
+            // compaction kept the newest message of account a and the one of b
+            assertThat(tailed.lines()).hasSize(2);
+            JsonNode b = json(tailed.lines().get(0));
+            JsonNode a = json(tailed.lines().get(1));
+            assertThat(b.get("shardingKey").asText()).isEqualTo("b");
+            assertThat(b.get("logCompactId").asText()).isEqualTo("b");
+            assertThat(b.get("headers").get("source").asText()).isEqualTo("cli");
+            assertThat(a.get("payload").get("cents").asInt()).isEqualTo(3);
+        }
+
+        @Test
+        @DisplayName("a bad line: the lines before it are appended, the error names the line, nothing after it is")
+        void badLine() {
+            CliRun produced = run("{\"n\":1}\n{\"n\":2}\nnot json\n{\"n\":4}\n", "produce", "numbers", "-k", "k");
+            assertThat(produced.code()).isEqualTo(1);
+            assertThat(produced.lines()).hasSize(2);
+            assertThat(produced.err()).contains("line 3 is not JSON").contains("not json")
+                    .contains("2 message(s) before it were");
+            CliRun tailed = run("", "tail", "numbers", "-q");
+            assertThat(tailed.lines()).hasSize(2);
+        }
+
+        @Test
+        @DisplayName("needs exactly one of --key and --key-field, and says why")
+        void keyRequired() {
+            CliRun produced = run("", "produce", "greetings", "{}");
+            assertThat(produced.code()).isEqualTo(1);
+            assertThat(produced.err()).contains("--key KEY").contains("--key-field FIELD");
+            assertThat(produced.out()).isEmpty();
+        }
+
+        @Test
+        @DisplayName("a missing key field names the line and the field")
+        void missingKeyField() {
+            CliRun produced = run("{\"id\":\"x\"}\n", "produce", "t", "--key-field", "account");
+            assertThat(produced.code()).isEqualTo(1);
+            assertThat(produced.err()).contains("line 1 has no non-empty text or number field \"account\"");
+        }
+
+        @Test
+        @DisplayName("an invalid topic name is refused with the naming rule")
+        void badTopicName() {
+            CliRun produced = run("", "produce", "bad topic", "-k", "k", "{}");
+            assertThat(produced.code()).isEqualTo(1);
+            assertThat(produced.err()).contains("Invalid topic name \"bad topic\"");
+        }
+    }
+
+    @Nested
+    @DisplayName("tail")
+    class Tail {
+        @Test
+        @DisplayName("--from a position prints only the messages after it; --max stops early")
+        void fromPositionAndMax() throws Exception {
+            run("", "produce", "t", "-k", "k", "1", "2", "3", "4", "5");
+            CliRun after = run("", "tail", "t", "--from", "2", "-q");
+            assertThat(after.lines()).extracting(line -> json(line).get("payload").asInt()).containsExactly(4, 5);
+            CliRun max = run("", "tail", "t", "--max", "2", "-q");
+            assertThat(max.lines()).extracting(line -> json(line).get("payload").asInt()).containsExactly(1, 2);
+        }
+
+        @Test
+        @DisplayName("as a named consumer it resumes where the previous tail with that name stopped")
+        void namedResumes() throws Exception {
+            run("", "produce", "t", "-k", "k", "1", "2", "3");
+            CliRun first = run("", "tail", "t", "--name", "ops", "--max", "2", "-q");
+            assertThat(first.lines()).extracting(line -> json(line).get("payload").asInt()).containsExactly(1, 2);
+            run("", "produce", "t", "-k", "k", "4");
+            CliRun second = run("", "tail", "t", "--name", "ops", "-q");
+            assertThat(second.lines()).extracting(line -> json(line).get("payload").asInt()).containsExactly(3, 4);
+
+            CliRun consumers = run("", "consumers", "t");
+            assertThat(consumers.lines()).containsExactly(
+                    "{\"topic\":\"t\",\"consumer\":\"ops\",\"position\":\"3\",\"lag\":0}");
+        }
+
+        @Test
+        @DisplayName("--follow prints a message appended after it has caught up")
+        void follows() throws Exception {
+            var topic = Json.topic("live");
+            try (Streamable streamable = Streamable.open(url)) {
+                streamable.producer(topic).appendAndWait("k", Json.MAPPER.getNodeFactory().numberNode(1));
+                Thread producer = new Thread(() -> {
+                    // the follower saves its position after each message: once it is at 0, it waits at the head
+                    await().atMost(Duration.ofSeconds(30)).until(() ->
+                            streamable.backend().topic("live").savedPosition("follower").equals(Optional.of(Position.of(0))));
+                    streamable.producer(topic).appendAndWait("k", Json.MAPPER.getNodeFactory().numberNode(2));
+                });
+                producer.start();
+                CliRun followed = run("", "tail", "live", "--name", "follower", "--follow", "--max", "2", "-q");
+                producer.join();
+                assertThat(followed.code()).as(followed.toString()).isZero();
+                assertThat(followed.lines()).extracting(line -> json(line).get("payload").asInt()).containsExactly(1, 2);
+            }
+        }
+
+        @Test
+        @DisplayName("a missing topic is an error listing the topics there are")
+        void missingTopic() {
+            run("", "produce", "present", "-k", "k", "1");
+            CliRun tailed = run("", "tail", "absent");
+            assertThat(tailed.code()).isEqualTo(1);
+            assertThat(tailed.err()).contains("There is no topic \"absent\"").contains("[present]");
+        }
+
+        @Test
+        @DisplayName("a bad --from names the accepted forms")
+        void badFrom() {
+            run("", "produce", "t", "-k", "k", "1");
+            CliRun tailed = run("", "tail", "t", "--from", "yesterday");
+            assertThat(tailed.code()).isEqualTo(1);
+            assertThat(tailed.err()).contains("expected beginning, latest or a position");
+        }
+
+        @Test
+        @DisplayName("reports progress and lag on stderr while catching up, never on stdout")
+        void progressOnStderr() {
+            StringBuilder input = new StringBuilder();
+            for (int i = 0; i < 20_000; i++) {
+                input.append("{\"i\":").append(i).append("}\n");
+            }
+            run(input.toString(), "produce", "big", "-k", "k");
+            CliRun tailed = run("", "tail", "big", "--progress-every", "PT0.1S");
+            assertThat(tailed.code()).isZero();
+            assertThat(tailed.lines()).hasSize(20_000).allMatch(line -> line.startsWith("{\"topic\":\"big\""));
+        }
+    }
+
+    @Nested
+    @DisplayName("topics, consumers, compact")
+    class Inspect {
+        @Test
+        @DisplayName("topics lists names; describe prints message count, head and consumers")
+        void topics() throws Exception {
+            run("", "produce", "b", "-k", "k", "1", "2", "3");
+            run("", "produce", "a", "-k", "k", "1");
+            run("", "tail", "b", "--name", "reader", "--max", "1", "-q");
+            assertThat(run("", "topics").lines()).containsExactly("a", "b");
+            CliRun described = run("", "topics", "describe", "b");
+            assertThat(described.code()).as(described.toString()).isZero();
+            assertThat(json(described.lines().get(0))).isEqualTo(json("{\"topic\":\"b\",\"messages\":3,\"head\":\"2\","
+                    + "\"consumers\":[\"reader\"],\"compatibility\":\"BACKWARD\",\"schemaVersions\":[]}"));
+            assertThat(run("", "topics", "describe").lines()).hasSize(2);
+        }
+
+        @Test
+        @DisplayName("describe lists the schema versions typed producers registered")
+        void schemaVersions() throws Exception {
+            record Greeting(String name, boolean isGreat) {
+            }
+            try (Streamable streamable = Streamable.open(url)) {
+                streamable.producer(io.streamable.Topic.of("typed", Greeting.class)).appendAndWait("k", new Greeting("phil", true));
+            }
+            JsonNode described = json(run("", "topics", "describe", "typed").lines().get(0));
+            assertThat(described.get("schemaVersions")).hasSize(1);
+            assertThat(described.get("schemaVersions").get(0).get("version").asInt()).isEqualTo(1);
+            assertThat(described.get("schemaVersions").get(0).get("type").asText()).endsWith("Greeting");
+            // the CLI's own JSON-tree producer registers nothing, so it cannot block typed producers
+            run("", "produce", "typed", "-k", "k", "{\"name\":\"ada\",\"isGreat\":true}");
+            assertThat(json(run("", "topics", "describe", "typed").lines().get(0)).get("schemaVersions")).hasSize(1);
+        }
+
+        @Test
+        @DisplayName("describe of an empty store's missing topic fails clearly")
+        void describeMissing() {
+            CliRun described = run("", "topics", "describe", "nope");
+            assertThat(described.code()).isEqualTo(1);
+            assertThat(described.err()).contains("There is no topic \"nope\"");
+        }
+
+        @Test
+        @DisplayName("consumers reports saved positions and lag of every topic")
+        void consumers() {
+            run("", "produce", "t", "-k", "k", "1", "2", "3");
+            run("", "tail", "t", "--name", "slow", "--max", "1", "-q");
+            run("", "tail", "t", "--name", "fast", "-q");
+            assertThat(run("", "consumers").lines()).containsExactly(
+                    "{\"topic\":\"t\",\"consumer\":\"fast\",\"position\":\"2\",\"lag\":0}",
+                    "{\"topic\":\"t\",\"consumer\":\"slow\",\"position\":\"0\",\"lag\":2}");
+        }
+
+        @Test
+        @DisplayName("compact explains that the in-memory backend compacts on append, exit code 3")
+        void compact() {
+            run("", "produce", "t", "-k", "k", "1");
+            CliRun compacted = run("", "compact", "t");
+            assertThat(compacted.code()).isEqualTo(3);
+            assertThat(compacted.out()).isEmpty();
+            assertThat(compacted.err()).contains("cannot compact on demand").contains("already compacted");
+        }
+    }
+
+    @Nested
+    @DisplayName("exec and configuration")
+    class ExecAndConfig {
+        @Test
+        @DisplayName("exec runs a script over one connection: produce then tail on a private memory: store")
+        void exec() throws Exception {
+            String script = """
+                    # greetings
+                    produce greetings -k phil '{"name": "phil", "isGreat": true}'
+                    produce greetings -k phil "2"
+                    tail greetings -q
+                    """;
+            CliRun ran = CliRun.run(script, "--url", "memory:", "exec");
+            assertThat(ran.code()).as(ran.toString()).isZero();
+            List<String> lines = ran.lines();
+            assertThat(lines).hasSize(4);
+            assertThat(json(lines.get(2)).get("payload")).isEqualTo(json("{\"name\":\"phil\",\"isGreat\":true}"));
+            assertThat(json(lines.get(3)).get("payload").asInt()).isEqualTo(2);
+        }
+
+        @Test
+        @DisplayName("exec stops at the first failing line and names it")
+        void execStops() {
+            CliRun ran = CliRun.run("produce t -k k 1\ntail missing\nproduce t -k k 2\n", "--url", "memory:", "exec");
+            assertThat(ran.code()).isEqualTo(1);
+            assertThat(ran.lines()).hasSize(1);
+            assertThat(ran.err()).contains("line 2 failed");
+        }
+
+        @Test
+        @DisplayName("a URL no backend handles lists the known backends' artifacts, password masked")
+        void missingBackend() {
+            CliRun ran = CliRun.run("", "--url", "nosuch://user:hunter2@localhost:9092", "topics");
+            assertThat(ran.code()).isEqualTo(1);
+            assertThat(ran.err()).contains("No backend for scheme \"nosuch\"").contains("io.streamable:backend-kafka")
+                    .contains("user:****@").doesNotContain("hunter2");
+        }
+
+        @Test
+        @DisplayName("a script file that does not exist is named with the error's type")
+        void execMissingFile() {
+            CliRun ran = CliRun.run("", "--url", "memory:", "exec", "no-such-script.txt");
+            assertThat(ran.code()).isEqualTo(1);
+            assertThat(ran.err()).contains("NoSuchFileException").contains("no-such-script.txt");
+        }
+
+        @Test
+        @DisplayName("without a command it prints usage and exits 2")
+        void usage() {
+            CliRun ran = CliRun.run("");
+            assertThat(ran.code()).isEqualTo(2);
+            assertThat(ran.err()).contains("Usage: streamable");
+        }
+    }
+}

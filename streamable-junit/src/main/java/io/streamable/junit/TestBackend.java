@@ -1,0 +1,19 @@
+package io.streamable.junit;
+
+import io.streamable.client.Streamable;
+
+/**
+ * The in-memory store of one test, injected by {@link StreamableTest}. Connections opened here
+ * are closed after the test, like the injected {@link Streamable}.
+ */
+public interface TestBackend {
+
+    /** The URL of this test's store, {@code memory:NAME}; unique to the test. */
+    String url();
+
+    /** The connection injected as the test's {@link Streamable} parameter. */
+    Streamable streamable();
+
+    /** A new connection to the same store, as if another process of the application connected. */
+    Streamable open();
+}

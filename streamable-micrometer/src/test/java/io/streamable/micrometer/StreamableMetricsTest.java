@@ -1,0 +1,139 @@
+package io.streamable.micrometer;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamable.Topic;
+import io.streamable.client.Streamable;
+import io.streamable.consume.Consumer;
+import io.streamable.consume.ConsumerFailure;
+import io.streamable.consume.FailurePolicy;
+import io.streamable.produce.OutgoingMessage;
+import io.streamable.produce.Producer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+@DisplayName("Micrometer metrics on memory:")
+class StreamableMetricsTest {
+    private static final Topic<Integer> NUMBERS = Topic.of("numbers", Integer.class);
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final StreamableMetrics metrics = StreamableMetrics.using(registry);
+    private final Streamable streamable = Streamable.open("memory:");
+
+    @AfterEach
+    void close() {
+        streamable.close();
+    }
+
+    private double counter(String name, String... tags) {
+        var counter = registry.find(name).tags(tags).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    @Test
+    @DisplayName("counts appended messages, single and batched")
+    void produced() {
+        Producer<Integer> producer = metrics.producer(streamable, NUMBERS);
+        producer.appendAndWait("k", 1);
+        producer.appendAndWait("k", 2);
+        producer.appendAllAndWait(List.of(OutgoingMessage.of("k", 3), OutgoingMessage.of("k", 4)));
+        assertThat(counter(StreamableMetrics.PRODUCED, "topic", "numbers", "result", "success")).isEqualTo(4);
+        assertThat(counter(StreamableMetrics.PRODUCED, "topic", "numbers", "result", "failure")).isZero();
+    }
+
+    @Test
+    @DisplayName("counts refused appends as failures")
+    void produceFailure() {
+        Producer<Integer> producer = metrics.producer(streamable, NUMBERS);
+        producer.appendAndWait("k", 1);
+        streamable.close();
+        assertThatThrownBy(() -> producer.append("k", 2)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> producer.appendAll(List.of(OutgoingMessage.of("k", 3), OutgoingMessage.of("k", 4))))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(counter(StreamableMetrics.PRODUCED, "topic", "numbers", "result", "success")).isEqualTo(1);
+        assertThat(counter(StreamableMetrics.PRODUCED, "topic", "numbers", "result", "failure")).isEqualTo(3);
+    }
+
+    @Test
+    @DisplayName("records consumed count, handler time per attempt, reported failures, and the listener still runs")
+    void consumed() throws InterruptedException {
+        Producer<Integer> producer = streamable.producer(NUMBERS);
+        for (int i = 1; i <= 5; i++) {
+            producer.appendAndWait("k", i);
+        }
+        List<ConsumerFailure> reported = new CopyOnWriteArrayList<>();
+        CountDownLatch caughtUp = new CountDownLatch(1);
+        try (Consumer<Integer> consumer = metrics.consumer(streamable, NUMBERS)
+                .name("billing")
+                .handler(message -> {
+                    if (message.payload() == 3) {
+                        throw new IllegalArgumentException("three is bad");
+                    }
+                })
+                .failurePolicy(FailurePolicy.retry(2).withBackoff(Duration.ofMillis(1), Duration.ofMillis(1)).thenSkip())
+                .onFailure(reported::add)
+                .onCaughtUp(caughtUp::countDown)
+                .start()) {
+            assertThat(caughtUp.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(counter(StreamableMetrics.CONSUMED, "topic", "numbers", "consumer", "billing")).isEqualTo(4);
+        var success = registry.find(StreamableMetrics.HANDLER).tags("consumer", "billing", "result", "success").timer();
+        var failure = registry.find(StreamableMetrics.HANDLER).tags("consumer", "billing", "result", "failure").timer();
+        assertThat(success.count()).isEqualTo(4);
+        assertThat(failure.count()).isEqualTo(2);
+        assertThat(success.totalTime(TimeUnit.NANOSECONDS)).isPositive();
+        assertThat(counter(StreamableMetrics.FAILURES, "consumer", "billing", "outcome", "SKIPPED")).isEqualTo(1);
+        assertThat(reported).singleElement().extracting(ConsumerFailure::outcome)
+                .isEqualTo(ConsumerFailure.Outcome.SKIPPED);
+    }
+
+    @Test
+    @DisplayName("a named consumer's lag is a gauge, falling to 0 when caught up and removed when it stops")
+    void lag() throws InterruptedException {
+        Producer<Integer> producer = streamable.producer(NUMBERS);
+        for (int i = 1; i <= 5; i++) {
+            producer.appendAndWait("k", i);
+        }
+        CountDownLatch inFirst = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Consumer<Integer> consumer = metrics.consumer(streamable, NUMBERS)
+                .name("slow")
+                .handler(message -> {
+                    inFirst.countDown();
+                    release.await();
+                })
+                .start();
+        assertThat(inFirst.await(10, TimeUnit.SECONDS)).isTrue();
+        var gauge = registry.find(StreamableMetrics.LAG).tags("topic", "numbers", "consumer", "slow").gauge();
+        assertThat(gauge).isNotNull();
+        // nothing is acknowledged while the first message is in the handler
+        assertThat(gauge.value()).isEqualTo(5);
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> gauge.value() == 0);
+        consumer.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> registry.find(StreamableMetrics.LAG).gauge() == null);
+    }
+
+    @Test
+    @DisplayName("anonymous consumers are tagged consumer=anonymous and get no lag gauge")
+    void anonymous() throws InterruptedException {
+        streamable.producer(NUMBERS).appendAndWait("k", 1);
+        CountDownLatch caughtUp = new CountDownLatch(1);
+        try (Consumer<Integer> consumer = metrics.consumer(streamable, NUMBERS).handler(m -> { })
+                .onCaughtUp(caughtUp::countDown).start()) {
+            assertThat(caughtUp.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(registry.find(StreamableMetrics.LAG).gauge()).isNull();
+        }
+        assertThat(counter(StreamableMetrics.CONSUMED, "topic", "numbers", "consumer", "anonymous")).isEqualTo(1);
+    }
+}
