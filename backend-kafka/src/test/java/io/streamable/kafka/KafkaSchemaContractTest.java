@@ -1,0 +1,28 @@
+package io.streamable.kafka;
+
+import io.streamable.client.Streamable;
+import io.streamable.tck.BackendFixture;
+import io.streamable.tck.Capability;
+import io.streamable.tck.SchemaContractTest;
+
+import java.util.Set;
+
+/** The schema registry's contract on Kafka: schema versions live in the one-partition topic {@code __schemas.<topic>}. */
+class KafkaSchemaContractTest extends SchemaContractTest {
+
+    @Override
+    protected BackendFixture fixture() {
+        String url = KafkaTestSupport.url("");
+        return new BackendFixture() {
+            @Override
+            public Streamable open() {
+                return Streamable.open(url);
+            }
+
+            @Override
+            public Set<Capability> capabilities() {
+                return Set.of(Capability.PARTITIONED, Capability.LAZY_COMPACTION);
+            }
+        };
+    }
+}
