@@ -9,6 +9,7 @@ import io.streamable.consume.ConsumerFailure;
 import io.streamable.produce.Producer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.time.Duration;
 import java.util.List;
@@ -30,8 +31,10 @@ import static org.awaitility.Awaitility.await;
 /**
  * The broker goes away and comes back while a named consumer streams and a producer appends.
  * Restarts the shared embedded broker (same ports, same data); other test classes run before or
- * after, never during, and reconnect on their own.
+ * after, never during ({@link Isolated}, also when the contract suites run in parallel), and
+ * reconnect on their own.
  */
+@Isolated("restarts the broker every test shares")
 class KafkaBrokerRestartTest {
 
     record Tick(int sequence) {

@@ -4,6 +4,8 @@ import io.streamable.client.Streamable;
 import io.streamable.tck.BackendContractTest;
 import io.streamable.tck.BackendFixture;
 import io.streamable.tck.Capability;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.AfterAll;
 
 import java.time.Duration;
@@ -18,6 +20,7 @@ import java.util.Set;
  * {@link CompactionNudger} plays the part of later traffic on their topics ({@code tck-compact*}),
  * with records of aborted transactions that no reader sees.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class KafkaContractTest extends BackendContractTest {
     private static CompactionNudger nudger;
 
