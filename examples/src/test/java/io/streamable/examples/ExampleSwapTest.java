@@ -72,6 +72,8 @@ class ExampleSwapTest {
         // memory:NAME is shared by every connection of this JVM, so the producer and consumer
         // programs, which each open their own connection, see the same data
         targets.add(Target.of("memory", () -> "memory:swap-" + UUID.randomUUID(), true));
+        // a fresh database on the embedded (or STREAMABLE_TEST_*_URI) MongoDB and Redis each time
+        targets.add(Target.of("mongoredis", () -> io.streamable.backend.mongoredis.TestServers.url(), true));
         String extra = System.getenv("STREAMABLE_EXAMPLE_URLS");
         if (extra != null) {
             for (String url : extra.split(",")) {

@@ -1,0 +1,165 @@
+package io.streamable.backend.mongoredis;
+
+import com.mongodb.ConnectionString;
+import io.streamable.backend.BackendUrl;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A parsed {@code mongoredis:} URL: what goes to the MongoDB driver, what goes to Redis, and
+ * this backend's own options.
+ *
+ * @param mongo       the MongoDB connection string, credentials included: never log it
+ * @param database    the database holding the topics
+ * @param redis       the Redis URL, credentials included, or empty to rely on the safety poll
+ * @param redisTls    whether Redis is spoken to over TLS
+ * @param safetyPoll  how often a waiting reader looks at MongoDB without a signal
+ * @param leaseTtl    how long a named reader's lease outlives its last heartbeat
+ * @param masked      the whole URL with passwords masked, for logs and errors
+ */
+record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI> redis, boolean redisTls,
+                          Duration safetyPoll, Duration leaseTtl, String masked) {
+
+    static final String REDIS = "redis";
+    static final String SAFETY_POLL = "safetyPoll";
+    static final String LEASE_TTL = "leaseTtl";
+    static final Duration DEFAULT_SAFETY_POLL = Duration.ofSeconds(3);
+    static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
+    static final String DEFAULT_DATABASE = "streamable";
+
+    private static final Set<String> OWN_OPTIONS = Set.of(REDIS, SAFETY_POLL, LEASE_TTL);
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+    private static final Pattern DATABASE = Pattern.compile("[^/\\\\. \"$*<>:|?]{1,63}");
+    private static final String EXAMPLE = "mongoredis://localhost:27017/topics?redis=redis://localhost:6379";
+
+    @Override
+    public String toString() {
+        return "MongoRedisSettings[" + masked + ", safetyPoll=" + safetyPoll + ", leaseTtl=" + leaseTtl + "]";
+    }
+
+    static MongoRedisSettings parse(BackendUrl url) {
+        String masked = url.masked();
+        String rest = url.schemeSpecificPart();
+        if (!rest.startsWith("//") || rest.length() == 2) {
+            throw invalid(masked, "it names no MongoDB host");
+        }
+        String authorityAndPath = rest.substring(2);
+        int slash = authorityAndPath.indexOf('/');
+        String hosts = slash < 0 ? authorityAndPath : authorityAndPath.substring(0, slash);
+        String database = slash < 0 ? "" : authorityAndPath.substring(slash + 1);
+        if (database.isEmpty()) {
+            database = DEFAULT_DATABASE;
+        }
+        if (!DATABASE.matcher(database).matches()) {
+            throw invalid(masked, "\"" + database + "\" is not a MongoDB database name (1-63 characters, none of"
+                    + " / \\ . space \" $ * < > : | ?)");
+        }
+        if (hosts.isEmpty() || hosts.startsWith("@") || hosts.endsWith("@")) {
+            throw invalid(masked, "it names no MongoDB host");
+        }
+
+        StringJoiner mongoOptions = new StringJoiner("&");
+        for (Map.Entry<String, String> option : url.options().entrySet()) {
+            if (!OWN_OPTIONS.contains(option.getKey())) {
+                mongoOptions.add(encode(option.getKey()) + "=" + encode(option.getValue()));
+            }
+        }
+        String connection = "mongodb://" + hosts + "/" + database
+                + (mongoOptions.length() == 0 ? "" : "?" + mongoOptions);
+        ConnectionString mongo;
+        try {
+            mongo = new ConnectionString(connection);
+        } catch (IllegalArgumentException e) {
+            throw invalid(masked, "the MongoDB driver rejects it: " + BackendUrl.mask(e.getMessage()));
+        }
+
+        boolean tls = isTrue(url.option("tls")) || isTrue(url.option("ssl"));
+        Optional<URI> redis = redisUri(url, masked);
+        boolean redisTls = redis.map(uri -> "rediss".equals(uri.getScheme()) || tls).orElse(false);
+        Duration safetyPoll = duration(url, SAFETY_POLL, DEFAULT_SAFETY_POLL, masked);
+        Duration leaseTtl = duration(url, LEASE_TTL, DEFAULT_LEASE_TTL, masked);
+        if (leaseTtl.toMillis() < 300) {
+            throw invalid(masked, "leaseTtl=" + url.option(LEASE_TTL).orElse("") + " is too short; heartbeats run every"
+                    + " third of it, use at least 300ms (default " + DEFAULT_LEASE_TTL.toSeconds() + "s)");
+        }
+        return new MongoRedisSettings(mongo, database, redis, redisTls, safetyPoll, leaseTtl, masked);
+    }
+
+    private static Optional<URI> redisUri(BackendUrl url, String masked) {
+        String value = url.option(REDIS).map(String::trim).orElse(null);
+        if (value == null || value.isEmpty()) {
+            throw invalid(masked, "it has no redis option; add ?redis=redis://host:6379 for wake-up signals, or"
+                    + " ?redis=none to have consumers find new messages by the safety poll alone");
+        }
+        if (value.equalsIgnoreCase("none")) {
+            return Optional.empty();
+        }
+        try {
+            URI uri = new URI(value);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("redis") && !scheme.equals("rediss") || uri.getHost() == null) {
+                throw invalid(masked, "redis=" + BackendUrl.mask(value) + " is not a Redis URL; use"
+                        + " redis://[user:password@]host[:port][/db] or rediss:// for TLS");
+            }
+            return Optional.of(uri);
+        } catch (URISyntaxException e) {
+            throw invalid(masked, "redis=" + BackendUrl.mask(value) + " is not a URL: "
+                    + BackendUrl.mask(e.getReason()));
+        }
+    }
+
+    static Duration duration(BackendUrl url, String name, Duration fallback, String masked) {
+        Optional<String> value = url.option(name).map(String::trim);
+        if (value.isEmpty() || value.get().isEmpty()) {
+            return fallback;
+        }
+        String text = value.get();
+        Matcher matcher = DURATION.matcher(text.toLowerCase(Locale.ROOT));
+        Duration parsed = null;
+        if (matcher.matches()) {
+            long amount = Long.parseLong(matcher.group(1));
+            String unit = matcher.group(2) == null ? "ms" : matcher.group(2);
+            parsed = switch (unit) {
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofMillis(amount);
+            };
+        } else {
+            try {
+                parsed = Duration.parse(text);
+            } catch (DateTimeParseException ignored) {
+                // reported below
+            }
+        }
+        if (parsed == null || parsed.isNegative() || parsed.isZero()) {
+            throw invalid(masked, name + "=" + text + " is not a positive duration; write for example 500ms, 3s, 2m"
+                    + " or PT3S (default " + fallback.toMillis() + "ms)");
+        }
+        return parsed;
+    }
+
+    private static boolean isTrue(Optional<String> value) {
+        return value.map(v -> v.trim().equalsIgnoreCase("true")).orElse(false);
+    }
+
+    private static String encode(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8);
+    }
+
+    private static IllegalArgumentException invalid(String masked, String problem) {
+        return new IllegalArgumentException("Invalid mongoredis URL " + masked + ": " + problem + ". Example: " + EXAMPLE);
+    }
+}

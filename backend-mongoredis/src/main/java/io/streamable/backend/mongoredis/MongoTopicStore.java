@@ -1,0 +1,489 @@
+package io.streamable.backend.mongoredis;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoBulkWriteException;
+import com.mongodb.MongoException;
+import com.mongodb.MongoWriteException;
+import com.mongodb.bulk.BulkWriteError;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.DeleteManyModel;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.InsertManyOptions;
+import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.BulkWriteOptions;
+import com.mongodb.client.model.WriteModel;
+import io.streamable.Position;
+import io.streamable.StreamableException;
+import io.streamable.backend.AppendRecord;
+import io.streamable.backend.BackendUnavailableException;
+import io.streamable.backend.ReaderSpec;
+import io.streamable.backend.StoredRecord;
+import io.streamable.backend.TopicReader;
+import io.streamable.backend.TopicStore;
+import io.streamable.consume.ConsumerNameInUseException;
+import org.bson.BSONException;
+import org.bson.Document;
+import org.bson.types.Binary;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One topic: a MongoDB collection named after it (shortened for very long names, see
+ * {@link MongoRedisBackend#collectionNameFor}) with one document per message, whose numeric {@code _id} is
+ * the message's position.
+ *
+ * <h2>Why a reader never passes a message that commits later</h2>
+ * An append claims the ids right after the current maximum and inserts them in order; the unique
+ * {@code _id} index is the arbiter between concurrent writers (a loser gets a duplicate-key error
+ * and claims again). So id {@code n} is only ever inserted once {@code n - 1} exists: the stored
+ * ids always form a gap-free prefix (compaction aside, which never removes the newest document),
+ * and a reader that has seen {@code n} has seen everything below it. The prototype's
+ * reserve-from-a-counter-then-insert left holes a reader could pass.
+ *
+ * <p>Appends of this process go through one queue per topic, drained by one writer at a time
+ * that groups what is queued into a single {@code insertMany}: appends keep their order and
+ * concurrent small appends share a round trip.
+ */
+final class MongoTopicStore implements TopicStore {
+    private static final Logger LOG = LoggerFactory.getLogger(MongoTopicStore.class);
+    static final String ID = "_id";
+    static final String SHARDING_KEY = "shardingKey";
+    static final String LOG_COMPACT_ID = "logCompactId";
+    static final String HEADERS = "headers";
+    static final String PAYLOAD = "payload";
+    static final String CREATED_AT = "createdAt";
+    private static final int DUPLICATE_KEY = 11000;
+    /** The most records one writer round trip carries; bigger appends go alone. */
+    private static final int GROUP_LIMIT = 1000;
+    private static final int MAX_CLAIM_ATTEMPTS = 10_000;
+    /** MongoDB's document limit. */
+    private static final long MAX_DOCUMENT_BYTES = 16L * 1024 * 1024;
+
+    /** Lost races for the next id, across the JVM: tells tests and benchmarks the arbiter was exercised. */
+    static final AtomicLong CLAIM_CONFLICTS = new AtomicLong();
+
+    private final MongoRedisBackend backend;
+    private final String name;
+    private final String collectionName;
+    private final MongoCollection<Document> collection;
+    private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private volatile boolean indexed;
+
+    private record PendingAppend(List<AppendRecord> records, CompletableFuture<List<Position>> result) {
+    }
+
+    MongoTopicStore(MongoRedisBackend backend, String name) {
+        this.backend = backend;
+        this.name = name;
+        this.collectionName = backend.collectionNameFor(name);
+        this.collection = backend.collection(collectionName);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    MongoCollection<Document> collection() {
+        return collection;
+    }
+
+    /** Creates the topic's index on first use; idempotent, retried after a failure. */
+    void ensureIndexes() {
+        if (!indexed) {
+            if (!collectionName.equals(name)) {
+                backend.recordLongName(collectionName, name);
+            }
+            // sparse: most messages carry no compaction id and need no index entry
+            collection.createIndex(Indexes.ascending(LOG_COMPACT_ID), new IndexOptions().sparse(true));
+            indexed = true;
+        }
+    }
+
+    // ---------------------------------------------------------------- append
+
+    @Override
+    public CompletableFuture<List<Position>> append(List<AppendRecord> records) {
+        if (records.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        if (backend.isClosed()) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "The mongoredis backend " + backend.describe() + " is closed; the append to \"" + name
+                            + "\" was not stored"));
+        }
+        for (int i = 0; i < records.size(); i++) {
+            long size = estimatedSize(records.get(i));
+            if (size > MAX_DOCUMENT_BYTES) {
+                // refused before anything is written, so the append is all-or-nothing here
+                return CompletableFuture.failedFuture(new IllegalArgumentException("Record " + (i + 1) + " of "
+                        + records.size() + " appended to topic \"" + name + "\" is about " + size / 1024
+                        + " KB, over MongoDB's 16 MB document limit; nothing of this append was stored."
+                        + " Store large content elsewhere and append a reference to it."));
+            }
+        }
+        CompletableFuture<List<Position>> result = new CompletableFuture<>();
+        queue.add(new PendingAppend(List.copyOf(records), result));
+        scheduleDrain();
+        return result;
+    }
+
+    private void scheduleDrain() {
+        if (draining.compareAndSet(false, true)) {
+            try {
+                backend.writers().execute(this::drain);
+            } catch (RuntimeException rejected) {
+                draining.set(false);
+                failPending();
+            }
+        }
+    }
+
+    private void drain() {
+        try {
+            while (true) {
+                List<PendingAppend> group = new ArrayList<>();
+                int size = 0;
+                PendingAppend next;
+                while ((next = queue.peek()) != null && (group.isEmpty() || size + next.records().size() <= GROUP_LIMIT)) {
+                    queue.poll();
+                    group.add(next);
+                    size += next.records().size();
+                }
+                if (group.isEmpty()) {
+                    return;
+                }
+                try {
+                    write(group, size);
+                } catch (RuntimeException | Error unexpected) {
+                    // a future left incomplete would hang its producer: fail what is still open
+                    LOG.error("Appending to topic \"{}\" failed unexpectedly", name, unexpected);
+                    group.forEach(pending -> pending.result().completeExceptionally(unexpected));
+                }
+            }
+        } finally {
+            draining.set(false);
+            // an append may have queued after the last poll and seen draining still set
+            if (!queue.isEmpty()) {
+                scheduleDrain();
+            }
+        }
+    }
+
+    private void write(List<PendingAppend> group, int size) {
+        List<AppendRecord> records = new ArrayList<>(size);
+        group.forEach(pending -> records.addAll(pending.records()));
+        long[] ids = new long[records.size()];
+        int stored;
+        RuntimeException failure = null;
+        try {
+            ensureIndexes();
+            stored = insert(records, ids);
+        } catch (PartialInsert e) {
+            stored = e.stored;
+            failure = e.failure;
+        } catch (MongoException e) {
+            stored = 0;
+            failure = backend.unavailable("appending to topic \"" + name + "\"", e);
+        } catch (RuntimeException e) {
+            stored = 0;
+            failure = e;
+        }
+        if (stored > 0) {
+            compact(records.subList(0, stored), ids);
+        }
+        // a record the server refused fails its own append only: the appends grouped after it
+        // are written again; a transient failure fails them all (the producers may retry)
+        boolean refusedRecord = failure instanceof IllegalArgumentException;
+        List<PendingAppend> again = new ArrayList<>();
+        int offset = 0;
+        for (PendingAppend pending : group) {
+            int end = offset + pending.records().size();
+            if (end <= stored) {
+                List<Position> positions = new ArrayList<>(pending.records().size());
+                for (int i = offset; i < end; i++) {
+                    positions.add(Position.of(ids[i]));
+                }
+                pending.result().complete(positions);
+            } else if (refusedRecord && offset > stored) {
+                again.add(pending);
+            } else {
+                pending.result().completeExceptionally(failure);
+            }
+            offset = end;
+        }
+        if (stored > 0) {
+            backend.appended(name, ids[stored - 1]);
+        }
+        if (!again.isEmpty()) {
+            write(again, again.stream().mapToInt(pending -> pending.records().size()).sum());
+        }
+    }
+
+    /** An insert that stored the first {@code stored} records, then failed. */
+    private static final class PartialInsert extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient int stored;
+        final RuntimeException failure;
+
+        PartialInsert(int stored, RuntimeException failure) {
+            super(failure.getMessage(), failure, false, false);
+            this.stored = stored;
+            this.failure = failure;
+        }
+    }
+
+    /** Inserts records at the ids after the current maximum, claiming again after losing a race. */
+    private int insert(List<AppendRecord> records, long[] ids) {
+        int done = 0;
+        int conflicts = 0;
+        while (done < records.size()) {
+            long first;
+            try {
+                first = head() + 1;
+            } catch (MongoException e) {
+                throw new PartialInsert(done, backend.unavailable("appending to topic \"" + name + "\"", e));
+            }
+            Date now = new Date();
+            List<Document> documents = new ArrayList<>(records.size() - done);
+            for (int i = done; i < records.size(); i++) {
+                documents.add(toDocument(first + i - done, records.get(i), now));
+            }
+            int inserted;
+            try {
+                collection.insertMany(documents, new InsertManyOptions().ordered(true));
+                inserted = documents.size();
+            } catch (MongoBulkWriteException e) {
+                // an ordered insert stops at its first error: everything before it is stored.
+                // The write errors' indexes are reliable, getInsertedCount() is not on every server.
+                BulkWriteError error = e.getWriteErrors().stream()
+                        .min((a, b) -> Integer.compare(a.getIndex(), b.getIndex())).orElse(null);
+                inserted = error == null ? 0 : error.getIndex();
+                if (error == null || error.getCode() != DUPLICATE_KEY) {
+                    fill(ids, done, first, inserted);
+                    throw new PartialInsert(done + inserted, rejected(e, error == null ? e.getMessage() : error.getMessage()));
+                }
+            } catch (MongoWriteException e) {
+                if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                    throw new PartialInsert(done, rejected(e, e.getError().getMessage()));
+                }
+                inserted = 0;
+            } catch (BSONException e) {
+                // the driver refused to encode a document (size): nothing of this round was sent
+                throw new PartialInsert(done, new IllegalArgumentException("MongoDB's driver refused a record"
+                        + " appended to topic \"" + name + "\": " + e.getMessage()
+                        + ". Keep each message under MongoDB's 16 MB document limit.", e));
+            } catch (MongoException e) {
+                // the connection failed mid-insert: part of this round may be stored all the same
+                throw new PartialInsert(done, backend.unavailable("appending to topic \"" + name + "\"", e));
+            }
+            fill(ids, done, first, inserted);
+            done += inserted;
+            if (done < records.size()) {
+                conflicts++;
+                CLAIM_CONFLICTS.incrementAndGet();
+                if (conflicts > MAX_CLAIM_ATTEMPTS) {
+                    throw new PartialInsert(done, new BackendUnavailableException("Gave up appending to topic \"" + name + "\" after "
+                            + MAX_CLAIM_ATTEMPTS + " lost races for the next position; "
+                            + (records.size() - done) + " of " + records.size() + " records were not stored", null));
+                }
+                if (conflicts > 2) {
+                    // many writers racing: back off a little, randomly, so one of them wins each round
+                    LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(
+                            ThreadLocalRandom.current().nextLong(50, 200L * Math.min(conflicts, 20))));
+                }
+            }
+        }
+        return done;
+    }
+
+    /** An upper bound of a record's BSON size: strings may take up to 4 bytes a character. */
+    private static long estimatedSize(AppendRecord record) {
+        long size = 256L + record.payload().length + 4L * record.shardingKey().length()
+                + 4L * record.logCompactId().map(String::length).orElse(0);
+        for (Map.Entry<String, String> header : record.headers().entrySet()) {
+            size += 32 + 4L * (header.getKey().length() + header.getValue().length());
+        }
+        return size;
+    }
+
+    private static void fill(long[] ids, int from, long firstId, int count) {
+        for (int i = 0; i < count; i++) {
+            ids[from + i] = firstId + i;
+        }
+    }
+
+    private RuntimeException rejected(MongoException e, String reason) {
+        // not a transient failure: the server refused the document itself (for example too large)
+        if (e.getCode() == 10334 || e.getCode() == 2 || (reason != null && reason.contains("too large"))) {
+            return new IllegalArgumentException("MongoDB refused a record appended to topic \"" + name + "\": "
+                    + reason + ". Keep each message under MongoDB's 16 MB document limit.", e);
+        }
+        return backend.unavailable("appending to topic \"" + name + "\"", e);
+    }
+
+    /** The highest stored id, 0 for an empty topic. Compaction never removes it. */
+    long head() {
+        Document last = collection.find().projection(Projections.include(ID))
+                .sort(Sorts.descending(ID)).limit(1).first();
+        return last == null ? 0 : ((Number) last.get(ID)).longValue();
+    }
+
+    private static Document toDocument(long id, AppendRecord record, Date createdAt) {
+        Document document = new Document(ID, id).append(SHARDING_KEY, record.shardingKey());
+        record.logCompactId().ifPresent(compactId -> document.append(LOG_COMPACT_ID, compactId));
+        if (!record.headers().isEmpty()) {
+            // header names may contain dots ("streamable.x"), which MongoDB field names should not
+            List<Document> headers = new ArrayList<>(record.headers().size());
+            record.headers().forEach((key, value) -> headers.add(new Document("n", key).append("v", value)));
+            document.append(HEADERS, headers);
+        }
+        return document.append(PAYLOAD, new Binary(record.payload())).append(CREATED_AT, createdAt);
+    }
+
+    static StoredRecord toRecord(Document document) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        List<Document> stored = document.getList(HEADERS, Document.class);
+        if (stored != null) {
+            for (Document header : stored) {
+                headers.put(header.getString("n"), header.getString("v"));
+            }
+        }
+        Object payload = document.get(PAYLOAD);
+        byte[] bytes = payload instanceof Binary binary ? binary.getData() : (byte[]) payload;
+        Date createdAt = document.getDate(CREATED_AT);
+        return new StoredRecord(Position.of(((Number) document.get(ID)).longValue()),
+                createdAt == null ? Instant.EPOCH : createdAt.toInstant(), document.getString(SHARDING_KEY),
+                Optional.ofNullable(document.getString(LOG_COMPACT_ID)), headers, bytes);
+    }
+
+    /**
+     * Removes the records the appended ones make redundant. Runs after the insert is durable; a
+     * failure only delays the removal until the id's next append, so it is logged, not thrown.
+     */
+    private void compact(List<AppendRecord> records, long[] ids) {
+        Map<String, Long> newest = new LinkedHashMap<>();
+        for (int i = 0; i < records.size(); i++) {
+            int index = i;
+            records.get(i).logCompactId().ifPresent(id -> newest.merge(id, ids[index], Math::max));
+        }
+        if (newest.isEmpty()) {
+            return;
+        }
+        List<WriteModel<Document>> deletes = new ArrayList<>(newest.size());
+        newest.forEach((id, keep) -> deletes.add(new DeleteManyModel<>(
+                Filters.and(Filters.eq(LOG_COMPACT_ID, id), Filters.lt(ID, keep)))));
+        try {
+            collection.bulkWrite(deletes, new BulkWriteOptions().ordered(false));
+        } catch (MongoException e) {
+            LOG.warn("Compacting topic \"{}\" failed ({}); the older records stay until their id is appended again",
+                    name, e.toString());
+        }
+    }
+
+    void failPending() {
+        PendingAppend pending;
+        while ((pending = queue.poll()) != null) {
+            pending.result().completeExceptionally(new IllegalStateException("The mongoredis backend "
+                    + backend.describe() + " closed before the append to \"" + name + "\" ran; it was not stored"));
+        }
+    }
+
+    private static void fail(List<PendingAppend> group, RuntimeException cause) {
+        group.forEach(pending -> pending.result().completeExceptionally(cause));
+    }
+
+    // ---------------------------------------------------------------- readers and bookkeeping
+
+    @Override
+    public TopicReader openReader(ReaderSpec spec) {
+        return MongoTopicReader.open(backend, this, spec);
+    }
+
+    String positionKey(String consumerName) {
+        // topic names cannot contain '/', so the first '/' separates topic and consumer
+        return name + "/" + consumerName;
+    }
+
+    @Override
+    public Optional<Position> savedPosition(String consumerName) {
+        try {
+            Document saved = backend.positions().find(Filters.eq(ID, positionKey(consumerName))).first();
+            return saved == null || saved.get("offset") == null ? Optional.empty()
+                    : Optional.of(Position.of(((Number) saved.get("offset")).longValue()));
+        } catch (MongoException e) {
+            throw backend.unavailable("reading the position of consumer \"" + consumerName + "\" on topic \""
+                    + name + "\"", e);
+        }
+    }
+
+    @Override
+    public Set<String> consumerNames() {
+        try {
+            Set<String> names = new TreeSet<>();
+            for (Document document : backend.positions().find(Filters.eq("topic", name))
+                    .projection(Projections.include("consumer"))) {
+                names.add(document.getString("consumer"));
+            }
+            return names;
+        } catch (MongoException e) {
+            throw backend.unavailable("listing the consumers of topic \"" + name + "\"", e);
+        }
+    }
+
+    @Override
+    public long lag(Optional<Position> position) {
+        try {
+            if (position.isEmpty()) {
+                return collection.countDocuments();
+            }
+            return collection.countDocuments(Filters.gt(ID, offsetOf(position.get())));
+        } catch (MongoException e) {
+            throw backend.unavailable("counting the lag on topic \"" + name + "\"", e);
+        }
+    }
+
+    long offsetOf(Position position) {
+        if (!position.isSingleLog()) {
+            throw new IllegalArgumentException("Position " + position + " spans partitions, but topic \"" + name
+                    + "\" on mongoredis is a single log; use a position such as \"42\"");
+        }
+        return position.offset();
+    }
+
+    static ConsumerNameInUseException nameInUse(String topic, String consumerName) {
+        return new ConsumerNameInUseException(topic, consumerName);
+    }
+
+    static StreamableException leaseLost(String topic, String consumerName) {
+        return new StreamableException("Consumer \"" + consumerName + "\" of topic \"" + topic + "\" lost its name's"
+                + " lease (its heartbeats could not reach MongoDB for longer than leaseTtl) and another consumer may"
+                + " have taken over; this consumer stops. Start it again, or raise leaseTtl.");
+    }
+
+    @Override
+    public String toString() {
+        return "MongoTopicStore[" + name + " @ " + backend.describe() + "]";
+    }
+}

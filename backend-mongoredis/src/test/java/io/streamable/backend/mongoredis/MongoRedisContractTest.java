@@ -1,0 +1,19 @@
+package io.streamable.backend.mongoredis;
+
+import io.streamable.client.Streamable;
+import io.streamable.tck.BackendContractTest;
+import io.streamable.tck.BackendFixture;
+
+/**
+ * The whole contract suite against MongoDB and Redis (external servers from the environment, else
+ * embedded ones, see {@link TestServers}). One database for the run: the suite expects every
+ * connection to see the same data and gives each test topics of its own.
+ */
+class MongoRedisContractTest extends BackendContractTest {
+    private static final String URL = TestServers.url("leaseTtl=2s");
+
+    @Override
+    protected BackendFixture fixture() {
+        return () -> Streamable.open(URL);
+    }
+}
