@@ -1,0 +1,265 @@
+package io.streamable.kafka;
+
+import io.streamable.StreamableException;
+import io.streamable.TopicName;
+import io.streamable.backend.Backend;
+import io.streamable.backend.BackendUrl;
+import io.streamable.backend.TopicStore;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A connection to a Kafka cluster: one admin client and one producer shared by all topics, one
+ * consumer per reader.
+ */
+final class KafkaBackend implements Backend {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaBackend.class);
+    /** Heartbeat-based lease of a consumer name; short, so a crashed holder frees the name soon. */
+    static final int DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+    private static final AtomicLong CLIENTS = new AtomicLong();
+    private static final AtomicLong CALLBACK_THREADS = new AtomicLong();
+
+    private final BackendUrl url;
+    private final KafkaOptions options;
+    private final Admin admin;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final Map<String, KafkaTopicStore> stores = new ConcurrentHashMap<>();
+    private final Set<KafkaTopicReader> readers = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Random per connection, so keys of records without a logCompactId never repeat across connections. */
+    private final String uniqueKeyPrefix = KafkaTopicStore.UNIQUE_KEY_PREFIX + UUID.randomUUID() + ".";
+    private final AtomicLong uniqueKeys = new AtomicLong();
+    /** Completes append futures; cached, so a caller's stage that blocks on another append cannot stall the rest. */
+    private final ExecutorService callbacks = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "streamable-kafka-callbacks-" + CALLBACK_THREADS.incrementAndGet());
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private KafkaBackend(BackendUrl url, KafkaOptions options, Admin admin, KafkaProducer<byte[], byte[]> producer) {
+        this.url = url;
+        this.options = options;
+        this.admin = admin;
+        this.producer = producer;
+    }
+
+    static KafkaBackend open(BackendUrl url, KafkaOptions options) {
+        long id = CLIENTS.incrementAndGet();
+        Map<String, Object> adminConfig = new HashMap<>(options.adminConfigs());
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
+        adminConfig.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "streamable-admin-" + id);
+        adminConfig.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) options.timeout().toMillis());
+        adminConfig.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                (int) Math.min(options.timeout().toMillis(), 30_000));
+        Admin admin = Admin.create(adminConfig);
+        try {
+            // fail early and clearly on a wrong address or missing credentials
+            admin.describeCluster().clusterId().get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            admin.close(Duration.ZERO);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw KafkaErrors.translate("Connecting to " + url.masked(), options.bootstrapServers(), e);
+        }
+        Map<String, Object> producerConfig = new HashMap<>(options.producerConfigs());
+        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
+        producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        producerConfig.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "streamable-producer-" + id);
+        // durable and ordered per partition even across retries: what TopicStore promises
+        producerConfig.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        KafkaProducer<byte[], byte[]> producer;
+        try {
+            producer = new KafkaProducer<>(producerConfig);
+        } catch (RuntimeException e) {
+            admin.close(Duration.ZERO);
+            throw new IllegalArgumentException("The Kafka producer options of " + url.masked() + " are invalid: "
+                    + e.getMessage(), e);
+        }
+        LOG.info("Connected to Kafka at {}", url.masked());
+        return new KafkaBackend(url, options, admin, producer);
+    }
+
+    @Override
+    public TopicStore topic(String name) {
+        ensureOpen();
+        TopicName.requireStorable(name);
+        KafkaTopicStore store = stores.computeIfAbsent(name, n -> new KafkaTopicStore(this, n));
+        store.ensureReady();
+        return store;
+    }
+
+    @Override
+    public Set<String> listTopics() {
+        ensureOpen();
+        try {
+            Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(false)).names()
+                    .get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            Set<String> topics = new TreeSet<>();
+            for (String name : names) {
+                // the framework's own (__schemas.<topic>), Kafka's and tools' (__consumer_offsets, _schemas, ...)
+                if (!TopicName.isInternal(name) && !name.startsWith("_")) {
+                    topics.add(name);
+                }
+            }
+            return topics;
+        } catch (Exception e) {
+            throw failure("Listing topics", e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return url.masked();
+    }
+
+    /** A new consumer for a reader; {@code groupId} empty for an anonymous reader. */
+    KafkaConsumer<byte[], byte[]> newConsumer(String clientId, Optional<String> groupId) {
+        Map<String, Object> config = new HashMap<>(options.consumerConfigs());
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        // positions are committed only by TopicReader.commit, after the handler succeeded
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        // the reader seeks every partition itself; this only applies when a saved offset was deleted by retention
+        config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // records of transactions that other Kafka clients aborted are not messages; costs nothing without transactions
+        config.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        if (groupId.isPresent()) {
+            config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId.get());
+            // the lease is the classic group membership; heartbeats keep it, its expiry frees a crashed holder's name
+            config.putIfAbsent(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+            config.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS);
+            Object session = config.get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+            config.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                    Math.max(100, Integer.parseInt(session.toString()) / 4));
+        } else {
+            config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        }
+        try {
+            return new KafkaConsumer<>(config);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("The Kafka consumer options of " + url.masked() + " are invalid: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The consumer session timeout readers use: how long a crashed reader keeps its name. */
+    Duration sessionTimeout() {
+        Object configured = options.consumerConfigs().get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+        return Duration.ofMillis(configured == null ? DEFAULT_SESSION_TIMEOUT_MS : Long.parseLong(configured.toString()));
+    }
+
+    /** A record key no other record has: for records without a logCompactId, so compaction never removes them. */
+    String uniqueKey() {
+        return uniqueKeyPrefix + uniqueKeys.incrementAndGet();
+    }
+
+    long nextClientNumber() {
+        return CLIENTS.incrementAndGet();
+    }
+
+    /** Runs append completions off the producer's I/O thread. */
+    Executor callbacks() {
+        return task -> {
+            try {
+                callbacks.execute(task);
+            } catch (RejectedExecutionException e) {
+                task.run(); // closing: the producer is flushing its last callbacks
+            }
+        };
+    }
+
+    Admin admin() {
+        return admin;
+    }
+
+    KafkaProducer<byte[], byte[]> producer() {
+        return producer;
+    }
+
+    KafkaOptions options() {
+        return options;
+    }
+
+    Duration timeout() {
+        return options.timeout();
+    }
+
+    void track(KafkaTopicReader reader) {
+        readers.add(reader);
+    }
+
+    void untrack(KafkaTopicReader reader) {
+        readers.remove(reader);
+    }
+
+    StreamableException failure(String what, Throwable e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        return KafkaErrors.translate(what, options.bootstrapServers(), e);
+    }
+
+    void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("The Kafka backend " + url.masked() + " is closed; open a new one");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (KafkaTopicReader reader : readers.toArray(KafkaTopicReader[]::new)) {
+            reader.close();
+        }
+        try {
+            // appends already handed to the producer complete (or fail) before it closes
+            producer.close(options.timeout());
+        } catch (RuntimeException e) {
+            LOG.warn("Closing the Kafka producer for {} failed", url.masked(), e);
+        }
+        callbacks.shutdown();
+        try {
+            admin.close(options.timeout());
+        } catch (RuntimeException e) {
+            LOG.warn("Closing the Kafka admin client for {} failed", url.masked(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaBackend[" + url.masked() + "]";
+    }
+}

@@ -1,0 +1,488 @@
+package io.streamable.kafka;
+
+import io.streamable.Position;
+import io.streamable.StreamableException;
+import io.streamable.backend.BackendUnavailableException;
+import io.streamable.backend.ReadBatch;
+import io.streamable.backend.ReaderSpec;
+import io.streamable.backend.StoredRecord;
+import io.streamable.backend.TopicReader;
+import io.streamable.consume.ConsumerNameInUseException;
+import io.streamable.consume.StartFrom;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.ConcurrentModificationException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Reads one topic with one {@link KafkaConsumer}.
+ *
+ * <p>An anonymous reader assigns itself every partition. A named reader joins the consumer group
+ * named after the consumer (classic protocol), and that membership is the name's lease: it is
+ * refused while another reader of the same topic is a live member, and a crashed holder's
+ * membership expires after {@code session.timeout.ms}. The reader always seeks every partition
+ * itself, to the group's committed offset, or where {@link StartFrom} says (fixed when the reader
+ * opens, so {@code latest} means "after what existed at start" even across rebalances), and after a
+ * rebalance back to what it has handed out, so a rebalance never re-delivers within one reader.
+ */
+final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
+    /** Client ids of readers start with this, then the topic, so the lease check can find them. */
+    static final String CLIENT_ID_PREFIX = "streamable~";
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaTopicReader.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration HEAD_CHECK_TIMEOUT = Duration.ofSeconds(5);
+
+    private final KafkaBackend backend;
+    private final String topic;
+    private final Optional<String> group;
+    private final String clientId;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Optional<Position> startPosition;
+    private final AtomicBoolean closeRequested = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    // touched by the reading thread only (the rebalance listener runs inside its poll)
+    private final Map<TopicPartition, Long> startOffsets;
+    private final Map<TopicPartition, Long> next;
+    private final Map<TopicPartition, Long> committed;
+    private final ArrayDeque<ConsumerRecord<byte[], byte[]>> buffer = new ArrayDeque<>();
+
+    private KafkaTopicReader(KafkaBackend backend, String topic, Optional<String> group, String clientId,
+                             Map<TopicPartition, Long> startOffsets, Map<TopicPartition, Long> committed,
+                             Optional<Position> startPosition) {
+        this.backend = backend;
+        this.topic = topic;
+        this.group = group;
+        this.clientId = clientId;
+        this.startOffsets = Map.copyOf(startOffsets);
+        this.next = new HashMap<>(startOffsets);
+        this.committed = new HashMap<>(committed);
+        this.startPosition = startPosition;
+        this.consumer = backend.newConsumer(clientId, group);
+    }
+
+    static KafkaTopicReader open(KafkaBackend backend, KafkaTopicStore store, ReaderSpec spec) {
+        String topic = store.name();
+        String clientId = CLIENT_ID_PREFIX + topic + "~" + spec.consumerName().orElse("") + "~"
+                + System.currentTimeMillis() + "~" + backend.nextClientNumber() + "-"
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000));
+        if (spec.consumerName().isEmpty()) {
+            Start start = start(store, spec.start());
+            KafkaTopicReader reader = new KafkaTopicReader(backend, topic, Optional.empty(), clientId, start.offsets,
+                    Map.of(), start.position);
+            try {
+                reader.consumer.assign(store.topicPartitions());
+                start.offsets.forEach(reader.consumer::seek);
+            } catch (RuntimeException e) {
+                reader.close();
+                throw backend.failure("Opening a reader of Kafka topic \"" + topic + "\"", e);
+            }
+            backend.track(reader);
+            return reader;
+        }
+        String name = spec.consumerName().get();
+        awaitNameFree(backend, topic, name);
+        Map<TopicPartition, Long> saved = store.committedOffsets(name);
+        Start start;
+        if (saved.isEmpty()) {
+            start = start(store, spec.start());
+        } else {
+            // resume: committed partitions at their offset, partitions added since then from their beginning
+            Map<TopicPartition, Long> offsets = new HashMap<>(store.offsets(OffsetSpec.earliest()));
+            offsets.putAll(saved);
+            start = new Start(offsets, KafkaTopicStore.consumedPosition(saved));
+        }
+        KafkaTopicReader reader = new KafkaTopicReader(backend, topic, Optional.of(name), clientId, start.offsets,
+                saved, start.position);
+        try {
+            reader.consumer.subscribe(List.of(topic), reader);
+            reader.join();
+            reader.refuseIfYoungerHolder();
+        } catch (RuntimeException e) {
+            reader.close();
+            throw e;
+        }
+        backend.track(reader);
+        LOG.debug("Reader {} of topic \"{}\" joined group \"{}\", starting after {}", clientId, topic, name,
+                start.position.map(Position::encode).orElse("nothing"));
+        return reader;
+    }
+
+    /** Where a reader starts: the next offset per partition, and the position it starts after. */
+    private record Start(Map<TopicPartition, Long> offsets, Optional<Position> position) {
+    }
+
+    private static Start start(KafkaTopicStore store, StartFrom from) {
+        if (from instanceof StartFrom.Latest) {
+            // fixed now, before joining: a reader at latest sees what is appended after it opened, nothing older
+            Map<TopicPartition, Long> end = store.offsets(OffsetSpec.latest());
+            return new Start(end, KafkaTopicStore.consumedPosition(end));
+        }
+        Map<TopicPartition, Long> earliest = store.offsets(OffsetSpec.earliest());
+        if (from instanceof StartFrom.After after) {
+            Position position = after.position();
+            for (int partition : position.offsets().keySet()) {
+                if (partition >= store.partitionCount()) {
+                    throw new IllegalArgumentException("Position " + position.encode() + " names partition " + partition
+                            + ", but Kafka topic \"" + store.name() + "\" has " + store.partitionCount()
+                            + " partition(s) (0-" + (store.partitionCount() - 1) + "). Start after a position read from"
+                            + " this topic.");
+                }
+            }
+            Map<TopicPartition, Long> latest = store.offsets(OffsetSpec.latest());
+            Map<TopicPartition, Long> offsets = new HashMap<>(earliest);
+            position.offsets().forEach((partition, offset) -> {
+                TopicPartition topicPartition = new TopicPartition(store.name(), partition);
+                long end = latest.getOrDefault(topicPartition, 0L);
+                if (offset + 1 > end) {
+                    LOG.warn("Position {} is beyond the end of partition {} of topic \"{}\" (next offset {}); starting"
+                            + " at the end", position.encode(), partition, store.name(), end);
+                }
+                offsets.put(topicPartition, Math.max(earliest.getOrDefault(topicPartition, 0L), Math.min(offset + 1, end)));
+            });
+            return new Start(offsets, Optional.of(position));
+        }
+        return new Start(earliest, Optional.empty());
+    }
+
+    /**
+     * Waits while other live readers hold the name on this topic, at most a session timeout: a
+     * crashed holder's membership expires by then, a live one's does not.
+     */
+    private static void awaitNameFree(KafkaBackend backend, String topic, String name) {
+        Duration wait = backend.sessionTimeout().plusSeconds(2);
+        long deadline = System.nanoTime() + wait.toNanos();
+        boolean logged = false;
+        while (true) {
+            List<MemberDescription> holders = holders(backend, topic, name, null);
+            if (holders.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ConsumerNameInUseException(topic, name);
+            }
+            if (!logged) {
+                LOG.info("Consumer name \"{}\" on topic \"{}\" is held by {}; waiting up to {} in case the holder"
+                        + " crashed and its session is about to expire", name, topic,
+                        holders.stream().map(MemberDescription::clientId).toList(), wait);
+                logged = true;
+            }
+            try {
+                Thread.sleep(250); // polling the group's membership: Kafka has no notification for it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StreamableException("Interrupted while waiting for consumer name \"" + name + "\"", e);
+            }
+        }
+    }
+
+    /** Live group members reading {@code topic}, other than {@code exceptClientId}. */
+    private static List<MemberDescription> holders(KafkaBackend backend, String topic, String group,
+                                                   String exceptClientId) {
+        ConsumerGroupDescription description;
+        try {
+            description = backend.admin().describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                    .get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) {
+                return List.of(); // nobody ever used the name
+            }
+            throw backend.failure("Checking whether consumer name \"" + group + "\" is in use on topic \"" + topic + "\"", e);
+        } catch (Exception e) {
+            throw backend.failure("Checking whether consumer name \"" + group + "\" is in use on topic \"" + topic + "\"", e);
+        }
+        String prefix = CLIENT_ID_PREFIX + topic + "~";
+        List<MemberDescription> holders = new ArrayList<>();
+        for (MemberDescription member : description.members()) {
+            if (member.clientId().equals(exceptClientId)) {
+                continue;
+            }
+            boolean onTopic = member.clientId().startsWith(prefix) || member.assignment().topicPartitions().stream()
+                    .anyMatch(partition -> partition.topic().equals(topic));
+            if (onTopic) {
+                holders.add(member);
+            }
+        }
+        return holders;
+    }
+
+    /** Polls until the group has given this reader its partitions; records polled meanwhile are kept. */
+    private void join() {
+        long deadline = System.nanoTime() + backend.timeout().toNanos();
+        while (consumer.assignment().isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new BackendUnavailableException("Consumer \"" + group.orElseThrow() + "\" could not join its"
+                        + " Kafka consumer group for topic \"" + topic + "\" within " + backend.timeout()
+                        + "; check that the brokers are running and the group coordinator is available", null);
+            }
+            try {
+                consumer.poll(Duration.ofMillis(100)).forEach(buffer::add);
+            } catch (InterruptException e) {
+                throw new StreamableException("Interrupted while joining the consumer group of \"" + group.orElseThrow()
+                        + "\"", e);
+            } catch (KafkaException e) {
+                throw backend.failure("Joining the consumer group \"" + group.orElseThrow() + "\" on topic \"" + topic + "\"", e);
+            }
+        }
+    }
+
+    /**
+     * Two readers that checked the name at the same moment both joined: the younger one (by client
+     * id, which starts with the opening time) gives way, so exactly one keeps the name.
+     */
+    private void refuseIfYoungerHolder() {
+        List<MemberDescription> others = holders(backend, topic, group.orElseThrow(), clientId);
+        if (others.isEmpty()) {
+            return;
+        }
+        Comparator<String> byAge = Comparator.comparing(KafkaTopicReader::openedAt).thenComparing(Comparator.naturalOrder());
+        String oldest = others.stream().map(MemberDescription::clientId).min(byAge).orElseThrow();
+        if (byAge.compare(oldest, clientId) < 0) {
+            throw new ConsumerNameInUseException(topic, group.orElseThrow());
+        }
+    }
+
+    /** The opening time in a reader's client id; other clients count as older than any reader. */
+    private static long openedAt(String clientId) {
+        if (!clientId.startsWith(CLIENT_ID_PREFIX)) {
+            return Long.MIN_VALUE;
+        }
+        String[] parts = clientId.split("~");
+        try {
+            return Long.parseLong(parts[parts.length - 2]);
+        } catch (RuntimeException e) {
+            return Long.MIN_VALUE;
+        }
+    }
+
+    @Override
+    public ReadBatch read(int max, Duration maxWait) throws InterruptedException {
+        if (closeRequested.get()) {
+            closeNow();
+            return new ReadBatch(List.of(), false);
+        }
+        if (buffer.isEmpty()) {
+            ConsumerRecords<byte[], byte[]> polled;
+            try {
+                polled = consumer.poll(maxWait);
+            } catch (WakeupException e) {
+                if (closeRequested.get()) {
+                    closeNow();
+                }
+                return new ReadBatch(List.of(), false);
+            } catch (InterruptException e) {
+                Thread.interrupted(); // the InterruptedException below reports it
+                InterruptedException interrupted = new InterruptedException("Interrupted while reading Kafka topic \""
+                        + topic + "\"");
+                interrupted.initCause(e);
+                throw interrupted;
+            } catch (KafkaException | IllegalStateException e) {
+                throw backend.failure("Reading Kafka topic \"" + topic + "\"", e);
+            }
+            polled.forEach(buffer::add);
+        }
+        List<StoredRecord> records = new ArrayList<>(Math.min(max, buffer.size()));
+        while (records.size() < max && !buffer.isEmpty()) {
+            ConsumerRecord<byte[], byte[]> record = buffer.poll();
+            next.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
+            if (record.value() != null) { // a tombstone written by another Kafka client carries no message
+                records.add(KafkaTopicStore.toStoredRecord(record));
+            }
+        }
+        boolean caughtUp = buffer.isEmpty() && atHead(records.isEmpty());
+        return new ReadBatch(records, caughtUp);
+    }
+
+    /** Whether every assigned partition has been read to its end. */
+    private boolean atHead(boolean nothingRead) {
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (assigned.isEmpty()) {
+            return false; // between a revocation and the next assignment
+        }
+        List<TopicPartition> unknown = new ArrayList<>();
+        for (TopicPartition partition : assigned) {
+            OptionalLong lag = consumer.currentLag(partition);
+            if (lag.isEmpty()) {
+                unknown.add(partition);
+            } else if (lag.getAsLong() > 0) {
+                return false;
+            }
+        }
+        if (unknown.isEmpty()) {
+            return true;
+        }
+        try {
+            // no fetch has reported these partitions' end yet: ask
+            Map<TopicPartition, Long> end = consumer.endOffsets(unknown, HEAD_CHECK_TIMEOUT);
+            for (TopicPartition partition : unknown) {
+                if (consumer.position(partition, HEAD_CHECK_TIMEOUT) < end.getOrDefault(partition, 0L)) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (WakeupException e) {
+            return false;
+        } catch (KafkaException e) {
+            if (nothingRead) {
+                throw backend.failure("Reading the end offsets of Kafka topic \"" + topic + "\"", e);
+            }
+            return false;
+        }
+    }
+
+    @Override
+    public Optional<Position> startPosition() {
+        return startPosition;
+    }
+
+    @Override
+    public void commit(Position consumed) {
+        if (group.isEmpty() || closed.get()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        Set<TopicPartition> partitions = new HashSet<>(startOffsets.keySet());
+        consumed.offsets().keySet().forEach(partition -> partitions.add(new TopicPartition(topic, partition)));
+        for (TopicPartition partition : partitions) {
+            OptionalLong offset = consumed.offset(partition.partition());
+            // partitions without a handled message keep where this reader started, so a reader at latest
+            // does not fall back to the beginning of a quiet partition when it restarts
+            Long target = offset.isPresent() ? Long.valueOf(offset.getAsLong() + 1) : startOffsets.get(partition);
+            Long previous = committed.get(partition);
+            if (target != null && (previous == null || target > previous)) {
+                offsets.put(partition, new OffsetAndMetadata(target));
+            }
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                consumer.commitSync(offsets, backend.timeout());
+                break;
+            } catch (WakeupException e) {
+                if (attempt > 1) {
+                    throw new BackendUnavailableException("Saving the position of consumer \"" + group.get()
+                            + "\" was interrupted by wakeups; it is saved again with the next commit", e);
+                }
+                // a wakeup meant for a read (close() races with this commit): the commit still matters
+            } catch (CommitFailedException | RebalanceInProgressException e) {
+                throw new BackendUnavailableException("Saving the position of consumer \"" + group.get() + "\" on topic \""
+                        + topic + "\" failed during a group rebalance; it is saved again with the next commit", e);
+            } catch (InterruptException e) {
+                throw new StreamableException("Interrupted while saving the position of consumer \"" + group.get()
+                        + "\"", e);
+            } catch (KafkaException e) {
+                throw backend.failure("Saving the position of consumer \"" + group.get() + "\" on Kafka topic \""
+                        + topic + "\"", e);
+            }
+        }
+        offsets.forEach((partition, offset) -> committed.put(partition, offset.offset()));
+    }
+
+    @Override
+    public void wakeup() {
+        if (!closed.get()) {
+            consumer.wakeup();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closeRequested.compareAndSet(false, true)) {
+            closeNow();
+        }
+    }
+
+    /** Closes the consumer, or leaves it to the thread inside it (KafkaConsumer is single-threaded). */
+    private void closeNow() {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            // the classic consumer leaves the group on close, which frees the name at once
+            consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+            closed.set(true);
+            backend.untrack(this);
+        } catch (ConcurrentModificationException e) {
+            consumer.wakeup(); // the reading thread sees closeRequested when its read returns and closes then
+        } catch (RuntimeException e) {
+            closed.set(true);
+            backend.untrack(this);
+            LOG.warn("Closing the Kafka consumer {} failed", clientId, e);
+        }
+    }
+
+    /**
+     * Test hook: stops like a crashed process would, without leaving the group, so the name stays
+     * held until the session expires.
+     */
+    void crashForTest() {
+        if (closeRequested.compareAndSet(false, true)) {
+            consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP)
+                    .withTimeout(Duration.ZERO));
+            closed.set(true);
+            backend.untrack(this);
+        }
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        // they are read again from what this reader handed out, after the rebalance
+        buffer.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        onPartitionsRevoked(partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        for (TopicPartition partition : partitions) {
+            Long offset = next.get(partition);
+            if (offset != null) {
+                consumer.seek(partition, offset);
+            } else {
+                consumer.seekToBeginning(List.of(partition)); // a partition added after this reader opened
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaTopicReader[" + clientId + "]";
+    }
+}

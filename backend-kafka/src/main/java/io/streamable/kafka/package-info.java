@@ -1,0 +1,121 @@
+/**
+ * The Apache Kafka backend: {@code kafka://broker1:9092,broker2:9092?partitions=12&replication=3}.
+ * Add {@code io.streamable:backend-kafka} and open it with {@code Streamable.open(url)}.
+ *
+ * <h2>Options</h2>
+ * <ul>
+ *   <li>{@code partitions}, {@code replication}: for topics the backend creates; when given, an
+ *       existing topic must match exactly, else {@code topic(name)} fails and says which value to
+ *       use. Left out, created topics get the broker's defaults and existing ones are taken as they
+ *       are. The backend never changes a topic's partition count: that would move sharding keys
+ *       between partitions and break their order.</li>
+ *   <li>{@code topic.<config>}: a topic config for created topics ({@code topic.retention.ms=...},
+ *       {@code topic.min.insync.replicas=2}). {@code cleanup.policy} is {@code compact} unless set;
+ *       a policy without {@code compact} is refused.</li>
+ *   <li>{@code kafka.<config>}: passed to every Kafka client (producer, consumers, admin) that
+ *       knows the config, for example {@code kafka.security.protocol=SASL_SSL},
+ *       {@code kafka.sasl.jaas.config=...}, {@code kafka.delivery.timeout.ms=30000}. A name no client
+ *       knows is refused. {@code kafka.producer.*}, {@code kafka.consumer.*} and {@code kafka.admin.*}
+ *       reach one client only, unchecked. Values are never logged: the URL is logged masked
+ *       ({@link io.streamable.backend.BackendUrl#masked()}), and the clients print password configs
+ *       as {@code [hidden]}.</li>
+ *   <li>{@code timeout}: how long admin calls and commits wait for the cluster, default 30 s.</li>
+ * </ul>
+ *
+ * <h2>How the framework maps to Kafka</h2>
+ * <ul>
+ *   <li><b>Partition</b>: chosen from the sharding key with Kafka's own keyed-record hash
+ *       (murmur2 of its UTF-8 bytes, modulo the partition count), computed by the backend and set on
+ *       each record, so one key's messages share a partition and arrive in append order. The
+ *       producer is idempotent with {@code acks=all}, which keeps that order through retries.</li>
+ *   <li><b>Record key</b>: the logCompactId when the message has one, which is what Kafka compacts
+ *       by. A message without a logCompactId gets a key that no other record has,
+ *       {@code streamable.unique.<random UUID of the connection>.<counter>}, so compaction never
+ *       removes it (Kafka refuses keyless records on compacted topics anyway). Only a logCompactId
+ *       spelled exactly like such a key, random UUID included, could replace it.</li>
+ *   <li><b>Headers</b>: the message's headers become Kafka headers (UTF-8); the sharding key and
+ *       logCompactId travel in the framework headers {@code streamable.shardingKey} and
+ *       {@code streamable.logCompactId}, and are taken out again when reading. Records written by
+ *       other Kafka clients read with their key as sharding key and no logCompactId; their
+ *       tombstones (null values) are skipped.</li>
+ *   <li><b>createdAt</b>: the record timestamp: the producer's CreateTime, or the broker's
+ *       LogAppendTime if the topic is configured with {@code message.timestamp.type=LogAppendTime}.</li>
+ *   <li><b>Framework-internal topics</b> ({@code __schemas.<topic>}, the schema registry's log)
+ *       are created with one partition, so they replay in one order, and are left out of
+ *       {@code listTopics()} like Kafka's own {@code _}-prefixed topics.</li>
+ *   <li><b>Position</b>: the record's partition and offset, {@code Position.of(partition, offset)};
+ *       a consumer's position merges them, encoded as {@code "0:42,3:17"}.</li>
+ *   <li><b>Append</b>: completes when every record is acknowledged by the in-sync replicas, with
+ *       their positions. If the cluster cannot be reached the future fails with
+ *       {@link io.streamable.backend.BackendUnavailableException} once the producer's
+ *       {@code delivery.timeout.ms} has passed (Kafka's default is 2 minutes; set
+ *       {@code kafka.delivery.timeout.ms} to fail sooner). A multi-record append is not a
+ *       transaction: when it fails, a prefix of its records in each partition may be stored.</li>
+ * </ul>
+ *
+ * <h2>Named consumers: consumer groups</h2>
+ * A named consumer is the Kafka consumer group of the same name (classic group protocol), and its
+ * saved position is the group's committed offsets on the topic: the committed offset of a
+ * partition is the next offset to read, so a saved {@code Position} holds "committed - 1" for every
+ * partition where that is at least 0. Offsets are committed only when the framework calls
+ * {@code commit} after its handler succeeded (auto-commit is off): at-least-once. A commit also
+ * records, for partitions where nothing was handled yet, where the consumer started, so a consumer
+ * started at {@code latest} does not fall back to the beginning of a quiet partition on restart.
+ * <ul>
+ *   <li><b>One live consumer per name and topic.</b> The lease is the group membership: before
+ *       joining, a reader looks for live members of the group that read this topic (found by their
+ *       client id, {@code streamable~<topic>~...}, or their assignment). If there is one, it waits
+ *       up to the session timeout plus 2 s, in case that member crashed and its session is about to
+ *       expire, then fails with {@link io.streamable.consume.ConsumerNameInUseException}. Two readers
+ *       that check at the same moment both join; after joining each looks again and the younger one
+ *       (its client id carries its opening time) leaves and fails, so exactly one keeps the name. A
+ *       clean close leaves the group at once.</li>
+ *   <li><b>Crash.</b> A crashed process's membership expires after {@code session.timeout.ms}
+ *       (10 s unless {@code kafka.session.timeout.ms} says otherwise; the broker's
+ *       {@code group.min.session.timeout.ms} is the lower bound, 6 s by default). A successor waits
+ *       that long at most, then resumes after the last committed offsets; what the crashed consumer
+ *       handled but had not committed is delivered again.</li>
+ *   <li><b>Start.</b> Without committed offsets a reader starts where {@code StartFrom} says. The
+ *       offsets are fixed when the reader opens: {@code latest} means after the end offsets of that
+ *       moment, even before the group has committed anything and across rebalances.</li>
+ *   <li>One name on several topics is one group with members on each topic; Kafka's assignor gives
+ *       each member its own topic's partitions, and a reader seeks back to what it handed out after
+ *       every rebalance, so the members do not disturb each other's delivery.</li>
+ *   <li>A handler that runs longer than the consumer's {@code max.poll.interval.ms} (5 minutes)
+ *       loses the group membership, and with it the name; raise it with
+ *       {@code kafka.max.poll.interval.ms} for slow handlers.</li>
+ * </ul>
+ * Anonymous readers assign themselves every partition and belong to no group. Readers read
+ * committed data only ({@code isolation.level=read_committed}), so records of transactions aborted
+ * by other Kafka clients are never delivered; without transactions this costs nothing.
+ *
+ * <h2>Log compaction: what Kafka guarantees</h2>
+ * Topics the backend creates have {@code cleanup.policy=compact} and no time or size retention.
+ * <ul>
+ *   <li>Compaction is <b>lazy</b>: Kafka's log cleaner removes a record some time after a newer
+ *       record with the same key was stored, and never within the active (newest) segment. The
+ *       active segment closes when a later record arrives after {@code segment.ms} (7 days by
+ *       default) or {@code segment.bytes} (1 GiB); the cleaner then runs when the topic's dirty
+ *       ratio exceeds {@code min.cleanable.dirty.ratio} (0.5), or after
+ *       {@code max.compaction.lag.ms}. Until then readers see the older records too. Set
+ *       {@code topic.segment.ms} and {@code topic.min.cleanable.dirty.ratio} for quicker
+ *       compaction.</li>
+ *   <li>Compaction is <b>per partition</b>: a record is removed only by a newer record with the same
+ *       key <i>in the same partition</i>. The partition follows the sharding key, so one logCompactId
+ *       used under two sharding keys that land in different partitions keeps the newest record in
+ *       each of them, and both are delivered; under two sharding keys that share a partition, only
+ *       the newest of the two survives, whichever sharding key it has. Use one sharding key per
+ *       logCompactId (for example the entity id for both) to get one survivor.</li>
+ *   <li>The newest record of a key is never removed, and records without a logCompactId carry a
+ *       key used once, so they are never removed. Offsets of removed records stay unused:
+ *       positions keep increasing with gaps, and {@code lag} counts offsets, so after compaction it
+ *       is an upper bound.</li>
+ * </ul>
+ *
+ * <h2>When the cluster is away</h2>
+ * Appends are retried by the producer until {@code delivery.timeout.ms}, then fail with
+ * {@link io.streamable.backend.BackendUnavailableException}. Readers keep polling: the Kafka
+ * consumer reconnects by itself and delivery resumes where it stopped; commits that fail are
+ * reported by the consumer as retrying and made again with the next one.
+ */
+package io.streamable.kafka;

@@ -1,0 +1,107 @@
+package io.streamable.kafka;
+
+import io.streamable.Position;
+import io.streamable.Topic;
+import io.streamable.backend.BackendUnavailableException;
+import io.streamable.client.Streamable;
+import io.streamable.consume.Consumer;
+import io.streamable.consume.ConsumerFailure;
+import io.streamable.produce.Producer;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The broker goes away and comes back while a named consumer streams and a producer appends.
+ * Restarts the shared embedded broker (same ports, same data); other test classes run before or
+ * after, never during ({@link Isolated}, also when the contract suites run in parallel), and
+ * reconnect on their own.
+ */
+@Isolated("restarts the broker every test shares")
+class KafkaBrokerRestartTest {
+
+    record Tick(int sequence) {
+    }
+
+    @Test
+    @DisplayName("a streaming consumer survives a broker restart and misses nothing; appends fail clearly while it is down")
+    void consumerResumesAfterBrokerRestart() throws Exception {
+        EmbeddedKafka.Target target = EmbeddedKafka.shared();
+        assumeThat(target.embedded()).as("restarting needs the embedded broker, not the external cluster "
+                + EmbeddedKafka.BOOTSTRAP_ENVIRONMENT_VARIABLE + " names").isPresent();
+        EmbeddedKafka broker = target.embedded().orElseThrow();
+        Topic<Tick> topic = Topic.of(KafkaTestSupport.uniqueTopic("restart"), Tick.class);
+        int total = 400;
+        Set<Integer> received = ConcurrentHashMap.newKeySet();
+        List<ConsumerFailure> failures = new CopyOnWriteArrayList<>();
+        CountDownLatch firstHalf = new CountDownLatch(total / 2);
+        try (Streamable consuming = KafkaTestSupport.open(); Streamable producing = KafkaTestSupport.open();
+             Streamable impatient = Streamable.open(KafkaTestSupport.url(
+                     "kafka.delivery.timeout.ms=3000&kafka.request.timeout.ms=1000&kafka.max.block.ms=3000"))) {
+            Producer<Tick> producer = producing.producer(topic);
+            Producer<Tick> impatientProducer = impatient.producer(topic);
+            Consumer<Tick> consumer = consuming.consumer(topic).name("restart-survivor")
+                    .handler(message -> {
+                        received.add(message.payload().sequence());
+                        firstHalf.countDown();
+                    })
+                    .onFailure(failures::add)
+                    .start();
+            AtomicBoolean appending = new AtomicBoolean(true);
+            AtomicInteger appended = new AtomicInteger();
+            CompletableFuture<Void> appender = CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < total && appending.get(); i++) {
+                    // appendAndWait rides out the outage: the producer retries within its delivery timeout
+                    producer.appendAndWait("sensor-" + (i % 5), new Tick(i));
+                    appended.incrementAndGet();
+                }
+            });
+            assertThat(firstHalf.await(60, TimeUnit.SECONDS)).isTrue();
+
+            broker.stop();
+            try {
+                CompletableFuture<Position> doomed = impatientProducer.append("sensor-x", new Tick(-1));
+                assertThatThrownBy(() -> doomed.get(30, TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class)
+                        .cause().isInstanceOf(BackendUnavailableException.class)
+                        .hasMessageContaining(target.bootstrapServers());
+            } finally {
+                broker.startAgain();
+            }
+
+            appender.get(120, TimeUnit.SECONDS);
+            assertThat(appended.get()).isEqualTo(total);
+            await().atMost(Duration.ofSeconds(90)).until(() -> received.containsAll(range(total)));
+            assertThat(consumer.isRunning()).isTrue();
+            await().atMost(Duration.ofSeconds(60)).until(() -> consumer.lag() == 0);
+            consumer.close();
+            assertThat(consuming.backend().topic(topic.name()).lag(
+                    consuming.backend().topic(topic.name()).savedPosition("restart-survivor"))).isZero();
+        }
+    }
+
+    private static Set<Integer> range(int total) {
+        Set<Integer> all = new java.util.HashSet<>();
+        for (int i = 0; i < total; i++) {
+            all.add(i);
+        }
+        return all;
+    }
+}

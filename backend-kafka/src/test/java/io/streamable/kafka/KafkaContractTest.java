@@ -1,0 +1,63 @@
+package io.streamable.kafka;
+
+import io.streamable.client.Streamable;
+import io.streamable.tck.BackendContractTest;
+import io.streamable.tck.BackendFixture;
+import io.streamable.tck.Capability;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.AfterAll;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * The whole contract suite against a real Kafka broker: the embedded KRaft broker, or the cluster
+ * named by {@value EmbeddedKafka#BOOTSTRAP_ENVIRONMENT_VARIABLE}.
+ *
+ * <p>Kafka compacts lazily, per partition, and never the active segment, which rolls only when a
+ * later record arrives. The suite's compaction tests append a few records and wait, so a
+ * {@link CompactionNudger} plays the part of later traffic on their topics ({@code tck-compact*}),
+ * with records of aborted transactions that no reader sees.
+ */
+@Execution(ExecutionMode.CONCURRENT)
+class KafkaContractTest extends BackendContractTest {
+    private static CompactionNudger nudger;
+
+    @Override
+    protected BackendFixture fixture() {
+        String url = KafkaTestSupport.url("");
+        startNudger();
+        return new BackendFixture() {
+            @Override
+            public Streamable open() {
+                return Streamable.open(url);
+            }
+
+            @Override
+            public Set<Capability> capabilities() {
+                return Set.of(Capability.PARTITIONED, Capability.LAZY_COMPACTION);
+            }
+
+            @Override
+            public Duration compactionTimeout() {
+                return Duration.ofSeconds(30);
+            }
+        };
+    }
+
+    private static synchronized void startNudger() {
+        if (nudger == null) {
+            nudger = CompactionNudger.start(EmbeddedKafka.shared().bootstrapServers(),
+                    topic -> topic.startsWith("tck-compact"));
+        }
+    }
+
+    @AfterAll
+    static synchronized void stopNudger() {
+        if (nudger != null) {
+            nudger.close();
+            nudger = null;
+        }
+    }
+}
