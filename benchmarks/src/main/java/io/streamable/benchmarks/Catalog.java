@@ -3,6 +3,9 @@ package io.streamable.benchmarks;
 import io.streamable.backend.BackendProvider;
 import io.streamable.benchmarks.harness.Scenario;
 import io.streamable.benchmarks.inmemory.InMemoryEndToEnd;
+import io.streamable.benchmarks.kafka.KafkaConsume;
+import io.streamable.benchmarks.kafka.KafkaLatency;
+import io.streamable.benchmarks.kafka.KafkaProduce;
 import io.streamable.benchmarks.mongoredis.MongoRedisConsume;
 import io.streamable.benchmarks.mongoredis.MongoRedisLatency;
 import io.streamable.benchmarks.mongoredis.MongoRedisProduce;
@@ -26,6 +29,9 @@ final class Catalog {
                 MongoRedisProduce::single,
                 MongoRedisConsume::new,
                 MongoRedisLatency::new,
+                KafkaProduce::new,
+                KafkaConsume::new,
+                KafkaLatency::new,
                 StateUpdate::applyOnce,
                 StateUpdate::plain);
     }
