@@ -89,6 +89,13 @@ final class MongoTopicStore implements TopicStore {
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
     private volatile boolean indexed;
+    /**
+     * The highest id this process knows to exist, or {@link #HEAD_UNKNOWN}. An append first tries
+     * right after it, saving the {@code max(_id)} round trip; the unique index still arbitrates,
+     * and a duplicate key sends the writer back to asking MongoDB for the real maximum.
+     */
+    private volatile long knownHead = HEAD_UNKNOWN;
+    private static final long HEAD_UNKNOWN = Long.MIN_VALUE;
 
     private record PendingAppend(List<AppendRecord> records, CompletableFuture<List<Position>> result) {
     }
@@ -261,7 +268,8 @@ final class MongoTopicStore implements TopicStore {
         while (done < records.size()) {
             long first;
             try {
-                first = head() + 1;
+                long cached = knownHead;
+                first = (conflicts == 0 && cached != HEAD_UNKNOWN ? cached : head()) + 1;
             } catch (MongoException e) {
                 throw new PartialInsert(done, backend.unavailable("appending to topic \"" + name + "\"", e));
             }
@@ -300,6 +308,9 @@ final class MongoTopicStore implements TopicStore {
             }
             fill(ids, done, first, inserted);
             done += inserted;
+            if (inserted > 0) {
+                knownHead = first + inserted - 1; // writers of one topic take turns, so no lost update
+            }
             if (done < records.size()) {
                 conflicts++;
                 CLAIM_CONFLICTS.incrementAndGet();
