@@ -132,6 +132,13 @@ public final class Position implements Comparable<Position> {
      * partition. Consumers fold every handled message's position into their own this way.
      */
     public Position merge(Position other) {
+        if (offsets.size() == 1 && other.offsets.size() == 1) {
+            // the common case, folded once per handled message: skip the map copy
+            Integer partition = offsets.firstKey();
+            if (partition.equals(other.offsets.firstKey())) {
+                return other.offsets.get(partition) > offsets.get(partition) ? other : this;
+            }
+        }
         TreeMap<Integer, Long> merged = new TreeMap<>(offsets);
         other.offsets.forEach((partition, offset) -> merged.merge(partition, offset, Math::max));
         return merged.equals(offsets) ? this : new Position(merged);

@@ -46,8 +46,14 @@ final class ConsumerBinding<T> implements PayloadBinding<T> {
     /** The records of the sealed family the consumer's type belongs to, by variant name; empty for a plain type. */
     private final Map<String, Class<?>> family;
     private final Map<Class<?>, Reader> readers = new ConcurrentHashMap<>();
-    /** Per source topic and version: null when readable, else why not. */
-    private final Map<String, Optional<String>> verdicts = new ConcurrentHashMap<>();
+    /** Per source topic, version and decoding class: empty when readable, else why not. */
+    private final Map<VerdictKey, Optional<String>> verdicts = new ConcurrentHashMap<>();
+    /** Class.isSealed() reflects on every call; the answer never changes. */
+    private final boolean targetSealed;
+
+    /** A verdict's key; a record rather than a concatenated string, since it is looked up per message. */
+    private record VerdictKey(String source, int version, Class<?> decodeAs) {
+    }
 
     /** How one class is decoded: its codec, its schema and whether it declares defaults to fill in. */
     private record Reader(PayloadCodec<Object> codec, Schema schema, boolean hasDefaults) {
@@ -57,6 +63,7 @@ final class ConsumerBinding<T> implements PayloadBinding<T> {
                     Map<Class<?>, Upcaster<?, ?>> upcasters) {
         this.topic = topic;
         this.target = DefaultSchemaRegistry.Variant.raw(topic.payloadType().type());
+        this.targetSealed = target.isSealed();
         this.registry = registry;
         this.codecs = codecs;
         this.mapper = mapper;
@@ -75,7 +82,7 @@ final class ConsumerBinding<T> implements PayloadBinding<T> {
     public T decode(StoredRecord record) {
         String header = record.headers().get(SchemaRegistry.VERSION_HEADER);
         if (header == null) {
-            if (target.isSealed()) {
+            if (targetSealed) {
                 throw new PayloadCodecException("The message has no " + SchemaRegistry.VERSION_HEADER + " header, so"
                         + " it is not known which record of sealed type " + target.getName() + " it is; it was"
                         + " written without the schema registry", null);
@@ -97,7 +104,7 @@ final class ConsumerBinding<T> implements PayloadBinding<T> {
                         + " another registry or the schema log was lost", null));
         Class<?> decodeAs = decodeClass(version);
         Reader reader = readers.computeIfAbsent(decodeAs, this::reader);
-        Optional<String> problem = verdicts.computeIfAbsent(source + "#" + number + "#" + decodeAs.getName(),
+        Optional<String> problem = verdicts.computeIfAbsent(new VerdictKey(source, number, decodeAs),
                 key -> verdict(reader.schema(), version));
         if (problem.isPresent()) {
             throw new PayloadCodecException(problem.get(), null);
@@ -109,7 +116,7 @@ final class ConsumerBinding<T> implements PayloadBinding<T> {
 
     private Class<?> decodeClass(SchemaVersion version) {
         if (version.variant().isEmpty()) {
-            if (target.isSealed()) {
+            if (targetSealed) {
                 throw new PayloadCodecException("version " + version.version() + " was written with the plain type "
                         + version.typeName() + ", not as a record of sealed type " + target.getName()
                         + "; read this topic with a plain type", null);
@@ -155,7 +162,7 @@ final class ConsumerBinding<T> implements PayloadBinding<T> {
 
     @SuppressWarnings("unchecked")
     private T upcast(Object payload, SchemaVersion version) {
-        boolean exact = !target.isSealed() && !target.isInterface();
+        boolean exact = !targetSealed && !target.isInterface();
         for (int step = 0; step < MAX_UPCASTS; step++) {
             if (exact && target.isInstance(payload)) {
                 return (T) payload;

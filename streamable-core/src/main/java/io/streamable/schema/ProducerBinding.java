@@ -23,7 +23,14 @@ final class ProducerBinding<T> implements PayloadBinding<T> {
     private final PayloadCodec<T> plainCodec;
     private final Map<Class<?>, Encoder> byClass = new HashMap<>();
 
-    private record Encoder(PayloadCodec<Object> codec, SchemaVersion version) {
+    /**
+     * How one class is encoded; {@code headers} are the version headers alone, made once, for the
+     * common message that has no headers of its own.
+     */
+    private record Encoder(PayloadCodec<Object> codec, SchemaVersion version, Map<String, String> headers) {
+        Encoder(PayloadCodec<Object> codec, SchemaVersion version) {
+            this(codec, version, versionHeaders(Map.of(), version));
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -45,7 +52,7 @@ final class ProducerBinding<T> implements PayloadBinding<T> {
     public AppendRecord encode(OutgoingMessage<T> message) {
         T payload = message.payload();
         byte[] bytes;
-        SchemaVersion version;
+        Encoder used;
         if (sealed) {
             Encoder encoder = byClass.get(payload.getClass());
             if (encoder == null) {
@@ -54,17 +61,23 @@ final class ProducerBinding<T> implements PayloadBinding<T> {
                         + topic.name() + "\"", null);
             }
             bytes = encoder.codec().encode(payload);
-            version = encoder.version();
+            used = encoder;
         } else {
             bytes = plainCodec.encode(payload);
-            version = byClass.values().iterator().next().version();
+            used = byClass.values().iterator().next();
         }
-        Map<String, String> headers = new HashMap<>(message.headers());
+        Map<String, String> headers = message.headers().isEmpty() ? used.headers()
+                : versionHeaders(message.headers(), used.version());
+        return new AppendRecord(message.shardingKey(), message.logCompactId(), headers, bytes);
+    }
+
+    private static Map<String, String> versionHeaders(Map<String, String> messageHeaders, SchemaVersion version) {
+        Map<String, String> headers = new HashMap<>(messageHeaders);
         headers.put(SchemaRegistry.VERSION_HEADER, Integer.toString(version.version()));
         if (!version.variant().isEmpty()) {
             headers.put(SchemaRegistry.VARIANT_HEADER, version.variant());
         }
-        return new AppendRecord(message.shardingKey(), message.logCompactId(), headers, bytes);
+        return Map.copyOf(headers);
     }
 
     @Override

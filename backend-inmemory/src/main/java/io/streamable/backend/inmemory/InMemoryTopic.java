@@ -21,12 +21,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * One topic's log. The offset of a record is its index in {@link #log}; compaction replaces
  * removed records with {@code null}, so offsets never move. One lock orders appends, which is
  * what makes every reader see records in one order and never pass a later-committed one.
+ *
+ * <p>The log keeps each appended record as it came, with its acceptance time, and builds the
+ * {@link StoredRecord} (and its {@link Position}) when a reader reads it: a topic of a million
+ * messages then holds three objects per message instead of six, which is what the garbage
+ * collector has to copy while the log grows (most of an end-to-end benchmark round otherwise).
  */
 final class InMemoryTopic {
     private final String name;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition appended = lock.newCondition();
-    private final ArrayList<StoredRecord> log = new ArrayList<>();
+    private final ArrayList<Entry> log = new ArrayList<>();
     private final Map<String, Long> newestByCompactId = new HashMap<>();
     private final Map<String, Position> savedPositions = new HashMap<>();
     private final Set<String> leasedNames = new HashSet<>();
@@ -47,9 +52,7 @@ final class InMemoryTopic {
             Instant now = Instant.now();
             for (AppendRecord record : records) {
                 long offset = log.size();
-                Position position = Position.of(offset);
-                log.add(new StoredRecord(position, now, record.shardingKey(), record.logCompactId(), record.headers(),
-                        record.payload()));
+                log.add(new Entry(record, now));
                 liveRecords++;
                 record.logCompactId().ifPresent(id -> {
                     Long replaced = newestByCompactId.put(id, offset);
@@ -58,7 +61,7 @@ final class InMemoryTopic {
                         liveRecords--;
                     }
                 });
-                positions.add(position);
+                positions.add(Position.of(offset));
             }
             appended.signalAll();
         } finally {
@@ -82,9 +85,10 @@ final class InMemoryTopic {
             }
             long next = fromOffset;
             while (next < log.size() && into.size() < max) {
-                StoredRecord record = log.get(Math.toIntExact(next++));
-                if (record != null) {
-                    into.add(record);
+                long offset = next++;
+                Entry entry = log.get(Math.toIntExact(offset));
+                if (entry != null) {
+                    into.add(entry.toStored(offset));
                 }
             }
             return next;
@@ -174,6 +178,14 @@ final class InMemoryTopic {
             return new TreeSet<>(savedPositions.keySet());
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** A record as appended and the time the topic accepted it. */
+    private record Entry(AppendRecord record, Instant createdAt) {
+        StoredRecord toStored(long offset) {
+            return new StoredRecord(Position.of(offset), createdAt, record.shardingKey(), record.logCompactId(),
+                    record.headers(), record.payload());
         }
     }
 }

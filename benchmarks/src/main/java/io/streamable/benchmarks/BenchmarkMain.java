@@ -1,0 +1,186 @@
+package io.streamable.benchmarks;
+
+import io.streamable.benchmarks.harness.Result;
+import io.streamable.benchmarks.harness.Runner;
+import io.streamable.benchmarks.harness.Scenario;
+import io.streamable.benchmarks.harness.Settings;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * The benchmark command: {@code benchmarks/run.sh [options]}. Runs the selected scenarios one after
+ * the other in this JVM and ends with one {@code RESULT} line per scenario.
+ */
+public final class BenchmarkMain {
+    private static final String USAGE = """
+            Usage: benchmarks/run.sh [options]
+              --scenario LIST     comma-separated names or globs (inmemory-e2e,mongoredis-*); default all
+              --messages N        messages per round, overriding each scenario's default
+              --size BYTES        approximate JSON payload size; default 100
+              --batch N           messages per batch append and per read; default 500
+              --rounds N          measured rounds per side (median reported); default 3, 5 for inmemory-e2e
+              --warmup N          warm-up rounds per side; default 1
+              --rate N            messages/s sent by latency scenarios; default 200
+              --latency-seconds N how long latency scenarios send per round; default 3
+              --mongo-uri URI     use this MongoDB instead of the embedded one (env STREAMABLE_TEST_MONGO_URI)
+              --redis-uri URI     use this Redis instead of the embedded one (env STREAMABLE_TEST_REDIS_URI)
+              --kafka BOOTSTRAP   use this Kafka instead of the embedded one (env STREAMABLE_TEST_KAFKA_BOOTSTRAP)
+              --list              print the scenarios and exit
+            """;
+
+    private BenchmarkMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Optional<Integer> messages = Optional.empty();
+        int size = 100;
+        int batch = 500;
+        Optional<Integer> rounds = Optional.empty();
+        int warmup = 1;
+        int rate = 200;
+        int latencySeconds = 3;
+        String filter = "*";
+        Optional<String> mongo = env("STREAMABLE_TEST_MONGO_URI");
+        Optional<String> redis = env("STREAMABLE_TEST_REDIS_URI");
+        Optional<String> kafka = env("STREAMABLE_TEST_KAFKA_BOOTSTRAP");
+        boolean list = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--scenario" -> filter = value(args, ++i, arg);
+                case "--messages" -> messages = Optional.of(positive(args, ++i, arg));
+                case "--size" -> size = positive(args, ++i, arg);
+                case "--batch" -> batch = positive(args, ++i, arg);
+                case "--rounds" -> rounds = Optional.of(positive(args, ++i, arg));
+                case "--warmup" -> warmup = nonNegative(args, ++i, arg);
+                case "--rate" -> rate = positive(args, ++i, arg);
+                case "--latency-seconds" -> latencySeconds = positive(args, ++i, arg);
+                case "--mongo-uri" -> mongo = Optional.of(value(args, ++i, arg));
+                case "--redis-uri" -> redis = Optional.of(value(args, ++i, arg));
+                case "--kafka" -> kafka = Optional.of(value(args, ++i, arg));
+                case "--list" -> list = true;
+                case "--help", "-h" -> {
+                    System.out.print(USAGE);
+                    return;
+                }
+                default -> fail("Unknown option " + arg);
+            }
+        }
+        Settings settings = new Settings(messages, size, batch, rounds, warmup, rate, Duration.ofSeconds(latencySeconds),
+                new Settings.Servers(mongo, redis, kafka));
+
+        List<Scenario> selected = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        Pattern pattern = globs(filter);
+        for (Supplier<Scenario> factory : Catalog.all()) {
+            Scenario scenario = factory.get();
+            names.add(scenario.name());
+            if (pattern.matcher(scenario.name()).matches()) {
+                selected.add(scenario);
+            }
+        }
+        if (list) {
+            for (Supplier<Scenario> factory : Catalog.all()) {
+                Scenario scenario = factory.get();
+                System.out.printf("%-26s %s%n", scenario.name(), scenario.description());
+            }
+            return;
+        }
+        if (selected.isEmpty()) {
+            fail("No scenario matches \"" + filter + "\". Scenarios: " + names);
+        }
+        for (String glob : filter.split(",")) {
+            Pattern one = globs(glob);
+            if (!glob.isBlank() && names.stream().noneMatch(name -> one.matcher(name).matches())) {
+                System.out.println("note: \"" + glob.trim() + "\" matches no scenario; scenarios: " + names);
+            }
+        }
+
+        System.out.printf("Streamable Topic benchmarks: %s, %d cores, max heap %d MB, Java %s%n",
+                String.join(", ", selected.stream().map(Scenario::name).toList()),
+                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
+                System.getProperty("java.version"));
+        System.out.println("Settings: " + settings);
+        long runStart = System.nanoTime();
+        Runner runner = new Runner(settings, System.out);
+        List<String> lines = new ArrayList<>();
+        boolean failed = false;
+        Set<String> schemes = Catalog.availableSchemes();
+        for (Scenario scenario : selected) {
+            Optional<String> backend = scenario.topicBackend();
+            if (backend.isPresent() && !schemes.contains(backend.get())) {
+                System.out.printf("%nSKIPPED %s: no backend for scheme \"%s\" on the class path (found %s)%n",
+                        scenario.name(), backend.get(), schemes);
+                continue;
+            }
+            try {
+                Result result = runner.run(scenario);
+                lines.add(result.line());
+            } catch (Exception | AssertionError e) {
+                failed = true;
+                System.out.println("FAILED " + scenario.name() + ": " + e);
+                e.printStackTrace(System.out);
+            }
+        }
+        System.out.printf(Locale.ROOT, "%nAll scenarios ran in %.0f s%n", (System.nanoTime() - runStart) / 1e9);
+        lines.forEach(System.out::println);
+        // embedded servers may leave non-daemon threads behind
+        System.exit(failed ? 1 : 0);
+    }
+
+    private static Pattern globs(String filter) {
+        List<String> alternatives = new ArrayList<>();
+        for (String glob : filter.split(",")) {
+            String trimmed = glob.trim();
+            if (!trimmed.isEmpty()) {
+                alternatives.add(Pattern.quote(trimmed).replace("*", "\\E.*\\Q").replace("?", "\\E.\\Q"));
+            }
+        }
+        return Pattern.compile(String.join("|", alternatives));
+    }
+
+    private static Optional<String> env(String name) {
+        return Optional.ofNullable(System.getenv(name)).filter(value -> !value.isBlank());
+    }
+
+    private static String value(String[] args, int index, String option) {
+        if (index >= args.length) {
+            fail(option + " needs a value");
+        }
+        return args[index];
+    }
+
+    private static int positive(String[] args, int index, String option) {
+        int value = nonNegative(args, index, option);
+        if (value == 0) {
+            fail(option + " must be at least 1");
+        }
+        return value;
+    }
+
+    private static int nonNegative(String[] args, int index, String option) {
+        String text = value(args, index, option).replace("_", "");
+        try {
+            int value = Integer.parseInt(text);
+            if (value < 0) {
+                fail(option + " must not be negative, got " + text);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            fail(option + " needs a whole number, got \"" + text + "\"");
+            return 0;
+        }
+    }
+
+    private static void fail(String problem) {
+        System.err.println(problem + "\n" + USAGE);
+        System.exit(2);
+    }
+}

@@ -1,0 +1,47 @@
+package io.streamable.benchmarks;
+
+import io.streamable.backend.BackendProvider;
+import io.streamable.benchmarks.harness.Scenario;
+import io.streamable.benchmarks.inmemory.InMemoryEndToEnd;
+import io.streamable.benchmarks.kafka.KafkaConsume;
+import io.streamable.benchmarks.kafka.KafkaLatency;
+import io.streamable.benchmarks.kafka.KafkaProduce;
+import io.streamable.benchmarks.mongoredis.MongoRedisConsume;
+import io.streamable.benchmarks.mongoredis.MongoRedisLatency;
+import io.streamable.benchmarks.mongoredis.MongoRedisProduce;
+import io.streamable.benchmarks.state.StateUpdate;
+
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/** Every scenario, in the order a full run executes them. Add a backend's scenarios here as it lands. */
+final class Catalog {
+    private Catalog() {
+    }
+
+    static List<Supplier<Scenario>> all() {
+        return List.of(
+                InMemoryEndToEnd::new,
+                MongoRedisProduce::batched,
+                MongoRedisProduce::single,
+                MongoRedisConsume::new,
+                MongoRedisLatency::new,
+                KafkaProduce::new,
+                KafkaConsume::new,
+                KafkaLatency::new,
+                StateUpdate::applyOnce,
+                StateUpdate::plain);
+    }
+
+    /** The URL schemes of the backends on the class path. */
+    static Set<String> availableSchemes() {
+        Set<String> schemes = new TreeSet<>();
+        for (BackendProvider provider : ServiceLoader.load(BackendProvider.class)) {
+            schemes.add(provider.scheme());
+        }
+        return schemes;
+    }
+}
