@@ -29,8 +29,9 @@ public interface TopicStore {
     /**
      * Appends records in order. The future completes with their positions, in the same order,
      * once they are durable; it fails with {@link BackendUnavailableException} when the backend
-     * cannot be reached, in which case the records may or may not be stored but are never
-     * partially visible.
+     * cannot be reached. A record is stored whole or not at all and never leaves a hole a reader
+     * could pass; after a failed append each record of the batch may or may not be stored, those
+     * stored keeping their order (on a single-log backend they are a prefix of the batch).
      */
     CompletableFuture<List<Position>> append(List<AppendRecord> records);
 

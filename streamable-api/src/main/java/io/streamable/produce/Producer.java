@@ -14,8 +14,11 @@ import java.util.concurrent.ExecutionException;
  *
  * <p>A future completes once the backend has durably accepted the message, with the position it
  * assigned. Messages with one sharding key appended from one thread, or in one batch, are stored
- * in that order. A future that fails means the message may not be stored; nothing half-written is
- * ever delivered to consumers.
+ * in that order. A future that fails means the message may or may not be stored: a consumer
+ * never sees a message partly written, nor a position with nothing behind it, but a batch whose
+ * future failed may have been stored in part (a prefix of it, in order, on single-log backends),
+ * so retrying a failed append may store a message twice. Handlers are at-least-once anyway; make
+ * them idempotent, or use the shared-state store's apply-once updates.
  *
  * @param <T> the payload type
  */
