@@ -30,6 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -64,6 +65,12 @@ final class MongoRedisBackend implements Backend {
     private final RedisSignals signals;
     private final ExecutorService writers;
     private final ScheduledExecutorService timers;
+    /**
+     * Publishes wake-up signals off the append path, so a slow or unreachable Redis never holds
+     * up the writer; signals for one topic coalesce to the newest head while one is pending.
+     */
+    private final ExecutorService publisher;
+    private final Map<String, Long> pendingSignals = new ConcurrentHashMap<>();
     private final Map<String, MongoTopicStore> stores = new ConcurrentHashMap<>();
     private final Set<MongoTopicReader> readers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean bookkeepingIndexed = new AtomicBoolean();
@@ -76,6 +83,7 @@ final class MongoRedisBackend implements Backend {
         int instance = INSTANCES.incrementAndGet();
         this.writers = Executors.newCachedThreadPool(daemon("streamable-mongoredis-" + instance + "-append"));
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("streamable-mongoredis-" + instance + "-timer"));
+        this.publisher = Executors.newSingleThreadExecutor(daemon("streamable-mongoredis-" + instance + "-signal"));
         this.signals = settings.redis()
                 .map(uri -> new RedisSignals(uri, settings.redisTls(), "streamable:" + settings.database() + ":",
                         "streamable-mongoredis-" + instance + "-signals", this::signal, this::signalAll))
@@ -214,8 +222,17 @@ final class MongoRedisBackend implements Backend {
     /** After a durable append: wake this process's readers at once, and everyone else's through Redis. */
     void appended(String topic, long head) {
         signal(topic);
-        if (signals != null) {
-            signals.publish(topic, head);
+        if (signals != null && pendingSignals.put(topic, head) == null) {
+            try {
+                publisher.execute(() -> {
+                    Long newest = pendingSignals.remove(topic);
+                    if (newest != null) {
+                        signals.publish(topic, newest);
+                    }
+                });
+            } catch (RejectedExecutionException closing) {
+                pendingSignals.remove(topic); // the backend is closing: other processes' safety polls cover it
+            }
         }
     }
 
@@ -319,6 +336,16 @@ final class MongoRedisBackend implements Backend {
             writers.shutdownNow();
         }
         stores.values().forEach(MongoTopicStore::failPending);
+        publisher.shutdown();
+        try {
+            // let the last appends' signals go out before the connection closes
+            if (!publisher.awaitTermination(2, TimeUnit.SECONDS)) {
+                publisher.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            publisher.shutdownNow();
+        }
         if (signals != null) {
             signals.close();
         }
