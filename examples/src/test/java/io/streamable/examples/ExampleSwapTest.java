@@ -7,6 +7,10 @@ import io.streamable.examples.producerconsumer.ConsumerExample;
 import io.streamable.examples.producerconsumer.ProducerAndConsumer;
 import io.streamable.examples.producerconsumer.ProducerExample;
 import io.streamable.examples.resume.NamedConsumerResume;
+import io.streamable.kafka.EmbeddedKafka;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.GroupListing;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -19,13 +23,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The swap, proven: each example's unchanged {@code main} runs against every backend listed in
@@ -74,6 +86,8 @@ class ExampleSwapTest {
         targets.add(Target.of("memory", () -> "memory:swap-" + UUID.randomUUID(), true));
         // a fresh database on the embedded (or STREAMABLE_TEST_*_URI) MongoDB and Redis each time
         targets.add(Target.of("mongoredis", () -> io.streamable.backend.mongoredis.TestServers.url(), true));
+        // one broker for the whole run (or STREAMABLE_TEST_KAFKA_BOOTSTRAP's cluster), emptied before each test
+        targets.add(Target.of("kafka", KafkaStores::empty, false));
         String extra = System.getenv("STREAMABLE_EXAMPLE_URLS");
         if (extra != null) {
             for (String url : extra.split(",")) {
@@ -179,6 +193,65 @@ class ExampleSwapTest {
         try (InputStream in = ExampleSwapTest.class.getResourceAsStream("expected/" + example + ".txt")) {
             assertThat(in).as("expected output of " + example).isNotNull();
             return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        }
+    }
+
+    /**
+     * Empty Kafka stores on one broker: the examples use fixed topic and consumer names, and Kafka's
+     * are cluster-wide, so before each test the topics and consumer groups an earlier test created
+     * are deleted. A broker per test would keep them apart too, but costs seconds per start.
+     */
+    static final class KafkaStores {
+        private static final Duration TIMEOUT = Duration.ofSeconds(30);
+        /** What the cluster held before the first test: never deleted (matters on an external cluster). */
+        private static Set<String> topicsBefore;
+        private static Set<String> groupsBefore;
+
+        private KafkaStores() {
+        }
+
+        static synchronized String empty() {
+            EmbeddedKafka.Target broker = EmbeddedKafka.shared();
+            try (Admin admin = Admin.create(Map.<String, Object>of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                Set<String> topics = topics(admin);
+                Set<String> groups = groups(admin);
+                if (topicsBefore == null) {
+                    topicsBefore = topics;
+                    groupsBefore = groups;
+                }
+                topics.removeAll(topicsBefore);
+                groups.removeAll(groupsBefore);
+                // the examples close their consumers, so their groups are empty and can go
+                if (!groups.isEmpty()) {
+                    admin.deleteConsumerGroups(groups).all().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                }
+                if (!topics.isEmpty()) {
+                    admin.deleteTopics(topics).all().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                    // deletion completes in the background; a topic re-created too soon would clash
+                    await("deletion of " + topics).atMost(TIMEOUT)
+                            .until(() -> topics(admin).stream().noneMatch(topics::contains));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while emptying the Kafka cluster", e);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException("Could not empty the Kafka cluster at " + broker.bootstrapServers(), e);
+            }
+            return broker.url("partitions=4");
+        }
+
+        private static Set<String> topics(Admin admin) throws InterruptedException, ExecutionException, TimeoutException {
+            // __schemas.<topic> is listed (not a Kafka-internal topic), so it goes with its topic
+            return new HashSet<>(admin.listTopics().names().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+        }
+
+        private static Set<String> groups(Admin admin) throws InterruptedException, ExecutionException, TimeoutException {
+            Set<String> groups = new HashSet<>();
+            for (GroupListing group : admin.listGroups().all().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                groups.add(group.groupId());
+            }
+            return groups;
         }
     }
 }

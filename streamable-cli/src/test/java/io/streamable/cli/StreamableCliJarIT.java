@@ -24,12 +24,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Runs the packaged, shaded {@code streamable-cli} jar as a separate {@code java -jar} process, the
  * way a user does (failsafe, after {@code package}). What this covers: the jar starts, finds the
- * in-memory backend through the merged {@code META-INF/services} entries, reads stdin, honours
+ * in-memory and Kafka backends through the merged {@code META-INF/services} entries, reads stdin, honours
  * {@code --url}, {@code STREAMABLE_URL} and {@code -Dstreamable.url}, keeps stdout to data and
  * uses the documented exit codes. In-memory data does not outlive a process, so produce-then-read
  * on {@code memory:} happens inside one process through {@code exec}; reading in a second process
- * what a first wrote needs a server backend in the jar (the module-level tests of each backend
- * cover the commands in process).
+ * what a first wrote needs a server backend in the jar: {@code crossProcess} does it on Kafka
+ * (the module-level tests of each backend cover the commands in process).
  */
 @DisplayName("the streamable jar, run as a process")
 class StreamableCliJarIT {
@@ -139,6 +139,7 @@ class StreamableCliJarIT {
         assertThat(ran.out()).isEmpty();
         assertThat(ran.err()).contains("the environment variable STREAMABLE_URL")
                 .containsPattern("Backends found on the class path: \\[[a-z, ]*memory[a-z, ]*\\]")
+                .containsPattern("Backends found on the class path: \\[[a-z, ]*kafka[a-z, ]*\\]")
                 .contains("kafka=io.streamable:backend-kafka")
                 .contains("app:****@localhost").doesNotContain("hunter2");
     }
@@ -161,17 +162,20 @@ class StreamableCliJarIT {
     }
 
     /**
-     * Server backends the jar contains, for the cross-process test: URLs of empty stores. None is in
-     * the jar yet besides memory:, whose data dies with its process; add each server backend here
-     * when its module is added to this one (start its embedded servers through its test-jar, as
-     * the examples' swap test does), or list running servers in {@code STREAMABLE_CLI_TEST_URLS}.
+     * Server backends the jar contains, for the cross-process test: URLs of empty stores (each test
+     * uses a topic of its own). Kafka: the one embedded KRaft broker of this JVM, from
+     * backend-kafka's test-jar (or the cluster in {@code STREAMABLE_TEST_KAFKA_BOOTSTRAP}); the
+     * jar's processes connect to it over loopback. Add each further server backend here when its
+     * module is added to this one, or list running servers in {@code STREAMABLE_CLI_TEST_URLS}.
      */
     static Stream<String> serverBackends() {
+        Stream<String> inJar = Stream.of(io.streamable.kafka.EmbeddedKafka.shared().url("partitions=4"));
         String urls = System.getenv("STREAMABLE_CLI_TEST_URLS");
-        return urls == null ? Stream.empty() : Stream.of(urls.split(",")).map(String::trim).filter(u -> !u.isEmpty());
+        return urls == null ? inJar : Stream.concat(inJar,
+                Stream.of(urls.split(",")).map(String::trim).filter(u -> !u.isEmpty()));
     }
 
-    @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
+    @ParameterizedTest(name = "{0}")
     @MethodSource("serverBackends")
     @DisplayName("on a server backend: produce in one process, tail, resume by name and inspect in the next ones")
     void crossProcess(String url) throws Exception {
