@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * newer update makes the older ones of that account removable. A reader from the beginning then
  * sees, per account, only the newest balance; updates without an id (the audit note) stay.
  *
- * <pre>mvn -q -pl examples -am compile exec:java -Dexec.mainClass=io.streamable.examples.compaction.CompactionExample</pre>
+ * <pre>mvn -q -pl examples -am test-compile exec:java -Dexec.mainClass=io.streamable.examples.compaction.CompactionExample</pre>
  *
  * <p>The in-memory and MongoRedis backends compact as the newer message is stored. Kafka compacts
  * later, in the broker's log cleaner, so right after appending a reader may still see old values;

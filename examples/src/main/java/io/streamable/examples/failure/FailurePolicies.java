@@ -25,7 +25,7 @@ import java.util.concurrent.TimeoutException;
  *       second consumer reads it with headers saying where it came from and why it failed.</li>
  * </ol>
  *
- * <pre>mvn -q -pl examples -am compile exec:java -Dexec.mainClass=io.streamable.examples.failure.FailurePolicies</pre>
+ * <pre>mvn -q -pl examples -am test-compile exec:java -Dexec.mainClass=io.streamable.examples.failure.FailurePolicies</pre>
  */
 public final class FailurePolicies {
 

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * default {@code memory:}), services get typed producers and consumer builders injected by topic
  * name, Micrometer counts what flows, and one {@code close()} on stop closes it all.
  *
- * <pre>mvn -q -pl examples -am compile exec:java -Dexec.mainClass=io.streamable.examples.guice.GuiceApplication</pre>
+ * <pre>mvn -q -pl examples -am test-compile exec:java -Dexec.mainClass=io.streamable.examples.guice.GuiceApplication</pre>
  */
 public final class GuiceApplication {
 

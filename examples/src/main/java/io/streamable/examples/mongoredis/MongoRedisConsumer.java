@@ -14,7 +14,7 @@ import java.util.concurrent.CountDownLatch;
  * Ctrl-C.
  *
  * <pre>
- * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=io.streamable.examples.mongoredis.MongoRedisConsumer \
+ * mvn -q -pl examples -am test-compile exec:java -Dexec.mainClass=io.streamable.examples.mongoredis.MongoRedisConsumer \
  *     -Dexec.args="mongoredis://localhost:27017/streamable?redis=redis://localhost:6379"
  * </pre>
  * The URL comes from the first argument, else {@code STREAMABLE_URL}, else local default ports.

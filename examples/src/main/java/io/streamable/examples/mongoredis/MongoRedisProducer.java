@@ -11,7 +11,7 @@ import io.streamable.produce.Producer;
  * {@link MongoRedisConsumer} alongside to see them arrive.
  *
  * <pre>
- * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=io.streamable.examples.mongoredis.MongoRedisProducer \
+ * mvn -q -pl examples -am test-compile exec:java -Dexec.mainClass=io.streamable.examples.mongoredis.MongoRedisProducer \
  *     -Dexec.args="mongoredis://localhost:27017/streamable?redis=redis://localhost:6379"
  * </pre>
  * The URL comes from the first argument, else {@code STREAMABLE_URL}, else local default ports.

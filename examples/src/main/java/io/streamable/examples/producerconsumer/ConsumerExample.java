@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * "caught up" each time it has drained the topic, then keeps waiting for new ones (Ctrl-C to stop).
  * With {@code --until-caught-up} it exits after the first drain.
  *
- * <pre>STREAMABLE_URL=kafka://localhost:9092 mvn -q -pl examples -am compile exec:java -Dexec.mainClass=io.streamable.examples.producerconsumer.ConsumerExample</pre>
+ * <pre>STREAMABLE_URL=kafka://localhost:9092 mvn -q -pl examples -am test-compile exec:java -Dexec.mainClass=io.streamable.examples.producerconsumer.ConsumerExample</pre>
  */
 public final class ConsumerExample {
 

@@ -13,7 +13,7 @@ import java.util.List;
  * The user's producer script: appends 30 messages {@code {phil, isGreat}} under one sharding key,
  * so every consumer receives them in this order.
  *
- * <pre>STREAMABLE_URL=kafka://localhost:9092 mvn -q -pl examples -am compile exec:java -Dexec.mainClass=io.streamable.examples.producerconsumer.ProducerExample</pre>
+ * <pre>STREAMABLE_URL=kafka://localhost:9092 mvn -q -pl examples -am test-compile exec:java -Dexec.mainClass=io.streamable.examples.producerconsumer.ProducerExample</pre>
  *
  * <p>On the default {@code memory:} backend the messages live only as long as this process; run
  * {@link ProducerAndConsumer} to see both halves there.

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * {@code STREAMABLE_URL} says otherwise): append a few typed messages, stream them with a named
  * consumer, and stop once it has caught up.
  *
- * <pre>mvn -q -pl examples -am exec:java -Dexec.mainClass=io.streamable.examples.quickstart.QuickStart</pre>
+ * <pre>mvn -q -pl examples -am test-compile exec:java</pre>
  */
 public final class QuickStart {
 

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * stopped (as when its service is redeployed); orders 6-8 arrive meanwhile; a new consumer with
  * the same name handles exactly 6-8, nothing twice, nothing lost.
  *
- * <pre>mvn -q -pl examples -am compile exec:java -Dexec.mainClass=io.streamable.examples.resume.NamedConsumerResume</pre>
+ * <pre>mvn -q -pl examples -am test-compile exec:java -Dexec.mainClass=io.streamable.examples.resume.NamedConsumerResume</pre>
  *
  * <p>On a server backend ({@code STREAMABLE_URL=...}) the saved position also survives the
  * process: a second run's first consumer starts after the orders the first run billed.

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * written; the fixed type (a default) is accepted. Then a sealed interface carries versions side
  * by side, and upcasters let a handler see only the newest.
  *
- * <pre>mvn -q -pl examples -am compile exec:java -Dexec.mainClass=io.streamable.examples.schema.SchemaEvolution</pre>
+ * <pre>mvn -q -pl examples -am test-compile exec:java -Dexec.mainClass=io.streamable.examples.schema.SchemaEvolution</pre>
  */
 public final class SchemaEvolution {
 

@@ -27,14 +27,14 @@ import java.util.concurrent.CountDownLatch;
  * <p>Two ways to run it:
  * <pre>
  * # one JVM: three instances, a producer, then the balances and who applied what
- * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=io.streamable.examples.state.RunningBalance
+ * mvn -q -pl examples -am test-compile exec:java -Dexec.mainClass=io.streamable.examples.state.RunningBalance
  *
  * # several processes: shared topic and state backends, one stable id per instance
  * export STREAMABLE_URL=mongoredis://localhost:27017/bank?redis=redis://localhost:6379
  * export STREAMABLE_STATE_URL=mongodb://localhost:27017/bank
- * mvn -q -pl examples exec:java -Dexec.mainClass=io.streamable.examples.state.RunningBalance -Dexec.args="run host-1"
- * mvn -q -pl examples exec:java -Dexec.mainClass=io.streamable.examples.state.RunningBalance -Dexec.args="run host-2"
- * mvn -q -pl examples exec:java -Dexec.mainClass=io.streamable.examples.state.RunningBalance -Dexec.args="produce 1000"
+ * mvn -q -pl examples -am test-compile exec:java -Dexec.mainClass=io.streamable.examples.state.RunningBalance -Dexec.args="run host-1"
+ * mvn -q -pl examples -am test-compile exec:java -Dexec.mainClass=io.streamable.examples.state.RunningBalance -Dexec.args="run host-2"
+ * mvn -q -pl examples -am test-compile exec:java -Dexec.mainClass=io.streamable.examples.state.RunningBalance -Dexec.args="produce 1000"
  * </pre>
  */
 public final class RunningBalance {
