@@ -1,13 +1,11 @@
 package io.streamable.benchmarks.kafka;
 
-import io.streamable.Topic;
 import io.streamable.benchmarks.harness.BenchPayload;
+import io.streamable.benchmarks.harness.FrameworkLatencyRound;
 import io.streamable.benchmarks.harness.Pacer;
 import io.streamable.benchmarks.harness.Round;
 import io.streamable.benchmarks.harness.Unit;
 import io.streamable.client.Streamable;
-import io.streamable.consume.StartFrom;
-import io.streamable.produce.Producer;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -16,7 +14,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -57,35 +54,8 @@ public final class KafkaLatency extends KafkaScenario {
     @Override
     public Round framework(int round) throws Exception {
         String name = "fw-latency-" + round;
-        Topic<BenchPayload> topic = topic(name);
-        int messages = messages();
-        Histogram latencies = Round.newHistogram();
-        CountDownLatch allHandled = new CountDownLatch(1);
-        long[] handled = {0};
-        try (Streamable streamable = openStreamable(); Producer<BenchPayload> producer = streamable.producer(topic)) {
-            streamable.consumer(topic)
-                    .startFrom(StartFrom.beginning())
-                    .batchSize(settings.batchSize())
-                    .handler(message -> {
-                        latencies.recordValue(System.nanoTime() - message.payload().sentNanos());
-                        if (++handled[0] == messages) {
-                            allHandled.countDown();
-                        }
-                    })
-                    .start();
-            Pacer pacer = new Pacer(settings.latencyRate());
-            long start = System.nanoTime();
-            CompletableFuture<?> last = null;
-            for (int seq = 0; seq < messages; seq++) {
-                long due = pacer.awaitTurn(seq);
-                last = producer.append(payloads.key(seq), payloads.dueAt(seq, due));
-            }
-            last.join();
-            if (!allHandled.await(1, TimeUnit.MINUTES)) {
-                throw new IllegalStateException("The consumer handled " + handled[0] + " of " + messages
-                        + " messages within a minute of the last append");
-            }
-            return new Round(messages, System.nanoTime() - start, latencies);
+        try (Streamable streamable = openStreamable()) {
+            return FrameworkLatencyRound.run(streamable, topic(name), settings, payloads, messages(), false);
         } finally {
             deleteTopic(name);
         }

@@ -6,14 +6,12 @@ import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
-import io.streamable.Topic;
 import io.streamable.benchmarks.harness.BenchPayload;
+import io.streamable.benchmarks.harness.FrameworkLatencyRound;
 import io.streamable.benchmarks.harness.Pacer;
 import io.streamable.benchmarks.harness.Round;
 import io.streamable.benchmarks.harness.Unit;
 import io.streamable.client.Streamable;
-import io.streamable.consume.StartFrom;
-import io.streamable.produce.Producer;
 import org.HdrHistogram.Histogram;
 import org.bson.Document;
 
@@ -59,33 +57,8 @@ public final class MongoRedisLatency extends MongoRedisScenario {
     @Override
     public Round framework(int round) throws Exception {
         String name = "fw-latency-" + round;
-        Topic<BenchPayload> topic = topic(name);
-        int messages = messages();
-        Histogram latencies = Round.newHistogram();
-        CountDownLatch allHandled = new CountDownLatch(1);
-        long[] handled = {0};
-        try (Streamable streamable = openStreamable(true); Producer<BenchPayload> producer = streamable.producer(topic)) {
-            streamable.consumer(topic)
-                    .startFrom(StartFrom.beginning())
-                    .batchSize(settings.batchSize())
-                    .handler(message -> {
-                        latencies.recordValue(System.nanoTime() - message.payload().sentNanos());
-                        if (++handled[0] == messages) {
-                            allHandled.countDown();
-                        }
-                    })
-                    .start();
-            Pacer pacer = new Pacer(settings.latencyRate());
-            long start = System.nanoTime();
-            for (int seq = 0; seq < messages; seq++) {
-                long due = pacer.awaitTurn(seq);
-                producer.appendAndWait(payloads.key(seq), payloads.dueAt(seq, due));
-            }
-            if (!allHandled.await(1, TimeUnit.MINUTES)) {
-                throw new IllegalStateException("The consumer handled " + handled[0] + " of " + messages
-                        + " messages within a minute of the last append");
-            }
-            return new Round(messages, System.nanoTime() - start, latencies);
+        try (Streamable streamable = openStreamable(true)) {
+            return FrameworkLatencyRound.run(streamable, topic(name), settings, payloads, messages(), true);
         } finally {
             drop(name);
         }
