@@ -7,7 +7,7 @@ import io.streamable.examples.producerconsumer.ConsumerExample;
 import io.streamable.examples.producerconsumer.ProducerAndConsumer;
 import io.streamable.examples.producerconsumer.ProducerExample;
 import io.streamable.examples.resume.NamedConsumerResume;
-import io.streamable.kafka.EmbeddedKafka;
+import io.streamable.backend.kafka.EmbeddedKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.GroupListing;

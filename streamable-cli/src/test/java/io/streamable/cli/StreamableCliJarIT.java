@@ -169,7 +169,7 @@ class StreamableCliJarIT {
      * module is added to this one, or list running servers in {@code STREAMABLE_CLI_TEST_URLS}.
      */
     static Stream<String> serverBackends() {
-        Stream<String> inJar = Stream.of(io.streamable.kafka.EmbeddedKafka.shared().url("partitions=4"),
+        Stream<String> inJar = Stream.of(io.streamable.backend.kafka.EmbeddedKafka.shared().url("partitions=4"),
                 io.streamable.backend.mongoredis.TestServers.url());
         String urls = System.getenv("STREAMABLE_CLI_TEST_URLS");
         return urls == null ? inJar : Stream.concat(inJar,

@@ -9,7 +9,7 @@ import io.streamable.benchmarks.harness.Payloads;
 import io.streamable.benchmarks.harness.Scenario;
 import io.streamable.benchmarks.harness.Settings;
 import io.streamable.client.Streamable;
-import io.streamable.kafka.EmbeddedKafka;
+import io.streamable.backend.kafka.EmbeddedKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;

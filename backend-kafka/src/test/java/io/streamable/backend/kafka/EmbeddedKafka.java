@@ -1,4 +1,4 @@
-package io.streamable.kafka;
+package io.streamable.backend.kafka;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;

@@ -1,4 +1,4 @@
-package io.streamable.kafka;
+package io.streamable.backend.kafka;
 
 import io.streamable.backend.BackendUrl;
 import org.apache.kafka.clients.admin.AdminClientConfig;

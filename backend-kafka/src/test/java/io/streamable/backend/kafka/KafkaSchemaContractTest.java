@@ -1,4 +1,4 @@
-package io.streamable.kafka;
+package io.streamable.backend.kafka;
 
 import io.streamable.client.Streamable;
 import io.streamable.tck.BackendFixture;

@@ -118,4 +118,4 @@
  * consumer reconnects by itself and delivery resumes where it stopped; commits that fail are
  * reported by the consumer as retrying and made again with the next one.
  */
-package io.streamable.kafka;
+package io.streamable.backend.kafka;

@@ -1,4 +1,4 @@
-package io.streamable.kafka;
+package io.streamable.backend.kafka;
 
 import io.streamable.backend.Backend;
 import io.streamable.backend.BackendProvider;
@@ -7,7 +7,7 @@ import io.streamable.backend.BackendUrl;
 /**
  * Opens {@code kafka://} URLs such as {@code kafka://broker1:9092,broker2:9092?partitions=12&replication=3}.
  * Found by {@link java.util.ServiceLoader}; applications use {@code Streamable.open(url)} rather
- * than this class. See the {@linkplain io.streamable.kafka package documentation} for the options
+ * than this class. See the {@linkplain io.streamable.backend.kafka package documentation} for the options
  * and how the framework's concepts map to Kafka's.
  */
 public final class KafkaBackendProvider implements BackendProvider {

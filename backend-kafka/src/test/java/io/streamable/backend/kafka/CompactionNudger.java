@@ -1,4 +1,4 @@
-package io.streamable.kafka;
+package io.streamable.backend.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
