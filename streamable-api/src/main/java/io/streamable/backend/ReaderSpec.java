@@ -8,13 +8,20 @@ import java.util.Optional;
 /**
  * What a reader should read.
  *
- * @param start        where to start; for a named reader only when no position is saved
+ * @param start        where to start; for a named reader only when no position is saved. Always
+ *                     concrete: {@link StartFrom#beginning()} or {@link StartFrom#after(io.streamable.Position)};
+ *                     the framework resolves {@link StartFrom#latest()} with {@link TopicStore#head()}
+ *                     and clamps a position beyond the head before a backend sees it
  * @param consumerName the name whose position is saved and resumed, empty for an anonymous reader
  */
 public record ReaderSpec(StartFrom start, Optional<String> consumerName) {
     public ReaderSpec {
-        Objects.requireNonNull(start, "start");
-        Objects.requireNonNull(consumerName, "consumerName");
+        Objects.requireNonNull(start, "ReaderSpec needs a start: StartFrom.beginning() or StartFrom.after(position)");
+        Objects.requireNonNull(consumerName, "ReaderSpec needs a consumer name or Optional.empty() for an anonymous reader");
+        if (start instanceof StartFrom.Latest) {
+            throw new IllegalArgumentException("ReaderSpec takes a concrete start: resolve StartFrom.latest() with"
+                    + " TopicStore.head() first (StartFrom.after(head), or beginning() for an empty topic)");
+        }
     }
 
     /** An anonymous reader. */

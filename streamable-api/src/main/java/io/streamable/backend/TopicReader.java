@@ -18,6 +18,11 @@ public interface TopicReader extends AutoCloseable {
      *
      * @throws BackendUnavailableException if the backend cannot be reached; the reader stays usable
      *                                     and a later call continues where this one stopped
+     * @throws io.streamable.consume.ConsumerFencedException if another reader has taken over this
+     *                                     reader's name; nothing more is returned
+     * @throws io.streamable.StreamableException for a permanent problem the reader found, for example
+     *                                     a log whose head moved below a position already returned
+     *                                     (storage lost data); the message says what was found
      * @throws InterruptedException        if the thread is interrupted while waiting
      */
     ReadBatch read(int max, Duration maxWait) throws InterruptedException;
@@ -30,9 +35,12 @@ public interface TopicReader extends AutoCloseable {
 
     /**
      * Saves a named reader's position; positions only move forward, so an older one is ignored.
-     * Does nothing for an anonymous reader.
+     * Does nothing for an anonymous reader. The save is conditional on this reader still owning
+     * its name (its fencing epoch): a fenced reader's commit is never applied.
      *
      * @throws BackendUnavailableException if it cannot be saved now
+     * @throws io.streamable.consume.ConsumerFencedException if another reader has taken over the name;
+     *                                     nothing was saved
      */
     void commit(Position consumed);
 

@@ -37,11 +37,28 @@ public interface TopicStore {
 
     /**
      * Opens a reader. A named reader first takes the name's lease, then starts after the saved
-     * position, or at {@link ReaderSpec#start()} when none is saved.
+     * position, or at {@link ReaderSpec#start()} when none is saved; in that case it saves that
+     * start at once (before returning), so a reader that is closed or killed before its first
+     * commit resumes there and not at a start resolved again later.
+     *
+     * <p>Ownership of a name is fenced: every take-over (after a close, or after the holder's
+     * lease expired) gives the new holder a higher epoch, and a reader whose lease was taken over
+     * throws {@link io.streamable.consume.ConsumerFencedException} from {@link TopicReader#read}
+     * before returning any further record and from {@link TopicReader#commit} without saving.
      *
      * @throws io.streamable.consume.ConsumerNameInUseException if a live reader holds the name
      */
     TopicReader openReader(ReaderSpec spec);
+
+    /**
+     * The position of the newest stored record: on a single-log backend its offset, on a
+     * partitioned one the highest offset of every partition that holds records (partitions with
+     * none are left out). Empty when nothing is stored. The framework resolves
+     * {@link io.streamable.consume.StartFrom#latest()} with it, so a backend never has to.
+     *
+     * @throws BackendUnavailableException if the backend cannot be reached
+     */
+    Optional<Position> head();
 
     /** The position saved by a named consumer, if any. */
     Optional<Position> savedPosition(String consumerName);

@@ -109,9 +109,7 @@ final class TopicsCommand implements Callable<Integer> {
 
         /** The position of the newest message: where a reader started at latest begins. */
         private static Optional<Position> head(TopicStore store) {
-            try (TopicReader reader = store.openReader(ReaderSpec.anonymous(StartFrom.latest()))) {
-                return reader.startPosition();
-            }
+            return store.head();
         }
     }
 }

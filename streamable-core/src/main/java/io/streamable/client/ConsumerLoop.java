@@ -93,7 +93,8 @@ final class ConsumerLoop<T> implements Consumer<T> {
     }
 
     void start() {
-        reader = store.openReader(new ReaderSpec(options.startFrom, options.name));
+        reader = store.openReader(new ReaderSpec(StartResolver.resolve(options.startFrom, store, description),
+                options.name));
         handled.set(reader.startPosition().orElse(null));
         if (options.concurrency > 1) {
             lanes = new ExecutorService[options.concurrency];

@@ -64,6 +64,13 @@ final class InMemoryTopicStore implements TopicStore {
     }
 
     @Override
+    public Optional<Position> head() {
+        connection.ensureOpen();
+        long size = topic.size();
+        return size == 0 ? Optional.empty() : Optional.of(Position.of(size - 1));
+    }
+
+    @Override
     public Optional<Position> savedPosition(String consumerName) {
         return topic.savedPosition(consumerName);
     }

@@ -355,6 +355,11 @@ final class KafkaTopicStore implements TopicStore {
     }
 
     /** The position of the last consumed records, given committed next-offsets; empty if none was consumed. */
+    @Override
+    public Optional<Position> head() {
+        return consumedPosition(offsets(OffsetSpec.latest()));
+    }
+
     static Optional<Position> consumedPosition(Map<TopicPartition, Long> nextOffsets) {
         Map<Integer, Long> consumed = new TreeMap<>();
         nextOffsets.forEach((partition, next) -> {

@@ -85,7 +85,7 @@ final class MongoTopicReader implements TopicReader {
                     if (spec.start() instanceof StartFrom.After after) {
                         start = Optional.of(Position.of(store.offsetOf(after.position())));
                     } else if (spec.start() instanceof StartFrom.Latest) {
-                        long head = store.head();
+                        long head = store.maxId();
                         start = head == 0 ? Optional.empty() : Optional.of(Position.of(head));
                     }
                 }

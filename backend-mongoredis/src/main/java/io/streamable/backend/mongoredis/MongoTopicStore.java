@@ -269,7 +269,7 @@ final class MongoTopicStore implements TopicStore {
             long first;
             try {
                 long cached = knownHead;
-                first = (conflicts == 0 && cached != HEAD_UNKNOWN ? cached : head()) + 1;
+                first = (conflicts == 0 && cached != HEAD_UNKNOWN ? cached : maxId()) + 1;
             } catch (MongoException e) {
                 throw new PartialInsert(done, backend.unavailable("appending to topic \"" + name + "\"", e));
             }
@@ -355,7 +355,7 @@ final class MongoTopicStore implements TopicStore {
     }
 
     /** The highest stored id, 0 for an empty topic. Compaction never removes it. */
-    long head() {
+    long maxId() {
         Document last = collection.find().projection(Projections.include(ID))
                 .sort(Sorts.descending(ID)).limit(1).first();
         return last == null ? 0 : ((Number) last.get(ID)).longValue();
@@ -435,6 +435,16 @@ final class MongoTopicStore implements TopicStore {
     String positionKey(String consumerName) {
         // topic names cannot contain '/', so the first '/' separates topic and consumer
         return name + "/" + consumerName;
+    }
+
+    @Override
+    public Optional<Position> head() {
+        try {
+            long maxId = maxId();
+            return maxId == 0 ? Optional.empty() : Optional.of(Position.of(maxId));
+        } catch (MongoException e) {
+            throw backend.unavailable("reading the head of topic \"" + name + "\"", e);
+        }
     }
 
     @Override
