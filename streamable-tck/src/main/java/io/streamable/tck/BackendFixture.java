@@ -1,5 +1,6 @@
 package io.streamable.tck;
 
+import io.streamable.backend.TopicReader;
 import io.streamable.client.Streamable;
 
 import java.time.Duration;
@@ -29,6 +30,18 @@ public interface BackendFixture {
     /** What the backend declares it can do; tests that need something else adapt or say why they skip. */
     default Set<Capability> capabilities() {
         return Set.of();
+    }
+
+    /**
+     * Makes a named reader act as if its process were paused (a long GC, SIGSTOP) past its lease:
+     * it stops renewing its ownership without being closed, so another reader can take the name
+     * over once the lease has expired. The fencing tests use it to check that the paused reader's
+     * later reads and commits are refused. Fixtures should open connections with a lease of a few
+     * seconds so the take-over comes quickly.
+     */
+    default void suspendOwnership(TopicReader reader) {
+        throw new UnsupportedOperationException("This fixture does not implement suspendOwnership(TopicReader),"
+                + " which the fencing tests need: make the reader stop renewing its lease (a test hook of the backend)");
     }
 
     /** How long the backend may take until compaction becomes visible to a reader from the beginning. */
