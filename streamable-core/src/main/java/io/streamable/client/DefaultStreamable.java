@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,6 +30,8 @@ final class DefaultStreamable implements Streamable {
     private final DefaultSchemaRegistry schemas;
     private final String maskedUrl;
     private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
+    /** One producer per topic and payload type: producers are thread-safe and cheap to share. */
+    private final Map<Topic<?>, TypedProducer<?>> producers = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     DefaultStreamable(Backend backend, PayloadCodecFactory codecs, String maskedUrl) {
@@ -43,8 +46,13 @@ final class DefaultStreamable implements Streamable {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public <T> Producer<T> producer(Topic<T> topic) {
         ensureOpen();
+        return new ProducerHandle<>((TypedProducer<T>) producers.computeIfAbsent(topic, this::newProducer));
+    }
+
+    private <T> TypedProducer<T> newProducer(Topic<T> topic) {
         // registers the payload type first: an incompatible type fails here, before anything is written
         PayloadBinding<T> binding = schemas != null ? schemas.producerBinding(topic)
                 : PayloadBinding.of(codecs.codecFor(topic.payloadType()));
