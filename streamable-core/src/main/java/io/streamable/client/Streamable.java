@@ -70,9 +70,7 @@ public interface Streamable extends AutoCloseable {
      * @throws IllegalStateException if schema support is off (a non-JSON codec, or
      *                               {@link StreamableBuilder#schemaRegistry(boolean)} false)
      */
-    default SchemaRegistry schemas() {
-        throw new IllegalStateException(getClass().getName() + " has no schema registry");
-    }
+    SchemaRegistry schemas();
 
     /** The names of the topics stored in the backend, framework-internal ones excluded. */
     Set<String> topics();
