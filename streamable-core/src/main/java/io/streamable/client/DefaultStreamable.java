@@ -34,15 +34,19 @@ final class DefaultStreamable implements Streamable {
     private final Map<Topic<?>, TypedProducer<?>> producers = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    DefaultStreamable(Backend backend, PayloadCodecFactory codecs, String maskedUrl) {
-        this(backend, codecs, null, maskedUrl);
-    }
+    private final Interceptors interceptors;
 
-    DefaultStreamable(Backend backend, PayloadCodecFactory codecs, DefaultSchemaRegistry schemas, String maskedUrl) {
+    DefaultStreamable(Backend backend, PayloadCodecFactory codecs, DefaultSchemaRegistry schemas, String maskedUrl,
+                      Interceptors interceptors) {
         this.backend = backend;
         this.codecs = codecs;
         this.schemas = schemas;
         this.maskedUrl = maskedUrl;
+        this.interceptors = interceptors;
+    }
+
+    Interceptors interceptors() {
+        return interceptors;
     }
 
     @Override
@@ -56,7 +60,8 @@ final class DefaultStreamable implements Streamable {
         // registers the payload type first: an incompatible type fails here, before anything is written
         PayloadBinding<T> binding = schemas != null ? schemas.producerBinding(topic)
                 : PayloadBinding.of(codecs.codecFor(topic.payloadType()));
-        return track(new TypedProducer<>(topic, backend.topic(topic.name()), binding, this::untrack));
+        return track(new TypedProducer<>(topic, backend.topic(topic.name()), binding, interceptors.producer(),
+                this::untrack));
     }
 
     /** How a consumer of {@code topic} decodes: by schema version when schema support is on. */
