@@ -66,6 +66,8 @@ final class ConsumerLoop<T> implements Consumer<T> {
     private final TopicStore store;
     private final PayloadBinding<T> binding;
     private final String description;
+    /** The user's handler inside the Streamable's consumer interceptors. */
+    private final io.streamable.consume.MessageHandler<T> handler;
 
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closeSignal = new CountDownLatch(1);
@@ -88,6 +90,8 @@ final class ConsumerLoop<T> implements Consumer<T> {
         this.topic = options.topic;
         this.store = options.owner.backend().topic(topic.name());
         this.binding = options.owner.consumerBinding(topic);
+        this.handler = io.streamable.consume.ConsumerInterceptor.chain(options.owner.interceptors().consumer(),
+                options.name, options.handler);
         this.description = "consumer " + options.name.map(n -> '"' + n + '"').orElse("(unnamed)")
                 + " of topic \"" + topic.name() + "\"";
     }
@@ -233,7 +237,7 @@ final class ConsumerLoop<T> implements Consumer<T> {
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                options.handler.handle(message);
+                handler.handle(message);
                 return Handled.DONE;
             } catch (Exception e) {
                 if (closing.get()) {

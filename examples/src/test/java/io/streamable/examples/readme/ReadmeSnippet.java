@@ -32,7 +32,7 @@ record ReadmeSnippet(Path file, int line, String code, Optional<List<String>> ex
             "io.streamable.*", "io.streamable.client.*", "io.streamable.consume.*", "io.streamable.produce.*",
             "io.streamable.schema.*", "io.streamable.state.*", "io.streamable.state.processor.*",
             "io.streamable.tck.*", "io.streamable.guice.*", "io.streamable.micrometer.*", "io.streamable.junit.*",
-            "com.google.inject.*", "io.micrometer.core.instrument.*", "io.micrometer.core.instrument.simple.*",
+            "com.google.inject.*", "io.opentelemetry.api.*", "io.streamable.opentelemetry.*", "io.micrometer.core.instrument.*", "io.micrometer.core.instrument.simple.*",
             "java.time.*", "java.util.*", "java.util.concurrent.*");
 
     /** Every java block of a README's text. */
