@@ -103,6 +103,28 @@ public final class BackendUrl {
         return schemeSpecificPart;
     }
 
+    /**
+     * The {@code user:password} (or {@code user}) before the host, as given, credentials included:
+     * hand it to clients, never to logs. Found by structure, so a password may hold unencoded
+     * {@code / # ? @}: it runs to the last {@code @} before the next nested URL. Empty when the
+     * URL has no {@code //} or no user info.
+     */
+    public Optional<String> userInfo() {
+        if (!schemeSpecificPart.startsWith("//")) {
+            return Optional.empty();
+        }
+        int at = userInfoEnd(schemeSpecificPart, 2);
+        if (at < 0) {
+            // a user without a password, user@host, ends at the first '@' of the authority
+            int end = 2;
+            while (end < schemeSpecificPart.length() && "/?#@".indexOf(schemeSpecificPart.charAt(end)) < 0) {
+                end++;
+            }
+            at = end < schemeSpecificPart.length() && schemeSpecificPart.charAt(end) == '@' ? end : -1;
+        }
+        return at < 0 ? Optional.empty() : Optional.of(schemeSpecificPart.substring(2, at));
+    }
+
     /** The URL exactly as given, credentials included: hand it to clients, never to logs. */
     public String raw() {
         return raw;

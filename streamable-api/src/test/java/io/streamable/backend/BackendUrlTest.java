@@ -49,6 +49,17 @@ class BackendUrlTest {
     }
 
     @Test
+    @DisplayName("the user info is found by structure, for backends that split host from path")
+    void userInfo() {
+        assertThat(BackendUrl.parse("mongoredis://app:p/a#s?s@w@db:27017/topics?redis=redis://u:x@cache").userInfo())
+                .hasValue("app:p/a#s?s@w");
+        assertThat(BackendUrl.parse("mongoredis://app@db:27017/topics").userInfo()).hasValue("app");
+        assertThat(BackendUrl.parse("mongoredis://db:27017/topics?redis=redis://u:x@cache").userInfo()).isEmpty();
+        assertThat(BackendUrl.parse("kafka://h:9092?topic.note=a@b").userInfo()).isEmpty();
+        assertThat(BackendUrl.parse("memory:").userInfo()).isEmpty();
+    }
+
+    @Test
     @DisplayName("a nested Redis URL's password is masked whole, raw, decoded or percent-encoded, with @ inside")
     void nestedUrls() {
         BackendUrl url = BackendUrl.parse("mongoredis://db:27017/t?redis=redis://u:p%40ss@cache:6379");
