@@ -1,5 +1,7 @@
 package io.streamable;
 
+import io.streamable.produce.OutgoingMessage;
+
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -28,6 +30,14 @@ public record Message<T>(String topic, Position position, Instant createdAt, Str
         Objects.requireNonNull(shardingKey, "shardingKey");
         Objects.requireNonNull(logCompactId, "logCompactId");
         headers = Map.copyOf(headers);
+    }
+
+    /**
+     * The headers the producer set, without the framework's {@code streamable.} ones: what to copy
+     * when republishing this message, {@code OutgoingMessage.of(key, payload).withHeaders(message.userHeaders())}.
+     */
+    public Map<String, String> userHeaders() {
+        return OutgoingMessage.userHeaders(headers);
     }
 
     /** A header's value, if the producer set it. */

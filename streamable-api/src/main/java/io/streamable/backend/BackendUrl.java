@@ -21,12 +21,23 @@ import java.util.regex.Pattern;
  */
 public final class BackendUrl {
     private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*");
-    /** {@code //user:password@}, with or without a scheme before it (a URL missing its scheme must not leak either). */
-    private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(//[^/@:?#]*:)[^@/?#]*@");
-    /** {@code user:password@host} with no {@code //} at all, which parses as scheme "user": mask it all the same. */
-    private static final Pattern BARE_USER_INFO_PASSWORD = Pattern.compile("^([^/@:?#]*:)[^@/?#]*@");
+    /** The words that make an option, or a {@code NAME:value} pair inside an option, a secret. */
+    private static final String SECRET_WORDS = "password|passwd|pwd|secret|token|key|credential|user[._-]?info|jaas";
+    private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(?:" + SECRET_WORDS + ").*");
+    /**
+     * A secret-named option and its value. The value runs to the next {@code &name=}, not merely
+     * the next {@code &}, so an unencoded {@code &} inside a secret does not end the mask.
+     */
     private static final Pattern SECRET_OPTION = Pattern.compile(
-            "(?i)([?&][^=&]*(?:password|secret|token|credential|jaas)[^=&]*=)[^&]*");
+            "(?i)([?&][^=&?]*(?:" + SECRET_WORDS + ")[^=&?]*=)(?:(?!&[A-Za-z0-9_.-]+=).)*", Pattern.DOTALL);
+    /** A {@code NAME:value} pair inside an option value, like {@code authMechanismProperties=AWS_SESSION_TOKEN:...}. */
+    private static final Pattern SECRET_PAIR = Pattern.compile(
+            "(?i)((?:[=,]|%2C|%3D)[A-Za-z0-9_.-]*(?:" + SECRET_WORDS + ")[A-Za-z0-9_.-]*(?::|%3A))[^,&]*");
+    /** {@code user:password@} of a URL nested in an option and percent-encoded ({@code redis%3A%2F%2Fu%3Ap%40h}). */
+    private static final Pattern ENCODED_USER_INFO = Pattern.compile(
+            "(?i)(%3A%2F%2F[^%@/?#&]*%3A)(?:(?!%3A%2F%2F)[^&])*(%40|@)");
+    /** What a run of bootstrap ports looks like: {@code 9092}, {@code 9092,b:9093}, {@code 27017/db}. */
+    private static final Pattern PORTS = Pattern.compile("\\d+(,[^,@]*:\\d+)*(/[^@]*)?");
     private static final String MASK = "****";
 
     private final String raw;
@@ -57,7 +68,9 @@ public final class BackendUrl {
         String scheme = text.substring(0, colon).toLowerCase(Locale.ROOT);
         String rest = text.substring(colon + 1);
         Map<String, String> options = new LinkedHashMap<>();
-        int query = rest.indexOf('?');
+        // a password may hold an unencoded '?': the query starts after the user info
+        int userInfoEnd = rest.startsWith("//") ? userInfoEnd(rest, 2) : -1;
+        int query = rest.indexOf('?', userInfoEnd + 1);
         if (query >= 0) {
             for (String pair : rest.substring(query + 1).split("&")) {
                 if (pair.isEmpty()) {
@@ -90,6 +103,28 @@ public final class BackendUrl {
         return schemeSpecificPart;
     }
 
+    /**
+     * The {@code user:password} (or {@code user}) before the host, as given, credentials included:
+     * hand it to clients, never to logs. Found by structure, so a password may hold unencoded
+     * {@code / # ? @}: it runs to the last {@code @} before the next nested URL. Empty when the
+     * URL has no {@code //} or no user info.
+     */
+    public Optional<String> userInfo() {
+        if (!schemeSpecificPart.startsWith("//")) {
+            return Optional.empty();
+        }
+        int at = userInfoEnd(schemeSpecificPart, 2);
+        if (at < 0) {
+            // a user without a password, user@host, ends at the first '@' of the authority
+            int end = 2;
+            while (end < schemeSpecificPart.length() && "/?#@".indexOf(schemeSpecificPart.charAt(end)) < 0) {
+                end++;
+            }
+            at = end < schemeSpecificPart.length() && schemeSpecificPart.charAt(end) == '@' ? end : -1;
+        }
+        return at < 0 ? Optional.empty() : Optional.of(schemeSpecificPart.substring(2, at));
+    }
+
     /** The URL exactly as given, credentials included: hand it to clients, never to logs. */
     public String raw() {
         return raw;
@@ -110,23 +145,121 @@ public final class BackendUrl {
         return mask(raw);
     }
 
-    /** Masks passwords in any URL-like text: {@code user:secret@} parts and secret-named options. */
+    /**
+     * Masks secrets in any URL-like text, an exception message for example:
+     * <ul>
+     *   <li>the password of every {@code scheme://user:password@host}, nested URLs included,
+     *       up to the last {@code @} before the next URL, so that an unencoded {@code / # ? @} in
+     *       it is masked too, and percent-encoded nested URLs alike;</li>
+     *   <li>{@code scheme://user:password} whose host was forgotten (anything after the colon
+     *       that is not a port);</li>
+     *   <li>{@code user:password@host} with no scheme;</li>
+     *   <li>the value of every option whose name contains one of password, secret, token, key,
+     *       credential, user.info or jaas (any case, nested names like
+     *       {@code kafka.ssl.keystore.key} included), and {@code NAME:value} pairs with such
+     *       names inside option values ({@code authMechanismProperties=AWS_SESSION_TOKEN:...}).</li>
+     * </ul>
+     * Masking errs on the side of hiding too much. A numeric password without a host
+     * ({@code kafka://user:1234}) cannot be told from {@code host:port} and is shown.
+     */
     public static String mask(String text) {
         if (text == null) {
             return null;
         }
-        String masked = USER_INFO_PASSWORD.matcher(text).replaceAll("$1" + MASK + "@");
-        masked = BARE_USER_INFO_PASSWORD.matcher(masked).replaceAll("$1" + MASK + "@");
-        // nested URLs inside options are URL-encoded; mask their decoded form too
-        masked = masked.replaceAll("(?i)(%3A%2F%2F[^%@/?#&]*%3A)[^@&]*?(%40|@)", "$1" + MASK + "$2");
-        return SECRET_OPTION.matcher(masked).replaceAll("$1" + MASK);
+        StringBuilder out = new StringBuilder(text.length());
+        int copied = 0;
+        int authority = bareUserInfo(text) ? 0 : text.indexOf("//");
+        while (authority >= 0) {
+            int start = authority == 0 && bareUserInfo(text) ? 0 : authority + 2;
+            int colon = userColon(text, start);
+            if (colon >= 0) {
+                int at = userInfoEnd(text, start);
+                int end = at >= 0 ? at : notAPort(text, colon);
+                if (end > colon + 1) {
+                    out.append(text, copied, colon + 1).append(MASK);
+                    copied = end;
+                }
+            }
+            authority = text.indexOf("//", Math.max(copied, start));
+        }
+        out.append(text, copied, text.length());
+        String masked = ENCODED_USER_INFO.matcher(out).replaceAll("$1" + MASK + "$2");
+        masked = SECRET_OPTION.matcher(masked).replaceAll("$1" + MASK);
+        int query = masked.indexOf('?');
+        if (query >= 0) {
+            masked = masked.substring(0, query) + SECRET_PAIR.matcher(masked.substring(query)).replaceAll("$1" + MASK);
+        }
+        return masked;
     }
 
     /** Whether an option name suggests a secret whose value must never be printed. */
     public static boolean isSecretOption(String name) {
-        String lower = name.toLowerCase(Locale.ROOT);
-        return lower.contains("password") || lower.contains("secret") || lower.contains("token")
-                || lower.contains("credential") || lower.contains("jaas");
+        return name != null && SECRET_NAME.matcher(name).matches();
+    }
+
+    /** {@code user:password@host} at the start, with no {@code //}: it would parse as scheme "user". */
+    private static boolean bareUserInfo(String text) {
+        int colon = userColon(text, 0);
+        return colon > 0 && !text.startsWith("//", colon + 1) && userInfoEnd(text, 0) >= 0;
+    }
+
+    /** The colon ending a user name that starts at {@code start}, or -1. */
+    private static int userColon(String text, int start) {
+        for (int i = start; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == ':') {
+                return i;
+            }
+            if (c == '/' || c == '@' || c == '?' || c == '#' || c == '&' || Character.isWhitespace(c)) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The {@code @} ending the {@code user:password@} that starts at {@code start}, or -1: the last
+     * {@code @} before the next nested URL, so a password may hold unencoded {@code / # ? @}. When
+     * what follows the colon reads as ports and a query whose values hold an {@code @}
+     * ({@code host:9092?opt=a@b}), there is no password.
+     */
+    private static int userInfoEnd(String text, int start) {
+        int colon = userColon(text, start);
+        if (colon < 0) {
+            return -1;
+        }
+        int nested = text.indexOf("://", colon);
+        int limit = nested < 0 ? text.length() : nested;
+        int at = text.lastIndexOf('@', limit - 1);
+        if (at <= colon) {
+            return -1;
+        }
+        int query = text.indexOf('?', colon);
+        if (query >= 0 && query < at && PORTS.matcher(text.substring(colon + 1, query)).matches()
+                && text.substring(query, at).contains("=")) {
+            int strict = colon + 1;
+            while (strict < text.length() && "@/?#".indexOf(text.charAt(strict)) < 0) {
+                strict++;
+            }
+            return strict < text.length() && text.charAt(strict) == '@' ? strict : -1;
+        }
+        return at;
+    }
+
+    /**
+     * For {@code scheme://user:password} with no {@code @}: the end of the "port" after
+     * {@code colon} when it is no port (so a password), else {@code colon + 1} (nothing to mask).
+     */
+    private static int notAPort(String text, int colon) {
+        int end = colon + 1;
+        while (end < text.length() && "/?#,&\"' ".indexOf(text.charAt(end)) < 0 && !Character.isWhitespace(text.charAt(end))) {
+            end++;
+        }
+        String port = text.substring(colon + 1, end);
+        if (port.isEmpty() || port.chars().allMatch(Character::isDigit) || text.charAt(colon - 1) == '[') {
+            return colon + 1;
+        }
+        return end;
     }
 
     @Override

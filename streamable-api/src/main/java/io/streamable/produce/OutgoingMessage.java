@@ -16,7 +16,10 @@ import java.util.Optional;
  *
  * @param shardingKey  required, non-empty: messages with one key are delivered in append order
  * @param logCompactId optional: a later message with the same id makes this one removable
- * @param headers      string metadata; names starting with {@code streamable.} are reserved
+ * @param headers      string metadata; names starting with {@code streamable.} are reserved for
+ *                     the framework and refused here. To republish a consumed or dead-lettered
+ *                     message, copy its user headers only:
+ *                     {@code OutgoingMessage.of(key, payload).withHeaders(message.userHeaders())}
  * @param payload      the payload, never null
  * @param <T>          the payload type
  */
@@ -35,11 +38,15 @@ public record OutgoingMessage<T>(String shardingKey, Optional<String> logCompact
                         + " entity this message replaces");
             }
         });
-        Objects.requireNonNull(headers, "headers");
+        if (headers == null) {
+            throw new IllegalArgumentException("headers must not be null (sharding key \"" + shardingKey
+                    + "\"): pass Map.of() for a message without headers");
+        }
         headers.forEach((name, value) -> {
             if (name == null || value == null) {
                 throw new IllegalArgumentException("Header names and values must not be null (header " + name + ")");
             }
+            requireUserHeader(name);
         });
         headers = Map.copyOf(headers);
         if (payload == null) {
@@ -55,18 +62,69 @@ public record OutgoingMessage<T>(String shardingKey, Optional<String> logCompact
 
     /** The same message with a log compaction id. */
     public OutgoingMessage<T> withLogCompactId(String id) {
-        return new OutgoingMessage<>(shardingKey, Optional.of(Objects.requireNonNull(id, "logCompactId")), headers, payload);
+        if (id == null) {
+            throw new IllegalArgumentException("logCompactId must not be null (sharding key \"" + shardingKey
+                    + "\"): pass the id of the entity this message replaces, or leave withLogCompactId out for a"
+                    + " message that is never compacted");
+        }
+        return new OutgoingMessage<>(shardingKey, Optional.of(id), headers, payload);
     }
 
     /** The same message with one more header. */
     public OutgoingMessage<T> withHeader(String name, String value) {
-        if (name != null && name.startsWith(RESERVED_HEADER_PREFIX)) {
-            throw new IllegalArgumentException("Header \"" + name + "\" uses the reserved prefix \""
-                    + RESERVED_HEADER_PREFIX + "\"; choose another name");
+        if (name != null) {
+            requireUserHeader(name);
         }
         Map<String, String> more = new HashMap<>(headers);
         more.put(name, value);
         return new OutgoingMessage<>(shardingKey, logCompactId, more, payload);
+    }
+
+    /**
+     * The same message with more headers, which replace headers of the same name. Names must not
+     * be reserved: to copy a consumed message's headers, pass {@code message.userHeaders()} (or
+     * {@link #userHeaders(Map)} of them), which leaves out the framework's {@code streamable.} ones.
+     */
+    public OutgoingMessage<T> withHeaders(Map<String, String> more) {
+        if (more == null) {
+            throw new IllegalArgumentException("headers must not be null: pass Map.of() to add none");
+        }
+        Map<String, String> all = new HashMap<>(headers);
+        more.forEach((name, value) -> {
+            if (name == null || value == null) {
+                throw new IllegalArgumentException("Header names and values must not be null (header " + name + ")");
+            }
+            all.put(name, value);
+        });
+        return new OutgoingMessage<>(shardingKey, logCompactId, all, payload);
+    }
+
+    /** Whether a header name is the framework's own ({@value #RESERVED_HEADER_PREFIX}…), which producers may not set. */
+    public static boolean isReservedHeader(String name) {
+        return name.startsWith(RESERVED_HEADER_PREFIX);
+    }
+
+    /**
+     * The headers without the framework's reserved ones (schema version, dead-letter source, …):
+     * what a republished message may carry over from the one it copies.
+     */
+    public static Map<String, String> userHeaders(Map<String, String> headers) {
+        Map<String, String> user = new HashMap<>();
+        headers.forEach((name, value) -> {
+            if (!isReservedHeader(name)) {
+                user.put(name, value);
+            }
+        });
+        return Map.copyOf(user);
+    }
+
+    private static void requireUserHeader(String name) {
+        if (isReservedHeader(name)) {
+            throw new IllegalArgumentException("Header \"" + name + "\" uses the reserved prefix \""
+                    + RESERVED_HEADER_PREFIX + "\", which the framework writes itself; choose another name. To"
+                    + " republish a consumed or dead-lettered message, copy only its user headers:"
+                    + " OutgoingMessage.of(key, payload).withHeaders(message.userHeaders())");
+        }
     }
 
     private static void requireShardingKey(String shardingKey) {
@@ -77,6 +135,13 @@ public record OutgoingMessage<T>(String shardingKey, Optional<String> logCompact
         if (shardingKey.isEmpty()) {
             throw new IllegalArgumentException("shardingKey must not be empty: pass the id of the entity the message"
                     + " is about (for example a customer id), so messages about it stay in order");
+        }
+        if (shardingKey.isBlank()) {
+            // a blank key is almost always a missing value (an unset form field, a padded column):
+            // all such messages would share one key and one order by accident
+            throw new IllegalArgumentException("shardingKey must not be only whitespace (got " + shardingKey.length()
+                    + " whitespace characters): pass the id of the entity the message is about (for example a"
+                    + " customer id), so messages about it stay in order");
         }
     }
 }

@@ -47,7 +47,8 @@ final class DefaultConsumerBuilder<T> implements ConsumerBuilder<T> {
 
     @Override
     public ConsumerBuilder<T> startFrom(StartFrom startFrom) {
-        this.startFrom = Objects.requireNonNull(startFrom, "startFrom");
+        this.startFrom = Objects.requireNonNull(startFrom, "startFrom is null: pass StartFrom.beginning(),"
+                + " StartFrom.latest() or StartFrom.after(position), or leave startFrom(...) out to start from the beginning");
         return this;
     }
 

@@ -68,7 +68,9 @@ public final class StreamableBuilder {
 
     /** The backend URL; default {@value #DEFAULT_URL}. */
     public StreamableBuilder url(String url) {
-        this.url = Objects.requireNonNull(url, "url");
+        this.url = Objects.requireNonNull(url, "The backend URL is null: pass one such as \"memory:\","
+                + " \"kafka://localhost:9092\" or \"mongoredis://localhost:27017/db?redis=redis://localhost:6379\","
+                + " or leave url(...) out to read STREAMABLE_URL, the streamable.url system property or streamable.properties");
         this.urlSource = "StreamableBuilder.url(...)";
         return this;
     }

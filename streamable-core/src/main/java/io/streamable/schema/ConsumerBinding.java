@@ -50,6 +50,8 @@ final class ConsumerBinding<T> implements PayloadBinding<T> {
     private final Map<VerdictKey, Optional<String>> verdicts = new ConcurrentHashMap<>();
     /** Class.isSealed() reflects on every call; the answer never changes. */
     private final boolean targetSealed;
+    /** A JsonNode or Object consumer reads anything, versioned or not. */
+    private final boolean targetSchemaless;
 
     /** A verdict's key; a record rather than a concatenated string, since it is looked up per message. */
     private record VerdictKey(String source, int version, Class<?> decodeAs) {
@@ -64,6 +66,7 @@ final class ConsumerBinding<T> implements PayloadBinding<T> {
         this.topic = topic;
         this.target = DefaultSchemaRegistry.Variant.raw(topic.payloadType().type());
         this.targetSealed = target.isSealed();
+        this.targetSchemaless = registry.isSchemaless(topic.payloadType());
         this.registry = registry;
         this.codecs = codecs;
         this.mapper = mapper;
@@ -87,7 +90,18 @@ final class ConsumerBinding<T> implements PayloadBinding<T> {
                         + " it is not known which record of sealed type " + target.getName() + " it is; it was"
                         + " written without the schema registry", null);
             }
-            return plainCodec.decode(record.payload()); // written before the registry: decode as is
+            String source = record.headers().getOrDefault(FailurePolicy.DLQ_SOURCE_TOPIC, topic.name());
+            if (!targetSchemaless && registry.hasVersions(source)) {
+                // decoding it "as is" would hand the handler whatever Jackson makes of foreign JSON
+                // (nulls and defaults for every property): a poison message for the failure policy
+                throw new PayloadCodecException("The message at position " + record.position() + " of topic \""
+                        + topic.name() + "\" has no " + SchemaRegistry.VERSION_HEADER + " header, but topic \"" + source
+                        + "\" has schema versions, so it was written past the schema registry (straight to the backend,"
+                        + " or by a schemaless producer before the topic's first version) and is not decoded as "
+                        + target.getName() + ". Skip or dead-letter it with the consumer's failure policy, or read the"
+                        + " topic with a schemaless type (JsonNode) to inspect it", null);
+            }
+            return plainCodec.decode(record.payload()); // an unversioned topic (written without the registry): as is
         }
         int number;
         try {

@@ -110,7 +110,7 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
      * becoming a latest version that every typed producer would conflict with (tools such as a
      * command-line producer write JSON trees into typed topics).
      */
-    private boolean isSchemaless(PayloadType<?> type) {
+    boolean isSchemaless(PayloadType<?> type) {
         Class<?> raw = Variant.raw(type.type());
         return !(raw.isSealed() && !Variant.isJdk(raw)) && schemaOf(type) instanceof Schema.AnySchema;
     }
@@ -269,14 +269,27 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
 
     // ---------------------------------------------------------------- bindings
 
+    /** This registry's latest replay of a topic's log, or null if it has not read it yet. */
+    SchemaLog cachedLog(String topic) {
+        return logs.get(topic);
+    }
+
+    /** Whether the topic has schema versions, from the cached log (read once if there is none yet). */
+    boolean hasVersions(String topic) {
+        SchemaLog log = logs.get(topic);
+        return !(log != null ? log : load(topic, Set.of())).versions().isEmpty();
+    }
+
     /**
-     * The binding a producer encodes with: registers the topic's type first.
+     * The binding a producer encodes with: registers the topic's type first. A schemaless type
+     * registers nothing; its payloads are checked against the topic's latest version, if any, and
+     * stamped with it (see {@link SchemaRegistry}).
      *
      * @throws IncompatibleSchemaException if the type breaks the topic's mode
      */
     public <T> PayloadBinding<T> producerBinding(Topic<T> topic) {
         if (isSchemaless(topic.payloadType())) {
-            return PayloadBinding.of(codecs.codecFor(topic.payloadType()));
+            return new SchemalessProducerBinding<>(topic, this, codecs.codecFor(topic.payloadType()), mapper);
         }
         Map<Class<?>, SchemaVersion> versions = registerTypes(topic);
         return new ProducerBinding<>(topic, versions, codecs);

@@ -34,9 +34,23 @@ import java.util.List;
  * type. Every other property, primitive or not, is required.
  *
  * <h2>Schemaless payloads</h2>
- * A payload type Jackson can only describe as any JSON value ({@code Object}, {@code JsonNode})
- * cannot be checked: its producers register nothing and write no version header, and consumers
- * decode messages without a version header as they are. Such a type also reads every version.
+ * A payload type Jackson can only describe as any JSON value ({@code Object}, {@code JsonNode},
+ * what tools such as the command-line producer use) registers nothing, the way a Confluent
+ * serializer with {@code auto.register.schemas=false} and {@code use.latest.version=true} works:
+ * <ul>
+ *   <li>on a topic with schema versions, each payload must match the latest version (of some
+ *       record, for a sealed family; the newest matching one wins): every required property
+ *       present, no unknown property, every value of the right JSON type. It is written stamped
+ *       with that version, so typed consumers decode it like any other message. A payload that
+ *       matches none fails the append with a {@link io.streamable.codec.PayloadCodecException}
+ *       listing the differences, before anything is written;</li>
+ *   <li>on a topic without versions it is written unversioned, as the codec encodes it.</li>
+ * </ul>
+ * A consumer with a typed payload decodes a message without a version header as it is only on a
+ * topic without versions; on a versioned topic such a message was written past the registry
+ * (straight to the backend, or by a schemaless producer before the first version was
+ * registered) and is a poison message for the failure policy. A schemaless consumer reads every
+ * message, versioned or not.
  *
  * <h2>Versions side by side</h2>
  * A payload type can be a sealed interface whose records are the versions:

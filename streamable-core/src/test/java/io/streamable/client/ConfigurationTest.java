@@ -217,5 +217,18 @@ class ConfigurationTest {
                     .hasMessageContaining("connection refused")
                     .hasMessageNotContaining("hunter2");
         }
+
+        @Test
+        @DisplayName("a null URL or start position says what to pass instead, not one word")
+        void nullArguments() {
+            assertThatThrownBy(() -> Streamable.builder().url(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessageContaining("The backend URL is null").hasMessageContaining("memory:")
+                    .hasMessageContaining("STREAMABLE_URL");
+            try (Streamable streamable = configured(Map.of(), props(), noFile()).url("recording://host").build()) {
+                assertThatThrownBy(() -> streamable.consumer(io.streamable.Topic.of("t", String.class)).startFrom(null))
+                        .isInstanceOf(NullPointerException.class).hasMessageContaining("startFrom is null")
+                        .hasMessageContaining("StartFrom.beginning()");
+            }
+        }
     }
 }

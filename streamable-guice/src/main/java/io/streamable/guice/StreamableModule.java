@@ -146,7 +146,8 @@ public final class StreamableModule extends AbstractModule {
 
         /** Open this URL instead of reading the environment. */
         public Builder url(String url) {
-            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(url, "The backend URL is null: pass one such as \"memory:\" or"
+                    + " \"kafka://localhost:9092\", or use fromEnvironment() to read STREAMABLE_URL");
             configuration = builder -> builder.url(url);
             return this;
         }

@@ -5,6 +5,7 @@ import io.streamable.PayloadType;
 import io.streamable.Position;
 import io.streamable.Topic;
 import io.streamable.TopicName;
+import io.streamable.backend.AppendRecord;
 import io.streamable.backend.ReadBatch;
 import io.streamable.backend.ReaderSpec;
 import io.streamable.backend.StoredRecord;
@@ -1248,7 +1249,8 @@ public abstract class BackendContractTest {
         }
 
         @ContractTest
-        @DisplayName("a null or empty sharding key, or a null payload, is rejected and nothing is stored")
+        @DisplayName("a null, empty or whitespace-only sharding key, a reserved header or a null payload is rejected"
+                + " and nothing is stored")
         void invalidMessages() {
             Streamable streamable = connect();
             Topic<Event> topic = eventTopic("bad-key");
@@ -1265,6 +1267,13 @@ public abstract class BackendContractTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shardingKey");
             assertThatThrownBy(() -> producer.append("k", null)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("payload must not be null");
+            assertThatThrownBy(() -> producer.append(" \t", event)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("whitespace");
+            // the likely path: republishing a consumed message with all its headers, the framework's included
+            assertThatThrownBy(() -> producer.append(new OutgoingMessage<>("k", Optional.empty(),
+                    Map.of("streamable.schema.version", "1", "trace", "t"), event)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved prefix")
+                    .hasMessageContaining("userHeaders()");
             producer.appendAndWait("k", Event.of("k", 2));
 
             assertThat(readAll(streamable, topic)).extracting(Message::payload).containsExactly(Event.of("k", 2));
@@ -1303,11 +1312,14 @@ public abstract class BackendContractTest {
         void undecodableSkippedOrDeadLettered() {
             Streamable streamable = connect();
             Topic<NumberKey> topic = Topic.of(topicName("poison"), NumberKey.class);
-            // a schemaless writer: it registers no schema, so nothing stops it writing what NumberKey cannot read
-            Topic<Object> anything = Topic.of(topic.name(), Object.class);
             Producer<NumberKey> producer = streamable.producer(topic);
             producer.appendAndWait("k", new NumberKey(1));
-            Position poison = streamable.producer(anything).appendAndWait("k", new Event("poison", 0, 2));
+            // written straight to the backend, past the schema registry (which refuses it from any producer):
+            // no version header on a versioned topic
+            byte[] event = "{\"key\":\"poison\",\"source\":0,\"seq\":2}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            Position poison = streamable.backend().topic(topic.name())
+                    .append(List.of(new AppendRecord("k", Optional.empty(), Map.of(), event)))
+                    .orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join().get(0);
             producer.appendAndWait("k", new NumberKey(3));
             Topic<Event> deadLetters = Topic.of(topicName("poison-dlq"), Event.class);
             List<ConsumerFailure> skipped = new CopyOnWriteArrayList<>();
@@ -1329,11 +1341,15 @@ public abstract class BackendContractTest {
             ConsumerFailure skip = onlyFailure(skipped, Outcome.SKIPPED);
             assertThat(skip.attempts()).isEqualTo(1);
             assertThat(skip.position()).contains(poison);
-            assertThat(skip.cause()).isInstanceOf(PayloadCodecException.class);
+            assertThat(skip.cause()).isInstanceOf(PayloadCodecException.class)
+                    .hasMessageContaining("has no " + io.streamable.schema.SchemaRegistry.VERSION_HEADER + " header")
+                    .hasMessageContaining("position " + poison.encode()).hasMessageContaining(topic.name());
             ConsumerFailure dead = onlyFailure(deadLettered, Outcome.DEAD_LETTERED);
             assertThat(dead.position()).contains(poison);
-            List<Message<Event>> letters = readAll(streamable, deadLetters);
-            assertThat(letters).extracting(Message::payload).containsExactly(new Event("poison", 0, 2));
+            // still unversioned, so a typed reader of the dead letters would refuse it too: read it as any JSON
+            List<Message<Object>> letters = readAll(streamable, Topic.of(deadLetters.name(), Object.class));
+            assertThat(letters).extracting(Message::payload)
+                    .containsExactly(Map.of("key", "poison", "source", 0, "seq", 2));
             assertThat(letters.get(0).header(FailurePolicy.DLQ_SOURCE_POSITION)).map(Position::parse).contains(poison);
         }
     }

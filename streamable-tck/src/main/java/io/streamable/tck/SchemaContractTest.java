@@ -259,8 +259,9 @@ public abstract class SchemaContractTest {
         }
 
         @Test
-        @DisplayName("a schemaless producer (JsonNode) registers nothing; typed producers are still checked against"
-                + " the typed versions, and a JsonNode consumer reads every version")
+        @DisplayName("a schemaless producer (JsonNode) registers nothing and stamps its payloads with the latest"
+                + " version they match; typed producers are still checked against the typed versions, and a JsonNode"
+                + " consumer reads every version")
         void schemaless() {
             String name = topicName("orders");
             write(streamable, Topic.of(name, OrderV1.class), KEY, new OrderV1("o-1", 100));
@@ -275,7 +276,7 @@ public abstract class SchemaContractTest {
                     readAll(Topic.of(name, com.fasterxml.jackson.databind.JsonNode.class), 3);
             assertThat(all).extracting(m -> m.payload().get("id").asText()).containsExactly("o-1", "o-2", "o-3");
             assertThat(all).extracting(m -> m.header(SchemaRegistry.VERSION_HEADER))
-                    .containsExactly(Optional.of("1"), Optional.empty(), Optional.of("2"));
+                    .containsExactly(Optional.of("1"), Optional.of("1"), Optional.of("2"));
             assertThat(readAll(Topic.of(name, OrderV2.class), 3)).extracting(m -> m.payload().id())
                     .containsExactly("o-1", "o-2", "o-3");
         }
@@ -487,6 +488,87 @@ public abstract class SchemaContractTest {
                     List.of(new Line("sku-1", 2), new Line("sku-2", 1)), Map.of("net", 100L, "tax", 19L));
             write(streamable, topic, "m-1", value);
             assertThat(readAll(topic, 1)).singleElement().extracting(Message::payload).isEqualTo(value);
+        }
+    }
+
+    @Nested
+    @DisplayName("Schemaless producers (JsonNode, Object) on typed topics")
+    class Schemaless {
+        @Test
+        @DisplayName("a payload that does not match the topic's latest version is refused, naming what differs,"
+                + " and nothing is written")
+        void mismatchRefused() {
+            String name = topicName("orders");
+            write(streamable, Topic.of(name, OrderV1.class), KEY, new OrderV1("o-1", 100));
+            com.fasterxml.jackson.databind.node.JsonNodeFactory json = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+            try (Producer<com.fasterxml.jackson.databind.JsonNode> trees =
+                         streamable.producer(Topic.of(name, com.fasterxml.jackson.databind.JsonNode.class));
+                 Producer<Object> objects = streamable.producer(Topic.of(name, Object.class))) {
+                assertThatThrownBy(() -> trees.append(KEY, json.objectNode().put("totally", "different")))
+                        .isInstanceOf(io.streamable.codec.PayloadCodecException.class)
+                        .hasMessageContaining("topic \"" + name + "\"").hasMessageContaining("version 1")
+                        .hasMessageContaining("$.id: required but missing").hasMessageContaining("$.cents: required")
+                        .hasMessageContaining("$.totally: not a property");
+                assertThatThrownBy(() -> trees.append(KEY, json.objectNode().put("id", "o-x").put("cents", "lots")))
+                        .isInstanceOf(io.streamable.codec.PayloadCodecException.class)
+                        .hasMessageContaining("$.cents: expected an integer, got a string");
+                assertThatThrownBy(() -> objects.append(KEY, Map.of("id", 7, "cents", 1)))
+                        .isInstanceOf(io.streamable.codec.PayloadCodecException.class)
+                        .hasMessageContaining("$.id: expected a string, got an integer");
+                objects.appendAndWait(KEY, Map.of("id", "o-2", "cents", 200));
+            }
+            List<Message<OrderV1>> read = readAll(Topic.of(name, OrderV1.class), 2);
+            assertThat(read).extracting(Message::payload).containsExactly(new OrderV1("o-1", 100), new OrderV1("o-2", 200));
+            assertThat(read).extracting(SchemaContractTest::versionOf).containsExactly(1, 1);
+        }
+
+        @Test
+        @DisplayName("on a sealed family, a payload is stamped with the newest record version it matches, which a"
+                + " consumer of the sealed type decodes as that record")
+        void sealedFamily() {
+            String name = topicName("placed");
+            write(streamable, Topic.of(name, OrderPlaced.class), KEY, new OrderPlacedV1("o-1", 100));
+            com.fasterxml.jackson.databind.node.ObjectNode v2 = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                    .instance.objectNode().put("id", "o-2").put("currency", "EUR");
+            v2.put("amount", new BigDecimal("2.50"));
+            write(streamable, Topic.of(name, com.fasterxml.jackson.databind.JsonNode.class), KEY, v2);
+            List<Message<OrderPlaced>> read = readAll(Topic.of(name, OrderPlaced.class), 2);
+            assertThat(read).extracting(Message::payload).containsExactly(new OrderPlacedV1("o-1", 100),
+                    new OrderPlacedV2("o-2", new BigDecimal("2.50"), "EUR"));
+            assertThat(read.get(1).header(SchemaRegistry.VARIANT_HEADER)).contains("OrderPlacedV2");
+        }
+
+        @Test
+        @DisplayName("a message without a version header on a versioned topic is a poison message, not decoded as is;"
+                + " a JsonNode consumer still reads it")
+        void unversionedOnVersionedTopic() {
+            String name = topicName("orders");
+            write(streamable, Topic.of(name, OrderV1.class), KEY, new OrderV1("o-1", 100));
+            byte[] foreign = "{\"totally\":\"different\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            io.streamable.Position unversioned = streamable.backend().topic(name)
+                    .append(List.of(new io.streamable.backend.AppendRecord(KEY, Optional.empty(), Map.of(), foreign)))
+                    .orTimeout(WAIT.toMillis(), TimeUnit.MILLISECONDS).join().get(0);
+            write(streamable, Topic.of(name, OrderV1.class), KEY, new OrderV1("o-3", 300));
+
+            List<ConsumerFailure> failures = new CopyOnWriteArrayList<>();
+            List<Message<OrderV1>> handled = new CopyOnWriteArrayList<>();
+            try (Consumer<OrderV1> consumer = streamable.consumer(Topic.of(name, OrderV1.class))
+                    .failurePolicy(FailurePolicy.retry(3).thenSkip())
+                    .onFailure(failures::add)
+                    .handler(handled::add).start()) {
+                await().atMost(WAIT).until(() -> handled.size() >= 2);
+            }
+            assertThat(handled).extracting(Message::payload).containsExactly(new OrderV1("o-1", 100), new OrderV1("o-3", 300));
+            assertThat(failures).singleElement().satisfies(f -> {
+                assertThat(f.outcome()).isEqualTo(ConsumerFailure.Outcome.SKIPPED);
+                assertThat(f.attempts()).isEqualTo(1);
+                assertThat(f.position()).contains(unversioned);
+                assertThat(f.cause()).isInstanceOf(io.streamable.codec.PayloadCodecException.class);
+                assertThat(f.cause().getMessage()).contains("topic \"" + name + "\"")
+                        .contains("position " + unversioned).contains("has no " + SchemaRegistry.VERSION_HEADER);
+            });
+            assertThat(readAll(Topic.of(name, com.fasterxml.jackson.databind.JsonNode.class), 3))
+                    .extracting(m -> m.payload().has("totally")).containsExactly(false, true, false);
         }
     }
 

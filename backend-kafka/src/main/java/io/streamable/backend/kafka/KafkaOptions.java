@@ -121,14 +121,15 @@ record KafkaOptions(String bootstrapServers, OptionalInt partitions, Optional<Sh
         for (String server : servers.split(",")) {
             int colon = server.lastIndexOf(':');
             if (colon <= 0 || colon == server.length() - 1) {
-                throw new IllegalArgumentException("Bootstrap server \"" + server + "\" in Kafka backend URL "
-                        + url.masked() + " needs a port, for example localhost:9092");
+                throw new IllegalArgumentException("Bootstrap server \"" + BackendUrl.mask("//" + server).substring(2)
+                        + "\" in Kafka backend URL " + url.masked() + " needs a port, for example localhost:9092");
             }
             try {
                 Integer.parseInt(server.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("Bootstrap server \"" + server + "\" in Kafka backend URL "
-                        + url.masked() + " has no numeric port, for example localhost:9092", e);
+            } catch (NumberFormatException notANumber) {
+                // no cause: its message repeats the "port", which may be a password (kafka://user:password)
+                throw new IllegalArgumentException("Bootstrap server \"" + BackendUrl.mask("//" + server).substring(2)
+                        + "\" in Kafka backend URL " + url.masked() + " has no numeric port, for example localhost:9092");
             }
         }
         return servers;

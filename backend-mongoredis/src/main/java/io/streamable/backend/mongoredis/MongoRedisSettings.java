@@ -56,7 +56,8 @@ record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI>
             throw invalid(masked, "it names no MongoDB host");
         }
         String authorityAndPath = rest.substring(2);
-        int slash = authorityAndPath.indexOf('/');
+        // a password may hold an unencoded '/': the path starts after the user info
+        int slash = authorityAndPath.indexOf('/', url.userInfo().map(info -> info.length() + 1).orElse(0));
         String hosts = slash < 0 ? authorityAndPath : authorityAndPath.substring(0, slash);
         String database = slash < 0 ? "" : authorityAndPath.substring(slash + 1);
         if (database.isEmpty()) {
