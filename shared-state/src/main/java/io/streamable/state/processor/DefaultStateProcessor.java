@@ -75,6 +75,9 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
         }
         CompletableFuture.allOf(processor.consumers.stream().map(Consumer::stopped).toArray(CompletableFuture[]::new))
                 .whenComplete((done, failure) -> {
+                    if (processor.sweeper != null) {
+                        processor.sweeper.shutdownNow(); // every input has stopped: nothing left to deliver for
+                    }
                     if (failure == null) {
                         processor.stopped.complete(null);
                     } else {
