@@ -9,7 +9,9 @@ import io.streamable.state.spi.StoredState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -77,9 +79,22 @@ final class DefaultStateStore<V> implements StateStore<V> {
 
     @Override
     public UpdateResult<V> compute(String key, Optional<Source> source, Function<Optional<V>, Optional<V>> fn) {
-        checkKey(key);
         Objects.requireNonNull(source, "source: use Optional.empty() for an update that is not for a message");
         Objects.requireNonNull(fn, "fn");
+        return write(key, source, current -> new Change<>(Objects.requireNonNull(fn.apply(current),
+                "the update function returned null; return Optional.empty() to delete the key"), Optional.empty()));
+    }
+
+    @Override
+    public UpdateResult<V> computeWithOutput(String key, Source source, Function<Optional<V>, Change<V>> fn) {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(fn, "fn");
+        return write(key, Optional.of(source), current -> Objects.requireNonNull(fn.apply(current),
+                "the update function returned null; return a Change"));
+    }
+
+    private UpdateResult<V> write(String key, Optional<Source> source, Function<Optional<V>, Change<V>> fn) {
+        checkKey(key);
         ensureOpen.run();
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
             Optional<StoredState> current = table.read(key);
@@ -90,25 +105,96 @@ final class DefaultStateStore<V> implements StateStore<V> {
                 alreadyApplied.increment();
                 LOG.debug("State store \"{}\" refused the update of key \"{}\" from {}: {} is already applied",
                         name(), key, source.get(), positions.get(source.get().topic()));
-                return new UpdateResult<>(key, UpdateResult.Status.ALREADY_APPLIED, previous, previous, version);
+                Optional<PendingOutput> pending = current.flatMap(stored -> pendingOf(stored, source.get()));
+                return new UpdateResult<>(key, UpdateResult.Status.ALREADY_APPLIED, previous, previous, version, pending);
             }
-            Optional<V> next = Objects.requireNonNull(fn.apply(previous),
-                    "the update function returned null; return Optional.empty() to delete the key");
+            Change<V> change = fn.apply(previous);
+            Optional<V> next = change.value();
             if (current.isEmpty() && next.isEmpty() && source.isEmpty()) {
                 // deleting a key that never existed: nothing to record
                 return new UpdateResult<>(key, UpdateResult.Status.APPLIED, previous, next, 0);
             }
             Map<String, Position> nextPositions = source.map(s -> s.recordOnto(positions)).orElse(positions);
-            StoredState written = new StoredState(key, version + 1, next.map(codec::encode), encode(nextPositions));
+            Map<String, byte[]> outbox = current.map(StoredState::outbox).orElse(Map.of());
+            Optional<PendingOutput> stored = Optional.empty();
+            if (change.output().isPresent()) {
+                PendingOutput pending = new PendingOutput(key, source.orElseThrow(), version + 1, change.output().get());
+                Map<String, byte[]> grown = new HashMap<>(outbox);
+                grown.put(source.get().toString(), envelope(pending));
+                outbox = grown;
+                stored = Optional.of(pending);
+            }
+            StoredState written = new StoredState(key, version + 1, next.map(codec::encode), encode(nextPositions),
+                    outbox);
             boolean won = current.isEmpty() ? table.insert(written) : table.replace(written, version);
             if (won) {
                 applied.increment();
-                return new UpdateResult<>(key, UpdateResult.Status.APPLIED, previous, next, version + 1);
+                return new UpdateResult<>(key, UpdateResult.Status.APPLIED, previous, next, version + 1, stored);
             }
             conflicts.increment();
             backoff(attempt);
         }
         throw new StateConflictException(name(), key, maxAttempts);
+    }
+
+    @Override
+    public boolean acknowledge(String key, Source source) {
+        checkKey(key);
+        Objects.requireNonNull(source, "source");
+        ensureOpen.run();
+        String entry = source.toString();
+        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+            Optional<StoredState> current = table.read(key);
+            if (current.isEmpty() || !current.get().outbox().containsKey(entry)) {
+                return false;
+            }
+            StoredState stored = current.get();
+            Map<String, byte[]> outbox = new HashMap<>(stored.outbox());
+            outbox.remove(entry);
+            if (table.replace(new StoredState(key, stored.version() + 1, stored.value(), stored.applied(), outbox),
+                    stored.version())) {
+                return true;
+            }
+            conflicts.increment();
+            backoff(attempt);
+        }
+        throw new StateConflictException(name(), key, maxAttempts);
+    }
+
+    @Override
+    public void forEachPending(java.util.function.Consumer<PendingOutput> action) {
+        Objects.requireNonNull(action, "action");
+        ensureOpen.run();
+        table.scanPending(stored -> stored.outbox().forEach((entry, bytes) -> action.accept(unwrap(stored.key(),
+                parseSource(entry), bytes))));
+    }
+
+    private Optional<PendingOutput> pendingOf(StoredState stored, Source source) {
+        byte[] bytes = stored.outbox().get(source.toString());
+        return bytes == null ? Optional.empty() : Optional.of(unwrap(stored.key(), source, bytes));
+    }
+
+    /** The framework's outbox entry: the version that stored it (8 bytes), then the caller's bytes. */
+    private static byte[] envelope(PendingOutput pending) {
+        return ByteBuffer.allocate(Long.BYTES + pending.output().length).putLong(pending.version())
+                .put(pending.output()).array();
+    }
+
+    private PendingOutput unwrap(String key, Source source, byte[] entry) {
+        if (entry.length < Long.BYTES) {
+            throw new StreamableException("The outbox entry of " + source + " for key \"" + key + "\" in state store \""
+                    + name() + "\" is " + entry.length + " bytes, too short to be one this framework wrote");
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(entry);
+        long version = buffer.getLong();
+        byte[] output = new byte[buffer.remaining()];
+        buffer.get(output);
+        return new PendingOutput(key, source, version, output);
+    }
+
+    private static Source parseSource(String entry) {
+        int at = entry.lastIndexOf('@');
+        return new Source(entry.substring(0, at), Position.parse(entry.substring(at + 1)));
     }
 
     @Override

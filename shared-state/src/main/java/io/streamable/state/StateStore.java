@@ -7,6 +7,7 @@ import io.streamable.Position;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -49,6 +50,16 @@ import java.util.function.Function;
  * positions, so a redelivered message cannot resurrect it, and a writer that read the key before
  * the delete cannot overwrite the deletion. Tombstones are invisible to {@link #get(String)} and
  * {@link #entries(String)}.
+ *
+ * <h2>Outbox: output kept with the state until delivered</h2>
+ * {@link #computeWithOutput} is an apply-once update whose function also returns output bytes
+ * (for a processor: the messages to append). The store keeps them in the key's <em>outbox</em>,
+ * under the update's source, in the same atomic write as the value, so a process that dies right
+ * after the write has not lost them: a redelivery of the message is refused as already applied
+ * and its result carries the pending output ({@link UpdateResult#pending()}), and
+ * {@link #forEachPending} lists every key's pending output, from an index the backend keeps in
+ * the same write. Once the output is delivered, {@link #acknowledge(String, Source)} removes it.
+ * Plain updates and deletes keep the outbox as it is.
  *
  * @param <V> the value type
  */
@@ -96,6 +107,33 @@ public interface StateStore<V> {
      * With a source the update is apply-once, see the class description.
      */
     UpdateResult<V> compute(String key, Optional<Source> source, Function<Optional<V>, Optional<V>> fn);
+
+    /**
+     * An apply-once update that also keeps output in the key's outbox, in the same atomic write:
+     * {@code fn} returns the new value and the output to keep for {@code source} until
+     * {@link #acknowledge(String, Source)}. When the source is already applied, {@code fn} does
+     * not run, nothing is written, and the result's {@link UpdateResult#pending()} holds the
+     * source's output if it is still pending, so the caller can deliver it again.
+     *
+     * @param fn receives the current value (empty if none); may run several times, keep it free of
+     *           side effects
+     */
+    UpdateResult<V> computeWithOutput(String key, Source source, Function<Optional<V>, Change<V>> fn);
+
+    /**
+     * Removes the output pending for {@code source} from a key's outbox, after it was delivered.
+     * A write (the version goes up by one) that changes nothing else.
+     *
+     * @return false, writing nothing, if no output is pending for that source
+     */
+    boolean acknowledge(String key, Source source);
+
+    /**
+     * Passes every output pending in this store's outboxes to {@code action}, in no particular
+     * order: what a processor delivers again when it starts. Uses the backend's outbox index, so it
+     * reads only the keys with pending output.
+     */
+    void forEachPending(Consumer<PendingOutput> action);
 
     /** Deletes a key's value, leaving a tombstone; a no-op result if it has none. */
     default UpdateResult<V> delete(String key) {

@@ -12,9 +12,14 @@ import java.util.Optional;
  * @param value    the value now stored; empty if the key has none (never set, or deleted)
  * @param version  the key's version now stored: one more than before when written, unchanged
  *                 when refused, 0 when the key has never been written
+ * @param pending  for an update with a source: the output pending in the key's outbox for that
+ *                 source, the one this update stored when applied, or, when refused as already
+ *                 applied, the one the first application stored if it is still not acknowledged
+ *                 (see {@link StateStore#computeWithOutput})
  * @param <V>      the value type
  */
-public record UpdateResult<V>(String key, Status status, Optional<V> previous, Optional<V> value, long version) {
+public record UpdateResult<V>(String key, Status status, Optional<V> previous, Optional<V> value, long version,
+                              Optional<PendingOutput> pending) {
 
     /** Whether an update was written. */
     public enum Status {
@@ -32,6 +37,12 @@ public record UpdateResult<V>(String key, Status status, Optional<V> previous, O
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(previous, "previous");
         Objects.requireNonNull(value, "value");
+        Objects.requireNonNull(pending, "pending");
+    }
+
+    /** A result without pending output. */
+    public UpdateResult(String key, Status status, Optional<V> previous, Optional<V> value, long version) {
+        this(key, status, previous, value, version, Optional.empty());
     }
 
     /** Whether this call wrote its update. */

@@ -2,6 +2,8 @@ package io.streamable.tck.state;
 
 import io.streamable.PayloadType;
 import io.streamable.Position;
+import io.streamable.state.Change;
+import io.streamable.state.PendingOutput;
 import io.streamable.state.SharedState;
 import io.streamable.state.Source;
 import io.streamable.state.StateStore;
@@ -13,10 +15,12 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -329,6 +333,169 @@ public abstract class StateStoreContractTest {
             assertThat(stores.stream().mapToLong(s -> s.stats().applied()).sum()).isEqualTo(messages);
             assertThat(stores.stream().mapToLong(s -> s.stats().alreadyApplied()).sum())
                     .isEqualTo((long) (writers - 1) * messages);
+        }
+    }
+
+    @Nested
+    @DisplayName("outbox: output kept with the state until acknowledged")
+    class Outbox {
+
+        private byte[] bytes(String text) {
+            return text.getBytes(StandardCharsets.UTF_8);
+        }
+
+        private String text(PendingOutput pending) {
+            return new String(pending.output(), StandardCharsets.UTF_8);
+        }
+
+        private Map<String, String> pendingByKeyAndSource(StateStore<?> store) {
+            Map<String, String> all = new TreeMap<>();
+            store.forEachPending(pending -> all.put(pending.key() + " " + pending.source(), text(pending)));
+            return all;
+        }
+
+        @Test
+        @DisplayName("an applied update stores its output in the same write and returns it with the written version")
+        void storedWithTheWrite() {
+            StateStore<Long> store = counters();
+            UpdateResult<Long> result = store.computeWithOutput("k", source("orders", 4),
+                    current -> Change.of(current.orElse(0L) + 1, bytes("out-4")));
+            assertThat(result.applied()).isTrue();
+            assertThat(result.pending()).get().satisfies(pending -> {
+                assertThat(text(pending)).isEqualTo("out-4");
+                assertThat(pending.source()).isEqualTo(source("orders", 4));
+                assertThat(pending.version()).isEqualTo(1);
+            });
+            assertThat(pendingByKeyAndSource(counters())).containsExactly(Map.entry("k orders@4", "out-4"));
+        }
+
+        @Test
+        @DisplayName("a redelivered message is refused and gets the output still pending for it, on any connection")
+        void redeliveryReturnsPending() {
+            counters().computeWithOutput("k", source("orders", 4), current -> Change.of(1L, bytes("out-4")));
+            AtomicInteger calls = new AtomicInteger();
+            UpdateResult<Long> again = counters().computeWithOutput("k", source("orders", 4), current -> {
+                calls.incrementAndGet();
+                return Change.of(99L, bytes("other"));
+            });
+            assertThat(again.alreadyApplied()).isTrue();
+            assertThat(calls).hasValue(0);
+            assertThat(again.pending()).get().extracting(this::text).isEqualTo("out-4");
+            assertThat(again.pending().get().version()).isEqualTo(1);
+            assertThat(counters().compute("k", Optional.of(source("orders", 4)), current -> Optional.of(5L)).pending())
+                    .as("a plain apply-once update refused on that source sees it too").isPresent();
+        }
+
+        @Test
+        @DisplayName("acknowledging removes the output in one write; a redelivery then gets nothing pending")
+        void acknowledge() {
+            StateStore<Long> store = counters();
+            store.computeWithOutput("k", source("orders", 4), current -> Change.of(1L, bytes("out-4")));
+            assertThat(counters().acknowledge("k", source("orders", 4))).isTrue();
+            assertThat(store.read("k")).get().extracting(Versioned::value, Versioned::version).containsExactly(1L, 2L);
+            assertThat(store.acknowledge("k", source("orders", 4))).as("a second acknowledgement").isFalse();
+            assertThat(store.acknowledge("nobody", source("orders", 4))).isFalse();
+            UpdateResult<Long> again = store.computeWithOutput("k", source("orders", 4), current -> Change.of(9L));
+            assertThat(again.alreadyApplied()).isTrue();
+            assertThat(again.pending()).isEmpty();
+            assertThat(pendingByKeyAndSource(store)).isEmpty();
+            assertThat(store.appliedPosition("k", "orders")).as("the applied position stays").contains(Position.of(4));
+        }
+
+        @Test
+        @DisplayName("outputs of several sources on one key stay apart; acknowledging one keeps the others")
+        void severalSources() {
+            StateStore<Long> store = counters();
+            store.computeWithOutput("k", source("orders", 1), current -> Change.of(1L, bytes("o1")));
+            store.computeWithOutput("k", source("orders", 2), current -> Change.of(2L, bytes("o2")));
+            store.computeWithOutput("k", source("billing.v2", 7), current -> Change.of(3L, bytes("b7")));
+            store.computeWithOutput("k", new Source("events", Position.of(3, 17)), current -> Change.of(4L, bytes("e")));
+            assertThat(store.acknowledge("k", source("orders", 1))).isTrue();
+            assertThat(pendingByKeyAndSource(store)).containsExactly(Map.entry("k billing.v2@7", "b7"),
+                    Map.entry("k events@3:17", "e"), Map.entry("k orders@2", "o2"));
+            assertThat(store.get("k")).contains(4L);
+        }
+
+        @Test
+        @DisplayName("plain updates, updates without output and deletes keep the pending output")
+        void otherWritesKeepIt() {
+            StateStore<Long> store = counters();
+            store.computeWithOutput("k", source("orders", 1), current -> Change.of(1L, bytes("o1")));
+            store.update("k", current -> current.orElseThrow() + 1);
+            store.computeWithOutput("k", source("orders", 2), current -> Change.of(current.orElseThrow() + 1));
+            store.delete("k", source("orders", 3));
+            assertThat(store.get("k")).isEmpty();
+            assertThat(pendingByKeyAndSource(store)).containsExactly(Map.entry("k orders@1", "o1"));
+            assertThat(store.computeWithOutput("k", source("orders", 1), current -> Change.of(0L)).pending())
+                    .get().extracting(this::text).isEqualTo("o1");
+        }
+
+        @Test
+        @DisplayName("a delete can carry output too")
+        void deleteWithOutput() {
+            StateStore<Long> store = counters();
+            store.update("k", current -> 1L);
+            UpdateResult<Long> deleted = store.computeWithOutput("k", source("orders", 5),
+                    current -> new Change<>(Optional.empty(), Optional.of(bytes("gone"))));
+            assertThat(deleted.value()).isEmpty();
+            assertThat(pendingByKeyAndSource(store)).containsExactly(Map.entry("k orders@5", "gone"));
+        }
+
+        @Test
+        @DisplayName("forEachPending lists exactly the keys with pending output, not the others")
+        void onlyPendingKeysListed() {
+            StateStore<Long> store = counters();
+            for (int i = 0; i < 200; i++) {
+                store.update("plain-" + i, source("orders", i), current -> 1L);
+            }
+            store.computeWithOutput("a", source("orders", 1), current -> Change.of(1L, bytes("a")));
+            store.computeWithOutput("b", source("orders", 1), current -> Change.of(1L, bytes("b")));
+            store.computeWithOutput("c", source("orders", 1), current -> Change.of(1L, bytes("c")));
+            store.acknowledge("b", source("orders", 1));
+            assertThat(pendingByKeyAndSource(counters())).containsOnlyKeys("a orders@1", "c orders@1");
+            assertThat(pendingByKeyAndSource(connect().store(storeName + "-other", Long.class)))
+                    .as("another store's outbox").isEmpty();
+        }
+
+        @Test
+        @DisplayName("empty output bytes are kept as pending, distinct from no output")
+        void emptyOutput() {
+            StateStore<Long> store = counters();
+            store.computeWithOutput("k", source("orders", 1), current -> Change.of(1L, new byte[0]));
+            assertThat(pendingByKeyAndSource(store)).containsExactly(Map.entry("k orders@1", ""));
+        }
+
+        @Test
+        @DisplayName("writers racing over the same messages store each message's output once, and the index agrees")
+        void racingWriters() throws Exception {
+            int writers = 4;
+            int messages = 60;
+            CountDownLatch start = new CountDownLatch(1);
+            List<Callable<Void>> tasks = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                StateStore<Long> store = counters();
+                tasks.add(() -> {
+                    start.await();
+                    for (int offset = 0; offset < messages; offset++) {
+                        String key = "k" + (offset % 3);
+                        int message = offset;
+                        UpdateResult<Long> result = store.computeWithOutput(key, source("orders", offset),
+                                current -> Change.of(current.orElse(0L) + 1, bytes("m" + message)));
+                        // whoever gets it (applied or refused with it pending) acknowledges even offsets
+                        if (message % 2 == 0 && result.pending().isPresent()) {
+                            store.acknowledge(key, source("orders", message));
+                        }
+                    }
+                    return null;
+                });
+            }
+            runAll(tasks, start);
+            Map<String, String> expected = new TreeMap<>();
+            for (int offset = 1; offset < messages; offset += 2) {
+                expected.put("k" + (offset % 3) + " orders@" + offset, "m" + offset);
+            }
+            assertThat(pendingByKeyAndSource(counters())).isEqualTo(expected);
+            assertThat(counters().entries("k").values().stream().mapToLong(Long::longValue).sum()).isEqualTo(messages);
         }
     }
 

@@ -9,10 +9,14 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
-/** State in a sorted concurrent map per store; conditional writes are atomic map operations. */
+/**
+ * State in a sorted concurrent map per store; conditional writes are atomic map operations. The
+ * keys with pending output are also kept in a set per store, brought up to date after each write.
+ */
 final class InMemoryStateBackend implements StateBackend {
     private final Space space;
     private final String description;
@@ -28,7 +32,8 @@ final class InMemoryStateBackend implements StateBackend {
         if (closed.get()) {
             throw new IllegalStateException("The state backend " + description + " is closed; open a new one");
         }
-        return new Table(storeName, space.tables.computeIfAbsent(storeName, n -> new ConcurrentSkipListMap<>()));
+        return new Table(storeName, space.tables.computeIfAbsent(storeName, n -> new ConcurrentSkipListMap<>()),
+                space.pending.computeIfAbsent(storeName, n -> new ConcurrentSkipListSet<>()));
     }
 
     @Override
@@ -44,9 +49,12 @@ final class InMemoryStateBackend implements StateBackend {
     /** Every table of one {@code memory:NAME}. */
     static final class Space {
         final Map<String, ConcurrentNavigableMap<String, StoredState>> tables = new ConcurrentHashMap<>();
+        /** Per store, the keys with pending output: the outbox index. */
+        final Map<String, ConcurrentSkipListSet<String>> pending = new ConcurrentHashMap<>();
     }
 
-    private record Table(String name, ConcurrentNavigableMap<String, StoredState> rows) implements StateTable {
+    private record Table(String name, ConcurrentNavigableMap<String, StoredState> rows,
+                         ConcurrentSkipListSet<String> pending) implements StateTable {
 
         @Override
         public Optional<StoredState> read(String key) {
@@ -55,7 +63,11 @@ final class InMemoryStateBackend implements StateBackend {
 
         @Override
         public boolean insert(StoredState state) {
-            return rows.putIfAbsent(state.key(), state) == null;
+            if (rows.putIfAbsent(state.key(), state) != null) {
+                return false;
+            }
+            reindex(state.key());
+            return true;
         }
 
         @Override
@@ -67,7 +79,42 @@ final class InMemoryStateBackend implements StateBackend {
                 replaced[0] = current.version() == expectedVersion;
                 return replaced[0] ? state : current;
             });
+            if (replaced[0]) {
+                reindex(state.key());
+            }
             return replaced[0];
+        }
+
+        /**
+         * Makes the outbox index agree with the key's row without a lock: decide from the row,
+         * update the index, and repeat if the row changed meanwhile. Each write is a new object, so
+         * an unchanged reference means no write came in between; the last index update of all
+         * writers is therefore always based on the current row.
+         */
+        private void reindex(String key) {
+            StoredState seen = rows.get(key);
+            while (true) {
+                if (seen != null && seen.hasPendingOutput()) {
+                    pending.add(key);
+                } else {
+                    pending.remove(key);
+                }
+                StoredState now = rows.get(key);
+                if (now == seen) {
+                    return;
+                }
+                seen = now;
+            }
+        }
+
+        @Override
+        public void scanPending(Consumer<StoredState> sink) {
+            for (String key : pending) {
+                StoredState state = rows.get(key);
+                if (state != null && state.hasPendingOutput()) {
+                    sink.accept(state);
+                }
+            }
         }
 
         @Override

@@ -7,6 +7,8 @@ import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerBuilder;
 import io.streamable.produce.OutgoingMessage;
 import io.streamable.produce.Producer;
+import io.streamable.state.Change;
+import io.streamable.state.PendingOutput;
 import io.streamable.state.Source;
 import io.streamable.state.UpdateResult;
 import org.slf4j.Logger;
@@ -24,8 +26,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One processor instance: a named consumer per input whose handler runs an apply-once update and,
- * only when that update was applied, appends the step's output.
+ * One processor instance: a named consumer per input whose handler runs an apply-once update that
+ * keeps the step's output in the key's outbox, appends it, and then acknowledges it; a redelivered
+ * message whose output is still pending appends that output instead.
  */
 final class DefaultStateProcessor<V, O> implements StateProcessor {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultStateProcessor.class);
@@ -44,16 +47,25 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
     private final LongAdder alreadyApplied = new LongAdder();
     private final LongAdder emitted = new LongAdder();
     private final LongAdder emitFailures = new LongAdder();
+    private final LongAdder redelivered = new LongAdder();
+    private final OutboxCodec<O> outbox;
+    private volatile java.util.concurrent.ScheduledExecutorService sweeper;
 
     private DefaultStateProcessor(StateProcessorBuilder<V, O> options) {
         this.options = options;
         this.consumerName = options.consumerName();
         this.producer = options.output == null ? null : options.streamable.producer(options.output);
+        this.outbox = options.output == null ? null
+                : new OutboxCodec<>(options.outboxCodecs.codecFor(options.output.payloadType()));
     }
 
     static <V, O> StateProcessor start(StateProcessorBuilder<V, O> options) {
         DefaultStateProcessor<V, O> processor = new DefaultStateProcessor<>(options);
         try {
+            if (processor.producer != null) {
+                processor.deliverPending(true);
+                processor.startSweeper();
+            }
             for (StateProcessorBuilder.Input<?, V, O> input : options.inputs) {
                 processor.consumers.add(processor.startInput(input));
             }
@@ -63,6 +75,9 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
         }
         CompletableFuture.allOf(processor.consumers.stream().map(Consumer::stopped).toArray(CompletableFuture[]::new))
                 .whenComplete((done, failure) -> {
+                    if (processor.sweeper != null) {
+                        processor.sweeper.shutdownNow(); // every input has stopped: nothing left to deliver for
+                    }
                     if (failure == null) {
                         processor.stopped.complete(null);
                     } else {
@@ -108,29 +123,40 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
                     + " returned no key for the message at " + message.topic() + "@" + message.position()
                     + "; return the state key the message updates, for example its sharding key");
         }
+        Source source = Source.of(message);
         AtomicReference<Step<V, O>> decided = new AtomicReference<>();
         UpdateResult<V> result;
         try {
-            result = update(input, message, key, decided);
+            result = update(input, message, key, source, decided);
         } catch (TransitionFailed e) {
             throw (Exception) e.getCause();
         }
         handled.increment();
         if (!result.applied()) {
             alreadyApplied.increment();
+            if (result.pending().isPresent()) {
+                // applied before and not delivered yet: deliver it if this instance wrote it (its
+                // append failed, or it died and restarted), or if its writer has had long enough;
+                // otherwise the writer is most likely appending it right now
+                PendingOutput pending = result.pending().get();
+                OutboxCodec.Entry<O> entry = outbox.decode(pending.output());
+                if (isOurs(entry) || isStale(entry)) {
+                    deliver(key, pending.version(), source, entry.messages());
+                    redelivered.increment();
+                }
+            }
             return;
         }
         applied.increment();
-        options.afterStateUpdate.accept(message);
         List<OutgoingMessage<O>> outputs = decided.get().emit();
         if (!outputs.isEmpty()) {
-            append(key, result.version(), Source.of(message), outputs);
+            deliver(key, result.version(), source, outputs);
         }
     }
 
     private <T> UpdateResult<V> update(StateProcessorBuilder.Input<T, V, O> input, Message<T> message, String key,
-                                       AtomicReference<Step<V, O>> decided) {
-        return options.store.compute(key, Optional.of(Source.of(message)), current -> {
+                                       Source source, AtomicReference<Step<V, O>> decided) {
+        return options.store.computeWithOutput(key, source, current -> {
             Step<V, O> step;
             try {
                 step = input.transition().apply(current, message);
@@ -150,11 +176,65 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
                         + " StateProcessor.builder(streamable, store, outputTopic)");
             }
             decided.set(step);
-            return step.state();
+            // the outputs go into the key's outbox in the same write as the state, until delivered
+            return new Change<>(step.state(), step.emit().isEmpty() ? Optional.empty()
+                    : Optional.of(outbox.encode(consumerName, System.currentTimeMillis(), step.emit())));
         });
     }
 
-    private void append(String key, long version, Source source, List<OutgoingMessage<O>> outputs) throws Exception {
+    private boolean isOurs(OutboxCodec.Entry<O> entry) {
+        return entry.writer().equals(consumerName);
+    }
+
+    private boolean isStale(OutboxCodec.Entry<O> entry) {
+        return System.currentTimeMillis() - entry.writtenAtMillis() >= options.outboxGrace.toMillis();
+    }
+
+    /**
+     * Delivers what earlier instances applied and did not get to append: at start, and then every
+     * grace period, the entries this instance's name wrote (a previous run of it) and those older
+     * than the grace period (their writer is gone or stuck).
+     */
+    private void deliverPending(boolean atStart) {
+        java.util.Set<String> inputs = new java.util.HashSet<>();
+        options.inputs.forEach(input -> inputs.add(input.topic().name()));
+        java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+        try {
+            options.store.forEachPending(pending -> {
+                if (!inputs.contains(pending.source().topic()) || closed.get()) {
+                    return; // another processor's input sharing the store
+                }
+                try {
+                    OutboxCodec.Entry<O> entry = outbox.decode(pending.output());
+                    // after the start, this instance's own entries are appends under way in its handlers
+                    if (!(atStart && isOurs(entry)) && !isStale(entry)) {
+                        return;
+                    }
+                    deliver(pending.key(), pending.version(), pending.source(), entry.messages());
+                    redelivered.increment();
+                    delivered.incrementAndGet();
+                } catch (Exception e) {
+                    LOG.warn("State processor {} could not deliver the pending output of {} for key \"{}\"; it stays"
+                                    + " in the outbox for a redelivery of that message or the next start",
+                            consumerName, pending.source(), pending.key(), e);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("State processor {} could not list the pending outputs of state store \"{}\"; they stay in the"
+                    + " outbox for the next start", consumerName, options.store.name(), e);
+        }
+        if (delivered.get() > 0) {
+            LOG.info("State processor {} delivered {} pending output set(s) left by earlier instances", consumerName,
+                    delivered.get());
+        }
+    }
+
+    /**
+     * Appends a source's outputs, stamped with key, version and source headers, then removes them
+     * from the outbox. A failure leaves them there: the handler fails, the message is handled
+     * again, refused as applied, and its pending output delivered then.
+     */
+    private void deliver(String key, long version, Source source, List<OutgoingMessage<O>> outputs) throws Exception {
         List<OutgoingMessage<O>> stamped = new ArrayList<>(outputs.size());
         for (OutgoingMessage<O> output : outputs) {
             stamped.add(output.withHeader(KEY_HEADER, key).withHeader(VERSION_HEADER, Long.toString(version))
@@ -164,20 +244,22 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
             try {
                 producer.appendAll(stamped).get();
                 emitted.add(stamped.size());
-                return;
+                break;
             } catch (ExecutionException e) {
                 boolean transient_ = e.getCause() instanceof BackendUnavailableException;
                 if (!transient_ || attempt >= APPEND_ATTEMPTS) {
                     emitFailures.increment();
                     LOG.error("State processor {} applied {} to key \"{}\" (version {}) but could not append its {}"
-                                    + " output message(s) to \"{}\"; they are lost, the state is correct", consumerName,
-                            source, key, version, stamped.size(), producer.topic().name(), e.getCause());
-                    throw new StreamableException("Output of " + source + " for key \"" + key + "\" not appended: "
+                                    + " output message(s) to \"{}\"; they stay in the outbox and are appended when the"
+                                    + " message is handled again", consumerName, source, key, version, stamped.size(),
+                            producer.topic().name(), e.getCause());
+                    throw new StreamableException("Output of " + source + " for key \"" + key + "\" not appended yet: "
                             + e.getCause(), e.getCause());
                 }
                 TimeUnit.MILLISECONDS.sleep(APPEND_BACKOFF_MILLIS * attempt);
             }
         }
+        options.store.acknowledge(key, source);
     }
 
     /** Carries a checked exception from a transition through the update function. */
@@ -222,7 +304,17 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
     @Override
     public ProcessorStats stats() {
         return new ProcessorStats(handled.sum(), applied.sum(), alreadyApplied.sum(), emitted.sum(), emitFailures.sum(),
-                otherShards.sum());
+                otherShards.sum(), redelivered.sum());
+    }
+
+    private void startSweeper() {
+        long period = Math.max(1, options.outboxGrace.toMillis());
+        sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "streamable-state-outbox-" + consumerName);
+            thread.setDaemon(true);
+            return thread;
+        });
+        sweeper.scheduleWithFixedDelay(() -> deliverPending(false), period, period, TimeUnit.MILLISECONDS);
     }
 
     private void closeAsync() {
@@ -236,6 +328,9 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        if (sweeper != null) {
+            sweeper.shutdownNow();
         }
         for (Consumer<?> consumer : consumers) {
             try {

@@ -44,25 +44,35 @@ import java.util.concurrent.CompletableFuture;
  * is keeping up.
  *
  * <h2>Output messages</h2>
- * The {@link Transition} computes the new state and the messages to emit together. The instance
- * appends them <b>only when its own state update was the one applied</b>, after that update. So:
+ * The {@link Transition} computes the new state and the messages to emit together. The messages
+ * are kept in the key's <b>outbox</b> ({@link StateStore#computeWithOutput}), in the same atomic
+ * write as the new state, then appended to the output topic, then acknowledged (removed from the
+ * outbox, one more write). So:
  * <ul>
- *   <li><b>Normal operation, any number of instances:</b> each applied input message emits its
- *       derived messages exactly once; refused (already applied) messages emit nothing.</li>
+ *   <li><b>Normal operation, any number of instances:</b> only the instance whose update was
+ *       applied appends; refused (already applied) messages whose output was acknowledged emit
+ *       nothing.</li>
  *   <li><b>Crash between the state update and the append</b> (process killed, connection lost,
- *       append failed after its retries): that message's derived messages are <b>lost, never
- *       duplicated</b>. Its redelivery, to this instance after a restart or to any other, is
- *       refused as already applied and emits nothing. The loss is at most the messages in flight
- *       at the crash: one per concurrency lane. A failed append is logged at ERROR with the
- *       message's source and counted in {@link ProcessorStats#emitFailures()}.</li>
+ *       append failed after its retries): the output is <b>not lost</b>. The redelivered message
+ *       is refused as already applied, finds its output pending and appends it; and every
+ *       processor start appends the pending outputs of its input topics (found through the
+ *       store's outbox index, not by reading every key), so a message that is not redelivered
+ *       (a new instance id starting at {@code latest}, a skipped failure) is covered too.</li>
+ *   <li><b>Duplicates:</b> a crash <em>after</em> the append and before the acknowledgement, or
+ *       two instances delivering the same pending output at once, appends the output again.
+ *       Every output message carries the header {@value #SOURCE_HEADER} with the input message's
+ *       {@code topic@position}, the same on every copy: <b>deduplicate by it (with the message's
+ *       index among its source's outputs if a step emits several)</b> to get exactly one output
+ *       set per input message.</li>
  *   <li><b>Order:</b> two instances may apply consecutive messages of one key and append their
- *       outputs in either order. Each output message carries the headers {@value #KEY_HEADER},
- *       {@value #VERSION_HEADER} (the state version its update produced, increasing per key) and
- *       {@value #SOURCE_HEADER} ({@code topic@position}), so downstream consumers can restore the
- *       per-key order or drop what they have seen.</li>
+ *       outputs in either order, and a pending output appended late comes after newer ones. Each
+ *       output message carries the headers {@value #KEY_HEADER}, {@value #VERSION_HEADER} (the
+ *       state version its update produced, increasing per key) and {@value #SOURCE_HEADER}, so
+ *       downstream consumers can restore the per-key order or drop what they have seen.</li>
  * </ul>
- * A consumer of the output that needs every derived fact even across crashes should read the
- * state instead, which is never lost: the output topic is a notification stream.
+ * A failed append is logged at ERROR with the message's source and counted in
+ * {@link ProcessorStats#emitFailures()}; outputs appended from the outbox are counted in
+ * {@link ProcessorStats#redelivered()}.
  */
 public interface StateProcessor extends AutoCloseable {
 
@@ -70,7 +80,10 @@ public interface StateProcessor extends AutoCloseable {
     String KEY_HEADER = "state.key";
     /** Header with the key's state version written by the update that emitted the message. */
     String VERSION_HEADER = "state.version";
-    /** Header with the input message's {@code topic@position}. */
+    /**
+     * Header with the input message's {@code topic@position}: the same on every copy of an output,
+     * so downstream consumers deduplicate by it.
+     */
     String SOURCE_HEADER = "state.source";
 
     /** A processor without an output topic. */

@@ -4,9 +4,11 @@ import io.streamable.Message;
 import io.streamable.Topic;
 import io.streamable.TopicName;
 import io.streamable.client.Streamable;
+import io.streamable.codec.PayloadCodecFactory;
 import io.streamable.consume.FailureListener;
 import io.streamable.consume.FailurePolicy;
 import io.streamable.consume.StartFrom;
+import io.streamable.json.JsonCodecFactory;
 import io.streamable.state.StateStore;
 
 import java.util.ArrayList;
@@ -14,7 +16,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -33,6 +34,9 @@ public final class StateProcessorBuilder<V, O> {
     public static final FailurePolicy DEFAULT_FAILURE_POLICY = FailurePolicy.retry(10)
             .withBackoff(java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(5));
 
+    /** How long an instance leaves another's pending output alone; see {@link #outboxGrace}. */
+    public static final java.time.Duration DEFAULT_OUTBOX_GRACE = java.time.Duration.ofSeconds(30);
+
     final Streamable streamable;
     final StateStore<V> store;
     final Topic<O> output;
@@ -46,8 +50,8 @@ public final class StateProcessorBuilder<V, O> {
     FailurePolicy failurePolicy = DEFAULT_FAILURE_POLICY;
     Optional<FailureListener> failureListener = Optional.empty();
     Runnable onCaughtUp = () -> { };
-    /** Test seam: runs after an applied state update, before its output is appended. */
-    Consumer<Message<?>> afterStateUpdate = message -> { };
+    PayloadCodecFactory outboxCodecs = JsonCodecFactory.defaults();
+    java.time.Duration outboxGrace = DEFAULT_OUTBOX_GRACE;
 
     StateProcessorBuilder(Streamable streamable, StateStore<V> store, Topic<O> output) {
         this.streamable = Objects.requireNonNull(streamable, "streamable");
@@ -146,9 +150,30 @@ public final class StateProcessorBuilder<V, O> {
         return this;
     }
 
-    /** Package-private test seam: lets tests crash an instance between a state update and its append. */
-    StateProcessorBuilder<V, O> afterStateUpdate(Consumer<Message<?>> hook) {
-        this.afterStateUpdate = Objects.requireNonNull(hook, "hook");
+    /**
+     * How long output pending in the outbox is left to the instance that wrote it (which is
+     * normally appending it at that moment) before any other instance appends it; default
+     * {@link #DEFAULT_OUTBOX_GRACE}. Every instance also looks for such output this often. An
+     * instance always appends, at once, the pending output a previous run under its own consumer
+     * name left. Shorter means faster recovery of another instance's crash and more duplicates
+     * while a slow append is still under way (downstream deduplicates by
+     * {@link StateProcessor#SOURCE_HEADER}).
+     */
+    public StateProcessorBuilder<V, O> outboxGrace(java.time.Duration grace) {
+        if (grace == null || grace.isNegative() || grace.isZero()) {
+            throw new IllegalArgumentException("outboxGrace must be a positive duration, got " + grace);
+        }
+        this.outboxGrace = grace;
+        return this;
+    }
+
+    /**
+     * How output payloads are encoded while they wait in the state store's outbox (see
+     * {@link StateProcessor}); default JSON through Jackson. Set it when the output payload type
+     * needs the codec the {@link Streamable} was built with.
+     */
+    public StateProcessorBuilder<V, O> outboxCodecs(PayloadCodecFactory factory) {
+        this.outboxCodecs = Objects.requireNonNull(factory, "codec factory");
         return this;
     }
 

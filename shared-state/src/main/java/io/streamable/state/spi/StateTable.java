@@ -6,7 +6,7 @@ import java.util.function.Consumer;
 /**
  * One state store's keys in a backend (a MongoDB collection, a map in memory). The framework does
  * the typing, the retries and the apply-once checks; a table only needs a read, two atomic
- * conditional writes and a prefix scan. Thread-safe.
+ * conditional writes, a prefix scan and a lookup of the keys with pending output. Thread-safe.
  */
 public interface StateTable {
 
@@ -35,4 +35,20 @@ public interface StateTable {
      * ascending key order ({@link String#compareTo}). Need not be a consistent snapshot.
      */
     void scan(String prefix, Consumer<StoredState> sink);
+
+    /**
+     * Passes every key with pending output ({@link StoredState#hasPendingOutput()}), in any order,
+     * to {@code sink}: what a processor re-emits when it starts. Backends answer it from an index
+     * kept in the same atomic write as the key (a set of such keys, an indexed field), so the cost
+     * is the number of keys with pending output, not the size of the store. The default scans every
+     * key; it is correct, and only meant for backends that cannot keep an index. Need not be a
+     * consistent snapshot, but a key that has had pending output since before the call is passed.
+     */
+    default void scanPending(Consumer<StoredState> sink) {
+        scan("", state -> {
+            if (state.hasPendingOutput()) {
+                sink.accept(state);
+            }
+        });
+    }
 }

@@ -13,8 +13,13 @@ import java.util.Optional;
  *                version and recorded positions). The array is not copied: do not modify it.
  * @param applied for each source topic, the encoded {@link io.streamable.Position} of the newest
  *                message applied to this key from it
+ * @param outbox  output not yet acknowledged, by source ({@code topic@position}, see
+ *                {@link io.streamable.state.Source#toString()}): opaque bytes the framework
+ *                encodes, stored and returned unchanged. Written in the same atomic write as the
+ *                value. The arrays are not copied: do not modify them.
  */
-public record StoredState(String key, long version, Optional<byte[]> value, Map<String, String> applied) {
+public record StoredState(String key, long version, Optional<byte[]> value, Map<String, String> applied,
+                          Map<String, byte[]> outbox) {
 
     public StoredState {
         Objects.requireNonNull(key, "key");
@@ -23,6 +28,12 @@ public record StoredState(String key, long version, Optional<byte[]> value, Map<
         }
         Objects.requireNonNull(value, "value");
         applied = Map.copyOf(applied);
+        outbox = Map.copyOf(outbox);
+    }
+
+    /** A key without pending output. */
+    public StoredState(String key, long version, Optional<byte[]> value, Map<String, String> applied) {
+        this(key, version, value, applied, Map.of());
     }
 
     /** Whether this is a deleted key kept for its version and positions. */
@@ -30,9 +41,14 @@ public record StoredState(String key, long version, Optional<byte[]> value, Map<
         return value.isEmpty();
     }
 
+    /** Whether the key has output not yet acknowledged, so it belongs in the backend's outbox index. */
+    public boolean hasPendingOutput() {
+        return !outbox.isEmpty();
+    }
+
     @Override
     public String toString() {
         return "StoredState[" + key + " v" + version + (isTombstone() ? " tombstone" : " " + value.get().length + " bytes")
-                + " applied=" + applied + "]";
+                + " applied=" + applied + (outbox.isEmpty() ? "" : " outbox=" + outbox.keySet()) + "]";
     }
 }

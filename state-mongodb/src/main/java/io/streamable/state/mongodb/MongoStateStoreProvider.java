@@ -24,12 +24,21 @@ import java.util.concurrent.TimeUnit;
  * each key one document:
  * <pre>{@code
  * { _id: "acct-42", version: 7, value: BinData(<encoded value>),
- *   applied: { "transactions": "1234" } }
+ *   applied: { "transactions": "1234" },
+ *   outbox: [ { s: "transactions@1234", o: BinData(<pending output>) } ], pending: true }
  * }</pre>
  * {@code value} is the value as encoded by the store's codec (JSON by default), absent on a
  * tombstone. {@code applied} maps each source topic to the encoded position of the newest
  * message applied to the key; a {@code '.'} in a topic name is stored as {@code '~'} (which topic
- * names cannot contain), because MongoDB reserves dots in field paths.
+ * names cannot contain), because MongoDB reserves dots in field paths. {@code outbox} and
+ * {@code pending} are there only while the key has output not yet acknowledged; a sparse index on
+ * {@code pending} (created with the collection) finds those documents without reading the others.
+ *
+ * <p>Errors that mean the server is not available right now (network, timeouts, an election or
+ * stepdown: {@code NotWritablePrimary}, {@code PrimarySteppedDown}, ... or any error labelled
+ * {@code RetryableWriteError} or {@code TransientTransactionError}) are reported as
+ * {@link io.streamable.backend.BackendUnavailableException}, which processors retry; other errors
+ * are permanent.
  *
  * <p>A new key is written with {@code insertOne} (a duplicate key error means another writer was
  * first); an existing key with {@code replaceOne} filtered on its {@code _id} and the
@@ -49,6 +58,10 @@ public final class MongoStateStoreProvider implements StateStoreProvider {
     public static final String VALUE_FIELD = "value";
     /** The document field holding the applied positions per topic. */
     public static final String APPLIED_FIELD = "applied";
+    /** The document field holding pending output: an array of {@code {s: source, o: BinData}}. */
+    public static final String OUTBOX_FIELD = "outbox";
+    /** The field, {@code true} and sparsely indexed, of the documents with pending output. */
+    public static final String PENDING_FIELD = "pending";
 
     private static final Set<String> OWN_OPTIONS = Set.of(COLLECTION_PREFIX_OPTION);
 

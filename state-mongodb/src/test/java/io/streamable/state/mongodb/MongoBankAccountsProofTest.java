@@ -1,6 +1,6 @@
 package io.streamable.state.mongodb;
 
-import io.streamable.state.processor.BankAccountsProof;
+import io.streamable.tck.state.BankAccountsProof;
 
 /**
  * The proof with the MongoDB state store over the real driver; the killed instance is restarted

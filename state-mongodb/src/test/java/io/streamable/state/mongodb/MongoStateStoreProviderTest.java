@@ -3,6 +3,7 @@ package io.streamable.state.mongodb;
 import com.mongodb.ConnectionString;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
+import io.streamable.state.Change;
 import io.streamable.state.SharedState;
 import io.streamable.state.Source;
 import io.streamable.state.StateStore;
@@ -40,6 +41,33 @@ class MongoStateStoreProviderTest {
                     StandardCharsets.UTF_8)).isEqualTo("250");
             assertThat(document.get(MongoStateStoreProvider.APPLIED_FIELD, Document.class))
                     .containsEntry("bank~deposits", "41");
+            assertThat(document).as("no outbox fields without pending output")
+                    .doesNotContainKeys(MongoStateStoreProvider.OUTBOX_FIELD, MongoStateStoreProvider.PENDING_FIELD);
+        }
+    }
+
+    @Test
+    @DisplayName("pending output is an outbox array of source and bytes, flagged by the indexed pending field")
+    void outboxLayout() {
+        String url = MongoTestServer.stateUrl("outbox");
+        try (SharedState state = SharedState.open(url)) {
+            state.store("balances", Long.class).computeWithOutput("acct-1", Source.of("bank.deposits", 41),
+                    current -> Change.of(250L, "out".getBytes(StandardCharsets.UTF_8)));
+        }
+        String prefix = url.substring(url.indexOf("collectionPrefix=") + "collectionPrefix=".length());
+        ConnectionString connection = new ConnectionString(MongoStateStoreProvider.withoutOwnOptions(url));
+        try (MongoClient client = MongoClients.create(connection)) {
+            var collection = client.getDatabase(connection.getDatabase())
+                    .getCollection(MongoStateStoreProvider.collectionName(prefix, "balances"));
+            Document document = collection.find(new Document(MongoStateStoreProvider.PENDING_FIELD, true)).first();
+            assertThat(document).isNotNull();
+            assertThat(document.getList(MongoStateStoreProvider.OUTBOX_FIELD, Document.class)).singleElement()
+                    .satisfies(entry -> {
+                        assertThat(entry.getString("s")).isEqualTo("bank.deposits@41");
+                        // the framework's envelope (the writing version) precedes the caller's bytes
+                        assertThat(new String(entry.get("o", Binary.class).getData(), StandardCharsets.UTF_8))
+                                .endsWith("out");
+                    });
         }
     }
 

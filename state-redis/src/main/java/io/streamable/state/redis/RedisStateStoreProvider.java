@@ -29,8 +29,20 @@ import java.util.Set;
  * not exist (and adds the key to the index); a replace rewrites the hash only if its {@code v}
  * field still holds the version that was read. That compare-and-set gives the same guarantees as
  * the other state backends: the value and its applied positions change together or not at all.
- * Persistence and replication are Redis's: configure AOF ({@code appendfsync always} or
- * {@code everysec}) if state must survive a Redis restart.
+ * {@code PREFIX STORE :pending} is a set of the keys with output not yet acknowledged (the
+ * outbox index, see {@link io.streamable.state.StateStore#computeWithOutput}); the scripts keep it
+ * in the same atomic step, and the output itself is in the key's hash, field {@code o:SOURCE}.
+ *
+ * <h2>Durability</h2>
+ * Redis acknowledges a write before it is on disk unless AOF is on. A state store whose updates
+ * are lost by a Redis restart while the input consumers' positions have moved past the messages
+ * that made them silently misses those messages forever. So on open (or on first use, if Redis
+ * is down at open) the store runs {@code CONFIG GET appendonly appendfsync} and refuses, with an
+ * {@link IllegalStateException} saying how to fix it, a server without {@code appendonly yes}
+ * and {@code appendfsync everysec} or {@code always} ({@code everysec} can still lose up to a
+ * second of writes on a power loss; {@code always} loses none). Add
+ * {@code ?durability=none} to the URL to skip the check and accept the risk (for caches, tests,
+ * or managed servers that forbid {@code CONFIG} and are known to persist).
  */
 public final class RedisStateStoreProvider implements StateStoreProvider {
     /** The URL option naming the prefix of every Redis key written. */
@@ -38,7 +50,14 @@ public final class RedisStateStoreProvider implements StateStoreProvider {
     /** The default key prefix. */
     public static final String DEFAULT_KEY_PREFIX = "streamable:state:";
 
-    private static final Set<String> OWN_OPTIONS = Set.of(KEY_PREFIX_OPTION);
+    /** The URL option choosing what persistence the server must have. */
+    public static final String DURABILITY_OPTION = "durability";
+    /** {@value #DURABILITY_OPTION} value, the default: require AOF ({@code appendonly yes}, fsync everysec or always). */
+    public static final String DURABILITY_AOF = "aof";
+    /** {@value #DURABILITY_OPTION} value: do not check; accept losing recent updates when Redis restarts. */
+    public static final String DURABILITY_NONE = "none";
+
+    private static final Set<String> OWN_OPTIONS = Set.of(KEY_PREFIX_OPTION, DURABILITY_OPTION);
 
     @Override
     public String scheme() {
@@ -69,7 +88,18 @@ public final class RedisStateStoreProvider implements StateStoreProvider {
             throw new IllegalArgumentException("The Redis state URL " + url.masked() + " names no host. Use for"
                     + " example redis://localhost:6379 or redis://:password@host:6379/0");
         }
-        return new RedisStateBackend(RedisClient.create(uri), prefix, url.masked());
+        String durability = url.option(DURABILITY_OPTION).orElse(DURABILITY_AOF);
+        if (!durability.equals(DURABILITY_AOF) && !durability.equals(DURABILITY_NONE)) {
+            throw new IllegalArgumentException("Unknown " + DURABILITY_OPTION + "=" + durability + " in the Redis state URL "
+                    + url.masked() + "; use " + DURABILITY_AOF + " (the default: the server must have AOF on) or "
+                    + DURABILITY_NONE + " (accept losing recent updates when Redis restarts)");
+        }
+        if (durability.equals(DURABILITY_NONE)) {
+            org.slf4j.LoggerFactory.getLogger(RedisStateStoreProvider.class).warn("Redis state store {} opened with {}={}:"
+                    + " its persistence is not checked; a Redis restart may lose acknowledged state updates whose"
+                    + " messages are never applied again", url.masked(), DURABILITY_OPTION, DURABILITY_NONE);
+        }
+        return new RedisStateBackend(RedisClient.create(uri), prefix, url.masked(), durability.equals(DURABILITY_AOF));
     }
 
     /** The URL for Jedis: ours minus the options only this module understands. */

@@ -1,6 +1,6 @@
 package io.streamable.state.redis;
 
-import io.streamable.state.processor.BankAccountsProof;
+import io.streamable.tck.state.BankAccountsProof;
 
 /** The bank-accounts proof with the Redis state store; the killed instance restarts under its own id. */
 class RedisBankAccountsProofTest extends BankAccountsProof {

@@ -1,5 +1,6 @@
 package io.streamable.state.redis;
 
+import io.streamable.state.Change;
 import io.streamable.state.SharedState;
 import io.streamable.state.Source;
 import io.streamable.state.StateStore;
@@ -31,11 +32,31 @@ class RedisStateStoreProviderTest {
     }
 
     @Test
+    @DisplayName("pending output is an o: field of the key's hash, and the key is in the store's pending set until acknowledged")
+    void outboxLayout() {
+        String url = RedisTestServer.stateUrl("outbox");
+        String prefix = url.substring(url.indexOf("keyPrefix=") + "keyPrefix=".length());
+        try (SharedState state = SharedState.open(url);
+             RedisClient redis = RedisClient.create(URI.create(RedisStateStoreProvider.withoutOwnOptions(url)))) {
+            StateStore<Long> store = state.store("balances", Long.class);
+            store.computeWithOutput("acct-1", Source.of("bank.deposits", 41), current -> Change.of(250L, new byte[] {7}));
+            store.update("acct-2", Source.of("bank.deposits", 42), current -> 1L);
+            assertThat(redis.hgetAll(prefix + "balances:k:acct-1")).containsKey("o:bank.deposits@41");
+            assertThat(redis.smembers(prefix + "balances:pending")).containsExactly("acct-1");
+            store.acknowledge("acct-1", Source.of("bank.deposits", 41));
+            assertThat(redis.hgetAll(prefix + "balances:k:acct-1")).doesNotContainKey("o:bank.deposits@41");
+            assertThat(redis.smembers(prefix + "balances:pending")).isEmpty();
+        }
+    }
+
+    @Test
     @DisplayName("the module's own options are kept from Jedis")
     void ownOptionsStripped() {
         assertThat(RedisStateStoreProvider.withoutOwnOptions("redis://h:1/2?keyPrefix=x:&ssl=false"))
                 .isEqualTo("redis://h:1/2?ssl=false");
         assertThat(RedisStateStoreProvider.withoutOwnOptions("redis://h:1?keyPrefix=x:")).isEqualTo("redis://h:1");
+        assertThat(RedisStateStoreProvider.withoutOwnOptions("redis://h:1?durability=none&keyPrefix=x:"))
+                .isEqualTo("redis://h:1");
     }
 
     @Test

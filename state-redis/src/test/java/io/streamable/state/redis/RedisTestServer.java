@@ -12,7 +12,8 @@ import java.util.UUID;
 /**
  * The Redis the tests talk to: {@code STREAMABLE_TEST_REDIS_URI} if set, else a real
  * {@code redis-server} process (the binary bundled in embedded-redis, else one on the PATH)
- * started once per test JVM on a free loopback port, without persistence.
+ * started once per test JVM on a free loopback port, with AOF on (the state store refuses a
+ * server without it) in a temporary directory.
  */
 final class RedisTestServer {
     static final String URI_VARIABLE = "STREAMABLE_TEST_REDIS_URI";
@@ -36,23 +37,35 @@ final class RedisTestServer {
         if (external != null && !external.isBlank()) {
             return external.trim();
         }
+        RedisServer server = startServer(true);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.stop();
+            } catch (IOException e) {
+                // the JVM is exiting; the process dies with it
+            }
+        }, "redis-test-server-stop"));
+        return "redis://127.0.0.1:" + server.ports().get(0);
+    }
+
+    /**
+     * A redis-server of a test's own on a free loopback port, with AOF ({@code appendfsync
+     * everysec}) or without any persistence; the caller stops it.
+     */
+    static RedisServer startServer(boolean appendOnly) {
         int port = freePort();
         try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("streamable-redis-");
+            dir.toFile().deleteOnExit();
             RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-                    .setting("save \"\"").setting("appendonly no")
+                    .setting("save \"\"").setting("dir " + dir)
+                    .setting(appendOnly ? "appendonly yes" : "appendonly no").setting("appendfsync everysec")
                     .executableProvider(executable()).build();
             server.start();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    server.stop();
-                } catch (IOException e) {
-                    // the JVM is exiting; the process dies with it
-                }
-            }, "redis-test-server-stop"));
+            return server;
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start redis-server on port " + port, e);
         }
-        return "redis://127.0.0.1:" + port;
     }
 
     private static ExecutableProvider executable() {

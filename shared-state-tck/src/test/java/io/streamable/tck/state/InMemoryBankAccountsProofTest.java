@@ -1,4 +1,4 @@
-package io.streamable.state.processor;
+package io.streamable.tck.state;
 
 import java.util.UUID;
 

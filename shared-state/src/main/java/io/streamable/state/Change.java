@@ -1,0 +1,32 @@
+package io.streamable.state;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What an update function of {@link StateStore#computeWithOutput} returns: the key's new value
+ * and, optionally, output to keep in the key's outbox, written in the same atomic write as the
+ * value, until {@link StateStore#acknowledge(String, Source)}.
+ *
+ * @param value  the new value; empty deletes the key (leaving a tombstone)
+ * @param output bytes to keep pending for the update's source (the caller's own encoding), or
+ *               empty for none. The array is not copied: do not modify it.
+ * @param <V>    the value type
+ */
+public record Change<V>(Optional<V> value, Optional<byte[]> output) {
+
+    public Change {
+        Objects.requireNonNull(value, "value: use Optional.empty() to delete the key");
+        Objects.requireNonNull(output, "output: use Optional.empty() for no output");
+    }
+
+    /** A new value with output. */
+    public static <V> Change<V> of(V value, byte[] output) {
+        return new Change<>(Optional.of(value), Optional.of(output));
+    }
+
+    /** A new value without output. */
+    public static <V> Change<V> of(V value) {
+        return new Change<>(Optional.of(value), Optional.empty());
+    }
+}
