@@ -1,0 +1,25 @@
+package io.streamable.faults;
+
+import java.util.List;
+
+/**
+ * The oracle's figures for one scenario.
+ *
+ * @param acked          distinct messages whose append the producers saw acknowledged
+ * @param delivered      distinct messages the consumers' handlers received (acknowledged or not)
+ * @param lost           acknowledged messages never delivered and not superseded by a delivered
+ *                       newer message with the same logCompactId
+ * @param duplicates     deliveries beyond the first of each message
+ * @param reorders       deliveries, within one consumer process, of a message first seen after a
+ *                       later message of its sharding key
+ * @param lostSamples    a few of the lost messages, for the report
+ * @param reorderSamples a few of the reorders, for the report
+ */
+public record Verdict(long acked, long delivered, long lost, long duplicates, long reorders,
+                      List<String> lostSamples, List<String> reorderSamples) {
+
+    public Verdict {
+        lostSamples = List.copyOf(lostSamples);
+        reorderSamples = List.copyOf(reorderSamples);
+    }
+}
