@@ -36,6 +36,11 @@ final class DefaultStreamable implements Streamable {
 
     private final Interceptors interceptors;
 
+    /** Without schema support or interceptors: for the engine's unit tests. */
+    DefaultStreamable(Backend backend, PayloadCodecFactory codecs, String maskedUrl) {
+        this(backend, codecs, null, maskedUrl, new Interceptors(List.of(), List.of()));
+    }
+
     DefaultStreamable(Backend backend, PayloadCodecFactory codecs, DefaultSchemaRegistry schemas, String maskedUrl,
                       Interceptors interceptors) {
         this.backend = backend;
