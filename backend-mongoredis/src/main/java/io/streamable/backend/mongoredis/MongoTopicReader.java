@@ -25,6 +25,7 @@ import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.StartFrom;
 import org.bson.Document;
 import org.bson.conversions.Bson;
+import org.bson.types.Binary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +70,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class MongoTopicReader implements TopicReader {
     private static final Logger LOG = LoggerFactory.getLogger(MongoTopicReader.class);
     private static final int MAX_CURSOR_BATCH = 1000;
-    /** A read stops adding records once it holds this many payload bytes (at least one record). */
+    /** A read returns at most this many payload bytes (but always at least one record). */
     static final long MAX_BATCH_BYTES = 16L * 1024 * 1024;
     /** How long a gap in the ids may last before it counts as lost data. */
     static final long GAP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
@@ -105,6 +106,8 @@ final class MongoTopicReader implements TopicReader {
     private boolean expectLast;
     private volatile long gapSinceNanos;
     private MongoCursor<Document> cursor;
+    /** A document read from the cursor that did not fit the last batch's byte bound. */
+    private Document lookahead;
 
     private volatile ConsumerFencedException fenced;
     private volatile long renewedAtNanos;
@@ -239,12 +242,21 @@ final class MongoTopicReader implements TopicReader {
                     cursor = query(max);
                     expectLast = last > 0;
                 }
-                while (records.size() < max && bytes < MAX_BATCH_BYTES) {
-                    if (!cursor.hasNext()) {
-                        exhausted = true;
+                while (records.size() < max) {
+                    Document document = lookahead;
+                    lookahead = null;
+                    if (document == null) {
+                        if (!cursor.hasNext()) {
+                            exhausted = true;
+                            break;
+                        }
+                        document = cursor.next();
+                    }
+                    long size = payloadBytes(document);
+                    if (!records.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
+                        lookahead = document; // the next read starts with it
                         break;
                     }
-                    Document document = cursor.next();
                     long id = MongoTopicStore.idOf(document);
                     boolean lastMissing = expectLast;
                     if (expectLast) {
@@ -265,7 +277,7 @@ final class MongoTopicReader implements TopicReader {
                     }
                     StoredRecord record = MongoTopicStore.toRecord(id, document);
                     records.add(record);
-                    bytes += record.payload().length;
+                    bytes += size;
                 }
                 if (exhausted && expectLast) {
                     // nothing at all from _id >= last: the position this reader stands on is gone
@@ -355,7 +367,13 @@ final class MongoTopicReader implements TopicReader {
                 .timeoutMode(TimeoutMode.ITERATION).batchSize(Math.min(max + 1, MAX_CURSOR_BATCH)).cursor();
     }
 
+    private static long payloadBytes(Document document) {
+        Object payload = document.get(MongoTopicStore.PAYLOAD);
+        return payload instanceof Binary binary ? binary.length() : 0;
+    }
+
     private void closeCursor() {
+        lookahead = null;
         if (cursor != null) {
             try {
                 cursor.close();
