@@ -160,6 +160,9 @@ final class MongoTopicStore implements TopicStore {
             // compaction id, and stubs lose theirs, so neither takes an index entry
             collection.createIndex(Indexes.ascending(LOG_COMPACT_ID, SHARDING_KEY),
                     new IndexOptions().name("compaction").partialFilterExpression(Filters.exists(LOG_COMPACT_ID)));
+            // lag counts the stubs after a position from this index alone, never touching a document
+            collection.createIndex(Indexes.ascending(COMPACTED, ID),
+                    new IndexOptions().name("stubs").partialFilterExpression(Filters.exists(COMPACTED)));
             indexed = true;
         }
     }
@@ -642,9 +645,15 @@ final class MongoTopicStore implements TopicStore {
     @Override
     public long lag(Optional<Position> position) {
         try {
-            // stubs are no messages; _id > 0 also brackets out documents with non-numeric ids
+            // from positions: ids are dense, so everything after the offset is head - offset ids, less
+            // the stubs among them (counted on the stubs index, not by reading documents)
             long after = position.map(this::offsetOf).orElse(0L);
-            return primary.countDocuments(Filters.and(Filters.gt(ID, after), Filters.ne(COMPACTED, true)));
+            long head = maxId();
+            if (head <= after) {
+                return 0;
+            }
+            long stubs = primary.countDocuments(Filters.and(Filters.eq(COMPACTED, true), Filters.gt(ID, after)));
+            return Math.max(0, head - after - stubs);
         } catch (MongoException e) {
             throw backend.unavailable("counting the lag on topic \"" + name + "\"", e);
         }
