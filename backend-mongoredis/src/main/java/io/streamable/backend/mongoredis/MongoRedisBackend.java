@@ -1,7 +1,21 @@
 package io.streamable.backend.mongoredis;
 
 import com.mongodb.MongoClientSettings;
+import com.mongodb.MongoCommandException;
+import com.mongodb.MongoClientException;
 import com.mongodb.MongoException;
+import com.mongodb.MongoNodeIsRecoveringException;
+import com.mongodb.MongoNotPrimaryException;
+import com.mongodb.MongoSocketException;
+import com.mongodb.MongoTimeoutException;
+import com.mongodb.MongoWriteConcernException;
+import com.mongodb.MongoWriteException;
+import com.mongodb.ReadConcern;
+import com.mongodb.ReadPreference;
+import com.mongodb.WriteConcern;
+import com.mongodb.event.ConnectionPoolClearedEvent;
+import com.mongodb.event.ConnectionPoolListener;
+import io.streamable.StreamableException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
@@ -23,11 +37,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -57,6 +75,14 @@ final class MongoRedisBackend implements Backend {
      */
     static final int MAX_NAMESPACE = 120;
     private static final AtomicInteger INSTANCES = new AtomicInteger();
+    /** Writer threads: each drains one topic's queue at a time, so more topics than this take turns. */
+    static final int WRITER_THREADS = 8;
+    /** Records accepted but not yet written, across the topics of one connection; more fail at once. */
+    static final int MAX_PENDING_RECORDS = 100_000;
+    /** After a write found MongoDB unreachable, appends fail at once for this long; the next one probes. */
+    static final long DOWN_PROBE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** The operation timeout ({@code timeoutMS}) unless the URL sets one. */
+    static final long DEFAULT_TIMEOUT_MS = 10_000;
 
     final MongoRedisSettings settings;
     final String instanceId = UUID.randomUUID().toString();
@@ -76,12 +102,26 @@ final class MongoRedisBackend implements Backend {
     private final AtomicBoolean bookkeepingIndexed = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private MongoRedisBackend(MongoRedisSettings settings, MongoClient client) {
+    private final WriteConcern writeConcern;
+    private final ReadConcern readConcern;
+    private final List<Runnable> onPoolCleared;
+    private final AtomicInteger pendingRecords = new AtomicInteger();
+    private volatile long downUntilNanos;
+    private volatile RuntimeException downCause;
+
+    private MongoRedisBackend(MongoRedisSettings settings, MongoClient client, List<Runnable> onPoolCleared) {
         this.settings = settings;
         this.client = client;
-        this.database = client.getDatabase(settings.database());
+        this.onPoolCleared = onPoolCleared;
+        this.writeConcern = settings.writeConcern();
+        this.readConcern = settings.readConcern();
+        this.database = client.getDatabase(settings.database()).withWriteConcern(writeConcern)
+                .withReadPreference(ReadPreference.primary());
         int instance = INSTANCES.incrementAndGet();
-        this.writers = Executors.newCachedThreadPool(daemon("streamable-mongoredis-" + instance + "-append"));
+        ThreadPoolExecutor writerPool = new ThreadPoolExecutor(WRITER_THREADS, WRITER_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemon("streamable-mongoredis-" + instance + "-append"));
+        writerPool.allowCoreThreadTimeOut(true);
+        this.writers = writerPool;
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("streamable-mongoredis-" + instance + "-timer"));
         this.publisher = Executors.newSingleThreadExecutor(daemon("streamable-mongoredis-" + instance + "-signal"));
         this.signals = settings.redis()
@@ -100,9 +140,24 @@ final class MongoRedisBackend implements Backend {
         if (settings.mongo().getConnectTimeout() == null) {
             builder.applyToSocketSettings(socket -> socket.connectTimeout(5, TimeUnit.SECONDS));
         }
+        // without an operation timeout a frozen server (or a partition) makes every append wait forever
+        if (settings.mongo().getTimeout() == null) {
+            builder.timeout(DEFAULT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        }
+        // a cleared pool means the server restarted, failed over or was unreachable: what this
+        // process cached about the heads may no longer hold
+        List<Runnable> onPoolCleared = new CopyOnWriteArrayList<>();
+        builder.applyToConnectionPoolSettings(pool -> pool.addConnectionPoolListener(new ConnectionPoolListener() {
+            @Override
+            public void connectionPoolCleared(ConnectionPoolClearedEvent event) {
+                onPoolCleared.forEach(Runnable::run);
+            }
+        }));
         MongoClient client = MongoClients.create(builder.build());
         try {
-            client.getDatabase(settings.database()).runCommand(new Document("ping", 1));
+            MongoDatabase admin = client.getDatabase("admin");
+            admin.runCommand(new Document("ping", 1));
+            checkWriteConcern(settings, admin);
         } catch (MongoException e) {
             client.close();
             throw unavailable(settings.masked(), "connecting", e);
@@ -110,7 +165,7 @@ final class MongoRedisBackend implements Backend {
             client.close();
             throw e;
         }
-        MongoRedisBackend backend = new MongoRedisBackend(settings, client);
+        MongoRedisBackend backend = new MongoRedisBackend(settings, client, onPoolCleared);
         backend.start();
         return backend;
     }
@@ -206,6 +261,120 @@ final class MongoRedisBackend implements Backend {
         return database.getCollection(LEASES);
     }
 
+    /** Appends, positions and leases are written with it: majority unless the URL sets {@code w}. */
+    WriteConcern writeConcern() {
+        return writeConcern;
+    }
+
+    /** Readers query with it: majority unless the URL sets {@code readConcernLevel}. */
+    ReadConcern readConcern() {
+        return readConcern;
+    }
+
+    /** Runs {@code action} whenever the driver clears its connection pool. */
+    void onPoolCleared(Runnable action) {
+        onPoolCleared.add(action);
+    }
+
+    /**
+     * Refuses the server's default write concern being stronger than ours: a server whose
+     * operators chose majority must not receive {@code w=1} writes from us.
+     */
+    private static void checkWriteConcern(MongoRedisSettings settings, MongoDatabase admin) {
+        Document defaults;
+        try {
+            defaults = admin.runCommand(new Document("getDefaultRWConcern", 1));
+        } catch (MongoCommandException e) {
+            return; // servers before 4.4 (and the test server) have no cluster-wide default
+        }
+        Object configured = settings.writeConcern().getWObject();
+        Document serverDefault = defaults.get("defaultWriteConcern", Document.class);
+        Object serverW = serverDefault == null ? null : serverDefault.get("w");
+        if (serverW != null && configured instanceof Integer w && (serverW.equals("majority")
+                || serverW instanceof Number n && n.intValue() > w)) {
+            throw new IllegalArgumentException("Invalid mongoredis URL " + settings.masked() + ": w=" + w
+                    + " is weaker than the server's default write concern (w=" + serverW + "); acknowledged appends"
+                    + " could be rolled back. Remove the w option (this backend writes with w=majority).");
+        }
+    }
+
+    /**
+     * Whether an append of {@code records} may be queued; the failure to return at once otherwise:
+     * MongoDB was found unreachable a moment ago, or too many records wait already.
+     */
+    RuntimeException admit(String topic, int records) {
+        RuntimeException down = knownDown(topic);
+        if (down != null) {
+            return down;
+        }
+        int before = pendingRecords.getAndAdd(records);
+        if (before > 0 && before + records > MAX_PENDING_RECORDS) {
+            pendingRecords.addAndGet(-records);
+            return new BackendUnavailableException("MongoDB is not keeping up with the appends of this connection ("
+                    + settings.masked() + "): " + before + " records wait to be written, the most allowed is "
+                    + MAX_PENDING_RECORDS + "; the append to topic \"" + topic + "\" was not stored. Wait for earlier"
+                    + " appends to complete before appending more.", null);
+        }
+        return null;
+    }
+
+    /** An admitted append completed. */
+    void release(int records) {
+        pendingRecords.addAndGet(-records);
+    }
+
+    /** The failure for an append while MongoDB is known to be unreachable, else null. */
+    RuntimeException knownDown(String topic) {
+        RuntimeException cause = downCause;
+        if (cause == null || System.nanoTime() - downUntilNanos >= 0) {
+            return null;
+        }
+        return new BackendUnavailableException("MongoDB was unreachable at the last write of this connection ("
+                + BackendUrl.mask(cause.getMessage()) + "); the append to topic \"" + topic + "\" was not stored."
+                + " Retry it; appends are tried again every " + TimeUnit.NANOSECONDS.toMillis(DOWN_PROBE_NANOS)
+                + " ms.", cause);
+    }
+
+    /** A write found MongoDB unreachable: fail appends at once for a moment instead of queueing them. */
+    void markDown(RuntimeException cause) {
+        downUntilNanos = System.nanoTime() + DOWN_PROBE_NANOS;
+        downCause = cause;
+    }
+
+    /** A write succeeded. */
+    void markUp() {
+        if (downCause != null) {
+            downCause = null;
+        }
+    }
+
+    /**
+     * Refuses a sharded topic collection: {@code _id} is unique per shard only there, so two
+     * appends could take one position. Looks at {@code config.collections} (present on mongos and
+     * on shard servers); where that cannot be read, at {@code collStats}' {@code sharded} flag.
+     */
+    void refuseSharded(String collectionName, String topic) {
+        String namespace = settings.database() + "." + collectionName;
+        boolean sharded;
+        try {
+            Document entry = client.getDatabase("config").getCollection("collections")
+                    .find(Filters.eq("_id", namespace)).first();
+            sharded = entry != null && !Boolean.TRUE.equals(entry.get("dropped"));
+        } catch (MongoException unreadable) {
+            try {
+                sharded = Boolean.TRUE.equals(database.runCommand(new Document("collStats", collectionName)).get("sharded"));
+            } catch (MongoException noStats) {
+                sharded = false; // a collection not created yet has no stats, and cannot be sharded
+            }
+        }
+        if (sharded) {
+            throw new StreamableException("The collection \"" + namespace + "\" of topic \"" + topic + "\" is sharded;"
+                    + " the mongoredis backend cannot use it: _id is unique per shard only, so two appends could be"
+                    + " given one position. Unshard it (or use an unsharded database) and keep topic collections"
+                    + " unsharded.");
+        }
+    }
+
     ExecutorService writers() {
         return writers;
     }
@@ -286,6 +455,36 @@ final class MongoRedisBackend implements Backend {
         if (closed.get()) {
             throw new IllegalStateException("The mongoredis backend " + settings.masked() + " is closed");
         }
+    }
+
+    /**
+     * Whether a MongoDB failure is an outage (worth retrying: network, timeouts, elections,
+     * shutdowns) rather than a permanent refusal (permissions, bad data, unsupported operations).
+     */
+    static boolean isUnavailable(MongoException e) {
+        if (e instanceof MongoSocketException || e instanceof MongoTimeoutException
+                || e instanceof MongoNotPrimaryException || e instanceof MongoNodeIsRecoveringException
+                || e.hasErrorLabel("RetryableWriteError") || e.hasErrorLabel("TransientTransactionError")
+                || e.hasErrorLabel("SystemOverloadedError")) {
+            return true;
+        }
+        if (e instanceof MongoCommandException || e instanceof MongoWriteException
+                || e instanceof MongoWriteConcernException) {
+            return TRANSIENT_CODES.contains(e.getCode());
+        }
+        // a client-side state problem (for example the pool closed under a read) heals on retry
+        return e instanceof MongoClientException;
+    }
+
+    /** Server error codes of outages: network, shutdown, elections, time limits, majority not yet available. */
+    private static final Set<Integer> TRANSIENT_CODES = Set.of(6, 7, 50, 89, 91, 134, 189, 262, 9001, 10107, 11600,
+            11602, 13435, 13436, 64, 100);
+
+    /** A permanent refusal by MongoDB: reported once, not retried. */
+    StreamableException refused(String what, MongoException cause) {
+        return new StreamableException("MongoDB refused " + what + " (" + settings.masked() + "): "
+                + BackendUrl.mask(cause.getMessage()) + ". This is not an outage, so it is not retried: check the"
+                + " user's permissions and the topic's collection.", cause);
     }
 
     BackendUnavailableException unavailable(String what, Exception cause) {

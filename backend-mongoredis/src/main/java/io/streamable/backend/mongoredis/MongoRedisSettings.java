@@ -1,6 +1,8 @@
 package io.streamable.backend.mongoredis;
 
 import com.mongodb.ConnectionString;
+import com.mongodb.ReadConcern;
+import com.mongodb.WriteConcern;
 import io.streamable.backend.BackendUrl;
 
 import java.net.URI;
@@ -44,6 +46,18 @@ record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI>
     private static final Pattern DATABASE = Pattern.compile("[^/\\\\. \"$*<>:|?]{1,63}");
     private static final String EXAMPLE = "mongoredis://localhost:27017/topics?redis=redis://localhost:6379";
 
+    /** Appends, positions and leases are written with it: the URL's {@code w} (never 0), else majority. */
+    WriteConcern writeConcern() {
+        WriteConcern configured = mongo.getWriteConcern();
+        return configured == null ? WriteConcern.MAJORITY : configured;
+    }
+
+    /** Readers query with it: the URL's {@code readConcernLevel}, else majority, so a read id is never rolled back. */
+    ReadConcern readConcern() {
+        ReadConcern configured = mongo.getReadConcern();
+        return configured == null || configured.isServerDefault() ? ReadConcern.MAJORITY : configured;
+    }
+
     @Override
     public String toString() {
         return "MongoRedisSettings[" + masked + ", safetyPoll=" + safetyPoll + ", leaseTtl=" + leaseTtl + "]";
@@ -86,6 +100,11 @@ record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI>
             throw invalid(masked, "the MongoDB driver rejects it: " + BackendUrl.mask(e.getMessage()));
         }
 
+        WriteConcern writeConcern = mongo.getWriteConcern();
+        if (writeConcern != null && (!writeConcern.isAcknowledged() || Boolean.FALSE.equals(writeConcern.getJournal()))) {
+            throw invalid(masked, "w=0 and journal=false cannot give an append a durable position; remove them"
+                    + " (appends, positions and leases are written with w=majority unless w is set)");
+        }
         boolean tls = isTrue(url.option("tls")) || isTrue(url.option("ssl"));
         Optional<URI> redis = redisUri(url, masked);
         boolean redisTls = redis.map(uri -> "rediss".equals(uri.getScheme()) || tls).orElse(false);

@@ -1,24 +1,31 @@
 package io.streamable.backend.mongoredis;
 
 import com.mongodb.ErrorCategory;
+import com.mongodb.MongoCommandException;
 import com.mongodb.MongoCursorNotFoundException;
 import com.mongodb.MongoException;
 import com.mongodb.MongoInterruptedException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
+import com.mongodb.client.cursor.TimeoutMode;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
-import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.result.UpdateResult;
 import io.streamable.Position;
+import io.streamable.StreamableException;
 import io.streamable.backend.ReadBatch;
 import io.streamable.backend.ReaderSpec;
 import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
+import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.StartFrom;
 import org.bson.Document;
+import org.bson.conversions.Bson;
+import org.bson.types.Binary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,23 +45,53 @@ import java.util.concurrent.locks.ReentrantLock;
  * is one query streamed in batches, and closes it at the head. At the head it waits for a signal
  * (Redis, or an append of this process), looking at MongoDB without one only every safety poll.
  *
+ * <h2>Checking that storage kept what was read</h2>
+ * Ids are dense and never freed (see {@link MongoTopicStore}), so every query starts <em>at</em>
+ * the last id returned ({@code _id >= last}) and expects it back first, then the ids right after
+ * it; compacted stubs are read (they are small) to see the ids continue, and skipped. A position
+ * already returned that is gone, or a gap, is storage losing data: after a short grace (a stand-in
+ * server may show concurrent inserts out of order) the reader throws a {@link StreamableException}
+ * saying so, instead of skipping or handing out old positions' new contents.
+ *
  * <h2>Named readers and their lease</h2>
- * A named reader holds a lease document (owner, expiry) renewed by the backend's heartbeat every
- * third of {@code leaseTtl}. Opening a name whose lease is held waits until the lease either
- * expires (its holder crashed: the name is taken over) or is renewed (its holder lives:
- * {@link io.streamable.consume.ConsumerNameInUseException}), so at most about {@code leaseTtl}.
- * A name held by a reader of the same backend is refused at once.
+ * A named reader holds a lease document {@code {owner, epoch, renewedAt, ttlMs}}: {@code renewedAt}
+ * is the <em>server's</em> time ({@code $currentDate}) and a take-over compares it with the
+ * server's {@code $$NOW} ({@code $expr}), so client clocks never matter. Every take-over increments
+ * the epoch (lease documents are released, never deleted, so epochs only grow), and the reader
+ * writes its epoch into its position document; every commit filters on owner and epoch, so a
+ * fenced reader's commit matches nothing and throws {@link ConsumerFencedException}. The backend's
+ * heartbeat renews the lease every third of {@code leaseTtl}; before returning records, a reader
+ * whose last renewal is older than most of the TTL renews synchronously, so a holder that was
+ * paused past its lease finds out before delivering anything more. Opening a name whose lease is
+ * held waits until the lease either expires (its holder crashed: the name is taken over) or is
+ * renewed (its holder lives: {@link io.streamable.consume.ConsumerNameInUseException}), so at most
+ * about {@code leaseTtl}. A name held by a reader of the same backend is refused at once.
  */
 final class MongoTopicReader implements TopicReader {
     private static final Logger LOG = LoggerFactory.getLogger(MongoTopicReader.class);
     private static final int MAX_CURSOR_BATCH = 1000;
+    /** A read returns at most this many payload bytes (but always at least one record). */
+    static final long MAX_BATCH_BYTES = 16L * 1024 * 1024;
+    /** How long a gap in the ids may last before it counts as lost data. */
+    static final long GAP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private static final long GAP_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final String OWNER = "owner";
+    private static final String EPOCH = "epoch";
+    private static final String RENEWED_AT = "renewedAt";
+    private static final String TTL_MS = "ttlMs";
+    /** Server-side: the lease's holder has not renewed within its own TTL, by the server's clock. */
+    private static final Bson EXPIRED = new Document("$expr", new Document("$lt", List.of(
+            new Document("$add", List.of("$" + RENEWED_AT, "$" + TTL_MS)), "$$NOW")));
 
     private final MongoRedisBackend backend;
     private final MongoTopicStore store;
     private final Optional<String> consumerName;
     private final String owner;
+    private final long epoch;
     private final Optional<Position> startPosition;
     private final long safetyPollNanos;
+    /** A lease renewed at local time t holds at least until t + TTL on the server; trust it for less. */
+    private final long trustedLeaseNanos;
     private final Object monitor = new Object();
     private final ReentrantLock fetchLock = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -66,35 +103,37 @@ final class MongoTopicReader implements TopicReader {
 
     // touched under fetchLock
     private long last;
+    private boolean expectLast;
+    private volatile long gapSinceNanos;
     private MongoCursor<Document> cursor;
+    /** A document read from the cursor that did not fit the last batch's byte bound. */
+    private Document lookahead;
 
-    private volatile boolean leaseLost;
+    private volatile ConsumerFencedException fenced;
+    private volatile long renewedAtNanos;
+    private volatile boolean suspended;
 
     static MongoTopicReader open(MongoRedisBackend backend, MongoTopicStore store, ReaderSpec spec) {
         Objects.requireNonNull(spec, "spec");
         String owner = UUID.randomUUID().toString();
         Optional<String> name = spec.consumerName();
+        long requested = spec.start() instanceof StartFrom.After after ? store.offsetOf(after.position()) : 0;
         try {
             store.ensureIndexes();
-            if (name.isPresent()) {
-                acquireLease(backend, store, name.get(), owner);
+            if (name.isEmpty()) {
+                MongoTopicReader reader = new MongoTopicReader(backend, store, name, requested, owner, 0, 0);
+                backend.register(reader);
+                return reader;
             }
+            long renewedAt = System.nanoTime();
+            long epoch = acquireLease(backend, store, name.get(), owner);
             try {
-                Optional<Position> start = name.flatMap(store::savedPosition);
-                if (start.isEmpty()) {
-                    if (spec.start() instanceof StartFrom.After after) {
-                        start = Optional.of(Position.of(store.offsetOf(after.position())));
-                    } else if (spec.start() instanceof StartFrom.Latest) {
-                        long head = store.maxId();
-                        start = head == 0 ? Optional.empty() : Optional.of(Position.of(head));
-                    }
-                }
-                MongoTopicReader reader = new MongoTopicReader(backend, store, name,
-                        start.map(Position::offset).orElse(0L), start, owner);
+                long start = fencePosition(backend, store, name.get(), owner, epoch, requested);
+                MongoTopicReader reader = new MongoTopicReader(backend, store, name, start, owner, epoch, renewedAt);
                 backend.register(reader);
                 return reader;
             } catch (RuntimeException e) {
-                name.ifPresent(n -> releaseLease(backend, store, n, owner));
+                releaseLease(backend, store, name.get(), owner, epoch);
                 throw e;
             }
         } catch (MongoException e) {
@@ -103,14 +142,18 @@ final class MongoTopicReader implements TopicReader {
     }
 
     private MongoTopicReader(MongoRedisBackend backend, MongoTopicStore store, Optional<String> consumerName,
-                             long last, Optional<Position> startPosition, String owner) {
+                             long last, String owner, long epoch, long renewedAtNanos) {
         this.backend = backend;
         this.store = store;
         this.consumerName = consumerName;
         this.last = last;
-        this.startPosition = startPosition;
+        this.startPosition = last > 0 ? Optional.of(Position.of(last)) : Optional.empty();
         this.safetyPollNanos = backend.settings.safetyPoll().toNanos();
         this.owner = owner;
+        this.epoch = epoch;
+        this.renewedAtNanos = renewedAtNanos;
+        long ttl = backend.settings.leaseTtl().toNanos();
+        this.trustedLeaseNanos = ttl - Math.max(ttl / 5, TimeUnit.MILLISECONDS.toNanos(50));
     }
 
     // ---------------------------------------------------------------- reading
@@ -127,21 +170,20 @@ final class MongoTopicReader implements TopicReader {
                 throw new IllegalStateException("This " + this + " is closed (its backend "
                         + backend.describe() + " may have been closed); open a new reader");
             }
-            if (leaseLost) {
-                throw MongoTopicStore.leaseLost(store.name(), consumerName.orElse(""));
-            }
+            boolean owned = ensureOwned();
             synchronized (monitor) {
                 if (wokenUp) {
                     wokenUp = false;
                     return new ReadBatch(List.of(), false);
                 }
                 long now = System.nanoTime();
-                boolean due = signalled || cursor != null || now - lastFetchNanos >= safetyPollNanos;
+                long poll = gapSinceNanos != 0 ? GAP_RETRY_NANOS : safetyPollNanos;
+                boolean due = owned && (signalled || cursor != null || now - lastFetchNanos >= poll);
                 if (!due) {
                     if (now - deadline >= 0) {
-                        return ReadBatch.empty();
+                        return owned ? ReadBatch.empty() : new ReadBatch(List.of(), false);
                     }
-                    long until = Math.min(deadline - now, lastFetchNanos + safetyPollNanos - now);
+                    long until = Math.min(deadline - now, owned ? lastFetchNanos + poll - now : GAP_RETRY_NANOS);
                     TimeUnit.NANOSECONDS.timedWait(monitor, Math.max(until, 1));
                     continue;
                 }
@@ -156,6 +198,35 @@ final class MongoTopicReader implements TopicReader {
         }
     }
 
+    /**
+     * Whether this reader may deliver now: always for an anonymous one; for a named one when its
+     * lease is known to hold. Throws once the name was taken over.
+     */
+    private boolean ensureOwned() {
+        if (consumerName.isEmpty()) {
+            return true;
+        }
+        ConsumerFencedException lost = fenced;
+        if (lost != null) {
+            throw lost;
+        }
+        if (System.nanoTime() - renewedAtNanos < trustedLeaseNanos) {
+            return true;
+        }
+        // the heartbeat is late (a pause, a slow MongoDB): make sure before delivering more
+        boolean renewed;
+        try {
+            renewed = renew();
+        } catch (MongoException e) {
+            throw backend.unavailable("renewing the lease of consumer \"" + consumerName.get() + "\" on topic \""
+                    + store.name() + "\"", e);
+        }
+        if (fenced != null) {
+            throw fenced;
+        }
+        return renewed;
+    }
+
     private ReadBatch fetch(int max) throws InterruptedException {
         fetchLock.lock();
         try {
@@ -163,17 +234,60 @@ final class MongoTopicReader implements TopicReader {
                 return new ReadBatch(List.of(), false);
             }
             List<StoredRecord> records = new ArrayList<>(Math.min(max, MAX_CURSOR_BATCH));
+            long bytes = 0;
+            boolean exhausted = false;
+            boolean gap = false;
             try {
                 if (cursor == null) {
                     cursor = query(max);
+                    expectLast = last > 0;
                 }
-                while (records.size() < max && cursor.hasNext()) {
-                    records.add(MongoTopicStore.toRecord(cursor.next()));
+                while (records.size() < max) {
+                    Document document = lookahead;
+                    lookahead = null;
+                    if (document == null) {
+                        if (!cursor.hasNext()) {
+                            exhausted = true;
+                            break;
+                        }
+                        document = cursor.next();
+                    }
+                    long size = payloadBytes(document);
+                    if (!records.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
+                        lookahead = document; // the next read starts with it
+                        break;
+                    }
+                    long id = MongoTopicStore.idOf(document);
+                    boolean lastMissing = expectLast;
+                    if (expectLast) {
+                        expectLast = false;
+                        if (id == last) {
+                            continue; // still there: storage kept what this reader passed
+                        }
+                    }
+                    if (id != last + 1 || lastMissing) {
+                        gap = true;
+                        checkGap(document.get(MongoTopicStore.ID), lastMissing);
+                        break;
+                    }
+                    last = id;
+                    gapSinceNanos = 0;
+                    if (MongoTopicStore.isStub(document)) {
+                        continue;
+                    }
+                    StoredRecord record = MongoTopicStore.toRecord(id, document);
+                    records.add(record);
+                    bytes += size;
+                }
+                if (exhausted && expectLast) {
+                    // nothing at all from _id >= last: the position this reader stands on is gone
+                    expectLast = false;
+                    gap = true;
+                    checkGap(null, true);
                 }
             } catch (MongoInterruptedException e) {
                 closeCursor();
                 if (!records.isEmpty()) {
-                    last = records.get(records.size() - 1).position().offset();
                     Thread.currentThread().interrupt();
                     return new ReadBatch(records, false);
                 }
@@ -184,31 +298,24 @@ final class MongoTopicReader implements TopicReader {
             } catch (MongoCursorNotFoundException e) {
                 // the server dropped an idle cursor (a slow handler): query again from where we are
                 closeCursor();
-                if (!records.isEmpty()) {
-                    last = records.get(records.size() - 1).position().offset();
-                }
                 return new ReadBatch(records, false);
             } catch (MongoException e) {
                 closeCursor();
-                if (!records.isEmpty()) {
-                    last = records.get(records.size() - 1).position().offset();
-                }
                 synchronized (monitor) {
                     signalled = true;
                 }
                 if (!records.isEmpty()) {
                     return new ReadBatch(records, false);
                 }
+                if (!MongoRedisBackend.isUnavailable(e)) {
+                    throw backend.refused("reading topic \"" + store.name() + "\"", e);
+                }
                 throw backend.unavailable("reading topic \"" + store.name() + "\"", e);
             }
-            boolean caughtUp = records.size() < max;
-            if (caughtUp) {
+            if (exhausted || gap) {
                 closeCursor();
             }
-            if (!records.isEmpty()) {
-                last = records.get(records.size() - 1).position().offset();
-            }
-            return new ReadBatch(records, caughtUp);
+            return new ReadBatch(records, exhausted && !gap);
         } finally {
             if (closed.get()) {
                 closeCursor(); // close() ran while we fetched and left the cursor to us
@@ -217,13 +324,56 @@ final class MongoTopicReader implements TopicReader {
         }
     }
 
+    /**
+     * The ids do not continue after {@code last}: {@code found} came next (null: nothing did), and
+     * {@code lastMissing} says {@code last} itself is gone. Waited out for a short grace, then
+     * reported as the data loss it is.
+     */
+    private void checkGap(Object found, boolean lastMissing) {
+        long now = System.nanoTime();
+        if (gapSinceNanos == 0) {
+            gapSinceNanos = now;
+        }
+        if (now - gapSinceNanos < GAP_GRACE_NANOS) {
+            return;
+        }
+        String what;
+        if (lastMissing) {
+            long head;
+            try {
+                head = store.maxId();
+            } catch (MongoException e) {
+                head = -1;
+            }
+            what = "position " + last + ", which this reader already returned or started after, is no longer stored"
+                    + " (the newest stored position is " + (head < 0 ? "unknown" : head == 0 ? "none: the topic is empty"
+                    : String.valueOf(head)) + ")";
+        } else {
+            what = "after position " + last + " the next stored _id is " + found + ", so position " + (last + 1)
+                    + " is missing";
+        }
+        throw new StreamableException("Topic \"" + store.name() + "\" on " + backend.describe() + ": " + what
+                + ". Positions are never freed on this backend, so storage lost data (a restore, a dropped or edited"
+                + " collection, a write rolled back without majority write concern). This reader stops rather than"
+                + " skip messages or deliver new ones under old positions; check the MongoDB deployment, then start"
+                + " the consumer from a position you choose.");
+    }
+
     private MongoCursor<Document> query(int max) {
         MongoCollection<Document> collection = store.collection();
-        return collection.find(Filters.gt(MongoTopicStore.ID, last)).sort(Sorts.ascending(MongoTopicStore.ID))
-                .batchSize(Math.min(max, MAX_CURSOR_BATCH)).cursor();
+        Bson from = last > 0 ? Filters.gte(MongoTopicStore.ID, last) : Filters.gt(MongoTopicStore.ID, 0L);
+        // the operation timeout applies to each round trip, not to a cursor a slow handler keeps open
+        return collection.find(from).sort(Sorts.ascending(MongoTopicStore.ID))
+                .timeoutMode(TimeoutMode.ITERATION).batchSize(Math.min(max + 1, MAX_CURSOR_BATCH)).cursor();
+    }
+
+    private static long payloadBytes(Document document) {
+        Object payload = document.get(MongoTopicStore.PAYLOAD);
+        return payload instanceof Binary binary ? binary.length() : 0;
     }
 
     private void closeCursor() {
+        lookahead = null;
         if (cursor != null) {
             try {
                 cursor.close();
@@ -270,16 +420,24 @@ final class MongoTopicReader implements TopicReader {
         if (consumerName.isEmpty()) {
             return;
         }
+        ConsumerFencedException lost = fenced;
+        if (lost != null) {
+            throw lost;
+        }
         long offset = store.offsetOf(consumed);
         String name = consumerName.get();
         // the final save on close often runs on a thread that close() has just interrupted to stop
         // a stuck handler; the driver would refuse to work on it, and the position would be lost
         boolean interrupted = Thread.interrupted();
         try {
-            backend.positions().updateOne(Filters.eq(MongoTopicStore.ID, store.positionKey(name)),
-                    Updates.combine(Updates.max("offset", offset), Updates.set("topic", store.name()),
-                            Updates.set("consumer", name)),
-                    new UpdateOptions().upsert(true));
+            UpdateResult saved = backend.positions().updateOne(Filters.and(
+                            Filters.eq(MongoTopicStore.ID, store.positionKey(name)), Filters.eq(OWNER, owner),
+                            Filters.eq(EPOCH, epoch)),
+                    Updates.max("offset", offset));
+            if (saved.getMatchedCount() == 0) {
+                throw fence("its position document now carries another owner's epoch; position " + offset
+                        + " was not saved");
+            }
         } catch (MongoException e) {
             throw backend.unavailable("saving the position of consumer \"" + name + "\" on topic \""
                     + store.name() + "\"", e);
@@ -290,55 +448,105 @@ final class MongoTopicReader implements TopicReader {
         }
     }
 
+    private ConsumerFencedException fence(String detail) {
+        ConsumerFencedException lost = new ConsumerFencedException(store.name(), consumerName.orElse(""),
+                "epoch " + epoch + ": " + detail);
+        if (fenced == null) {
+            fenced = lost;
+            LOG.warn("Consumer \"{}\" of topic \"{}\" lost its name (epoch {}): {}; it stops", consumerName.orElse(""),
+                    store.name(), epoch, detail);
+            wakeup();
+        }
+        return fenced;
+    }
+
+    /**
+     * Writes this holder's epoch into the name's position document, saving {@code start} there
+     * when nothing is saved yet (a name's start sticks from its first use), and returns the
+     * position to start after. Refused when a newer holder has already fenced it.
+     */
+    private static long fencePosition(MongoRedisBackend backend, MongoTopicStore store, String name, String owner,
+                                      long epoch, long start) {
+        try {
+            Document position = backend.positions().findOneAndUpdate(Filters.and(
+                            Filters.eq(MongoTopicStore.ID, store.positionKey(name)),
+                            Filters.or(Filters.lt(EPOCH, epoch), Filters.exists(EPOCH, false))),
+                    Updates.combine(Updates.set(OWNER, owner), Updates.set(EPOCH, epoch),
+                            Updates.set("topic", store.name()), Updates.set("consumer", name),
+                            Updates.setOnInsert("offset", start)),
+                    new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
+            Object offset = position == null ? null : position.get("offset");
+            return offset instanceof Number number ? Math.max(0, number.longValue()) : start;
+        } catch (MongoCommandException | MongoWriteException e) {
+            if (e.getCode() == 11000) {
+                // the document exists with an epoch at least ours: a newer holder took the name meanwhile
+                throw MongoTopicStore.nameInUse(store.name(), name);
+            }
+            throw e;
+        }
+    }
+
     // ---------------------------------------------------------------- lease
 
-    private static void acquireLease(MongoRedisBackend backend, MongoTopicStore store, String name, String owner) {
+    /** Takes the name's lease (waiting for an expired one, see the class javadoc) and returns its epoch. */
+    private static long acquireLease(MongoRedisBackend backend, MongoTopicStore store, String name, String owner) {
         if (backend.holdsLocally(store.name(), name)) {
             throw MongoTopicStore.nameInUse(store.name(), name);
         }
         MongoCollection<Document> leases = backend.leases();
         String key = store.positionKey(name);
         long ttl = backend.settings.leaseTtl().toMillis();
-        long giveUpAt = System.currentTimeMillis() + ttl + ttl / 2;
+        long giveUpAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ttl + ttl / 2);
         long pollMillis = Math.max(20, Math.min(250, ttl / 10));
-        Date observedExpiry = null;
+        Object observed = null;
+        boolean created = false;
         while (true) {
-            long now = System.currentTimeMillis();
-            Date expiry = new Date(now + ttl);
-            try {
-                leases.insertOne(new Document(MongoTopicStore.ID, key).append("topic", store.name())
-                        .append("consumer", name).append("owner", owner).append("expiresAt", expiry));
-                return;
-            } catch (MongoWriteException e) {
-                if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
-                    throw e;
+            // released (owner null) or expired by the server's clock: take it, with the next epoch
+            Document taken = leases.findOneAndUpdate(
+                    Filters.and(Filters.eq(MongoTopicStore.ID, key), Filters.or(Filters.eq(OWNER, null), EXPIRED)),
+                    Updates.combine(Updates.set(OWNER, owner), Updates.inc(EPOCH, 1L),
+                            Updates.currentDate(RENEWED_AT), Updates.set(TTL_MS, ttl),
+                            Updates.set("topic", store.name()), Updates.set("consumer", name)),
+                    new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+            if (taken != null) {
+                if (observed != null) {
+                    LOG.info("Consumer \"{}\" of topic \"{}\" took over an expired lease (its previous holder stopped"
+                            + " without closing)", name, store.name());
                 }
-            }
-            UpdateResult takeover = leases.updateOne(
-                    Filters.and(Filters.eq(MongoTopicStore.ID, key), Filters.lt("expiresAt", new Date(now))),
-                    Updates.combine(Updates.set("owner", owner), Updates.set("expiresAt", expiry)));
-            if (takeover.getModifiedCount() == 1) {
-                LOG.info("Consumer \"{}\" of topic \"{}\" took over an expired lease (its previous holder stopped"
-                        + " without closing)", name, store.name());
-                return;
+                return ((Number) taken.get(EPOCH)).longValue();
             }
             Document held = leases.find(Filters.eq(MongoTopicStore.ID, key)).first();
             if (held == null) {
-                continue; // released meanwhile: insert again
+                if (created) {
+                    throw new StreamableException("The lease document of consumer \"" + name + "\" on topic \""
+                            + store.name() + "\" vanished twice while it was being taken; something deletes"
+                            + " documents of " + MongoRedisBackend.LEASES + ". Stop it and start the consumer again.");
+                }
+                created = true;
+                try {
+                    // created released, so that the update above takes it: epochs start at 1 and only grow
+                    leases.insertOne(new Document(MongoTopicStore.ID, key).append(OWNER, null).append(EPOCH, 0L)
+                            .append(RENEWED_AT, new Date(0)).append(TTL_MS, ttl));
+                } catch (MongoWriteException e) {
+                    if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                        throw e;
+                    }
+                }
+                continue;
             }
-            Date heldUntil = held.getDate("expiresAt");
-            if (observedExpiry != null && heldUntil != null && heldUntil.after(observedExpiry)) {
+            Object renewal = List.of(String.valueOf(held.get(EPOCH)), String.valueOf(held.get(RENEWED_AT)));
+            if (observed != null && !observed.equals(renewal)) {
                 throw MongoTopicStore.nameInUse(store.name(), name); // renewed: its holder is alive
             }
-            observedExpiry = heldUntil;
-            if (now >= giveUpAt) {
+            observed = renewal;
+            if (System.nanoTime() - giveUpAt >= 0) {
                 throw MongoTopicStore.nameInUse(store.name(), name);
             }
             try {
                 Thread.sleep(pollMillis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new io.streamable.StreamableException("Interrupted while waiting for the lease of consumer \""
+                throw new StreamableException("Interrupted while waiting for the lease of consumer \""
                         + name + "\" on topic \"" + store.name() + "\"", e);
             }
         }
@@ -346,26 +554,62 @@ final class MongoTopicReader implements TopicReader {
 
     /** Called by the backend's heartbeat. */
     void renewLease() {
-        if (consumerName.isEmpty() || closed.get() || leaseLost) {
+        if (consumerName.isEmpty() || closed.get() || fenced != null) {
             return;
         }
-        long now = System.currentTimeMillis();
-        UpdateResult renewed = backend.leases().updateOne(
-                Filters.and(Filters.eq(MongoTopicStore.ID, store.positionKey(consumerName.get())),
-                        Filters.eq("owner", owner)),
-                Updates.set("expiresAt", new Date(now + backend.settings.leaseTtl().toMillis())));
-        if (renewed.getMatchedCount() == 0 && !closed.get()) {
-            leaseLost = true;
-            LOG.warn("Consumer \"{}\" of topic \"{}\" lost its lease; it stops", consumerName.get(), store.name());
-            wakeup();
-        }
+        renew();
     }
 
-    private static void releaseLease(MongoRedisBackend backend, MongoTopicStore store, String name, String owner) {
+    /**
+     * Renews the lease if this reader still holds it, by owner and epoch; marks the reader fenced
+     * when it does not. Returns whether the lease now holds for another TTL.
+     */
+    private boolean renew() {
+        if (suspended) {
+            // the test hook stands for a paused process: no renewal, but a take-over is still noticed
+            Document held = backend.leases().find(Filters.eq(MongoTopicStore.ID, store.positionKey(consumerName.get())))
+                    .first();
+            if (held == null || !owner.equals(held.get(OWNER)) || !Objects.equals(held.get(EPOCH), epoch)) {
+                fence(describeHolder(held));
+            }
+            return false;
+        }
+        long started = System.nanoTime();
+        UpdateResult renewed = backend.leases().updateOne(
+                Filters.and(Filters.eq(MongoTopicStore.ID, store.positionKey(consumerName.get())),
+                        Filters.eq(OWNER, owner), Filters.eq(EPOCH, epoch)),
+                Updates.currentDate(RENEWED_AT));
+        if (renewed.getMatchedCount() == 1) {
+            renewedAtNanos = started;
+            return true;
+        }
+        if (!closed.get()) {
+            Document held = backend.leases().find(Filters.eq(MongoTopicStore.ID, store.positionKey(consumerName.get())))
+                    .first();
+            fence(describeHolder(held));
+        }
+        return false;
+    }
+
+    private static String describeHolder(Document held) {
+        if (held == null) {
+            return "its lease document is gone";
+        }
+        return held.get(OWNER) == null ? "its lease was released" : "the lease is now held at epoch " + held.get(EPOCH);
+    }
+
+    /** Test hook: act as a paused process, no longer renewing the lease (see BackendFixture.suspendOwnership). */
+    void suspendOwnership() {
+        suspended = true;
+    }
+
+    private static void releaseLease(MongoRedisBackend backend, MongoTopicStore store, String name, String owner,
+                                     long epoch) {
         boolean interrupted = Thread.interrupted(); // as in commit(): close() runs on interrupted threads
         try {
-            backend.leases().deleteOne(Filters.and(Filters.eq(MongoTopicStore.ID, store.positionKey(name)),
-                    Filters.eq("owner", owner)));
+            // released, not deleted: the next holder's epoch continues from this one
+            backend.leases().updateOne(Filters.and(Filters.eq(MongoTopicStore.ID, store.positionKey(name)),
+                    Filters.eq(OWNER, owner), Filters.eq(EPOCH, epoch)), Updates.set(OWNER, null));
         } catch (MongoException e) {
             LOG.warn("Could not release the lease of consumer \"{}\" on topic \"{}\" ({}); it expires by itself",
                     name, store.name(), e.toString());
@@ -393,8 +637,8 @@ final class MongoTopicReader implements TopicReader {
                 fetchLock.unlock();
             }
         }
-        if (consumerName.isPresent() && !leaseLost) {
-            releaseLease(backend, store, consumerName.get(), owner);
+        if (consumerName.isPresent() && fenced == null) {
+            releaseLease(backend, store, consumerName.get(), owner, epoch);
         }
     }
 

@@ -4,9 +4,11 @@ import com.mongodb.ErrorCategory;
 import com.mongodb.MongoBulkWriteException;
 import com.mongodb.MongoException;
 import com.mongodb.MongoWriteException;
+import com.mongodb.ReadPreference;
 import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.DeleteManyModel;
+import com.mongodb.client.model.UpdateManyModel;
+import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
@@ -26,6 +28,7 @@ import io.streamable.backend.TopicStore;
 import io.streamable.consume.ConsumerNameInUseException;
 import org.bson.BSONException;
 import org.bson.Document;
+import org.bson.conversions.Bson;
 import org.bson.types.Binary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,13 +55,28 @@ import java.util.concurrent.locks.LockSupport;
  * {@link MongoRedisBackend#collectionNameFor}) with one document per message, whose numeric {@code _id} is
  * the message's position.
  *
- * <h2>Why a reader never passes a message that commits later</h2>
- * An append claims the ids right after the current maximum and inserts them in order; the unique
- * {@code _id} index is the arbiter between concurrent writers (a loser gets a duplicate-key error
- * and claims again). So id {@code n} is only ever inserted once {@code n - 1} exists: the stored
- * ids always form a gap-free prefix (compaction aside, which never removes the newest document),
- * and a reader that has seen {@code n} has seen everything below it. The prototype's
- * reserve-from-a-counter-then-insert left holes a reader could pass.
+ * <h2>The append and compaction invariant</h2>
+ * <b>The stored ids of a topic are always exactly {@code 1..max(_id)}, and no document is ever
+ * deleted.</b> An append claims the ids right after an id known to exist (the current maximum, or
+ * the last id this process inserted) and inserts them in order with one ordered {@code insertMany};
+ * the unique {@code _id} index is the arbiter between concurrent writers (a loser gets a
+ * duplicate-key error and claims again from the maximum). So id {@code n} is only ever inserted once
+ * {@code n - 1} exists, and since nothing is removed, every id below the head is taken for good: no
+ * later append can be given a position below one a reader has passed.
+ *
+ * <p>Compaction is therefore an update, never a delete: a record with a log compaction id turns
+ * the earlier records with the same sharding key <em>and</em> the same compaction id into
+ * <em>stubs</em> ({@code compacted: true}; payload, headers and compaction id removed, {@code _id},
+ * sharding key and {@code createdAt} kept). Readers skip stubs, {@link #lag} does not count them.
+ * The newest record of a (sharding key, compaction id) pair is never stubbed, since a writer only
+ * stubs ids below the one it has just inserted.
+ *
+ * <p>What breaks the invariant is storage losing acknowledged data (a restore, a dropped
+ * collection, a write that was not majority-acknowledged and rolled back). The cached head is
+ * forgotten after every failed or unknown-outcome write and whenever the driver clears its
+ * connection pool (a server restart or fail-over), so producers claim from the real maximum again;
+ * and a reader that finds a position it already returned gone, or a gap in the ids that does not
+ * close, stops with a {@link StreamableException} saying storage lost data, never skipping.
  *
  * <p>Appends of this process go through one queue per topic, drained by one writer at a time
  * that groups what is queued into a single {@code insertMany}: appends keep their order and
@@ -72,6 +90,8 @@ final class MongoTopicStore implements TopicStore {
     static final String HEADERS = "headers";
     static final String PAYLOAD = "payload";
     static final String CREATED_AT = "createdAt";
+    /** Marks a compacted stub: a superseded record whose id stays taken. */
+    static final String COMPACTED = "compacted";
     private static final int DUPLICATE_KEY = 11000;
     /** The most records one writer round trip carries; bigger appends go alone. */
     private static final int GROUP_LIMIT = 1000;
@@ -85,7 +105,12 @@ final class MongoTopicStore implements TopicStore {
     private final MongoRedisBackend backend;
     private final String name;
     private final String collectionName;
+    /** Appends and compaction, with the backend's write concern. */
     private final MongoCollection<Document> collection;
+    /** The head and lag, read from the primary. */
+    private final MongoCollection<Document> primary;
+    /** Readers' queries, with majority read concern. */
+    private final MongoCollection<Document> reads;
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
     private volatile boolean indexed;
@@ -104,7 +129,15 @@ final class MongoTopicStore implements TopicStore {
         this.backend = backend;
         this.name = name;
         this.collectionName = backend.collectionNameFor(name);
-        this.collection = backend.collection(collectionName);
+        this.collection = backend.collection(collectionName).withWriteConcern(backend.writeConcern());
+        this.primary = collection.withReadPreference(ReadPreference.primary());
+        this.reads = collection.withReadConcern(backend.readConcern());
+        backend.onPoolCleared(this::forgetHead);
+    }
+
+    /** The server may have lost what this process wrote (a restart, a fail-over): claim from the real maximum. */
+    void forgetHead() {
+        knownHead = HEAD_UNKNOWN;
     }
 
     @Override
@@ -113,7 +146,7 @@ final class MongoTopicStore implements TopicStore {
     }
 
     MongoCollection<Document> collection() {
-        return collection;
+        return reads;
     }
 
     /** Creates the topic's index on first use; idempotent, retried after a failure. */
@@ -122,8 +155,14 @@ final class MongoTopicStore implements TopicStore {
             if (!collectionName.equals(name)) {
                 backend.recordLongName(collectionName, name);
             }
-            // sparse: most messages carry no compaction id and need no index entry
-            collection.createIndex(Indexes.ascending(LOG_COMPACT_ID), new IndexOptions().sparse(true));
+            backend.refuseSharded(collectionName, name);
+            // compaction filters on (logCompactId, shardingKey); partial: most messages carry no
+            // compaction id, and stubs lose theirs, so neither takes an index entry
+            collection.createIndex(Indexes.ascending(LOG_COMPACT_ID, SHARDING_KEY),
+                    new IndexOptions().name("compaction").partialFilterExpression(Filters.exists(LOG_COMPACT_ID)));
+            // lag counts the stubs after a position from this index alone, never touching a document
+            collection.createIndex(Indexes.ascending(COMPACTED, ID),
+                    new IndexOptions().name("stubs").partialFilterExpression(Filters.exists(COMPACTED)));
             indexed = true;
         }
     }
@@ -150,7 +189,13 @@ final class MongoTopicStore implements TopicStore {
                         + " Store large content elsewhere and append a reference to it."));
             }
         }
+        RuntimeException refused = backend.admit(name, records.size());
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
         CompletableFuture<List<Position>> result = new CompletableFuture<>();
+        int admitted = records.size();
+        result.whenComplete((positions, failure) -> backend.release(admitted));
         queue.add(new PendingAppend(List.copyOf(records), result));
         scheduleDrain();
         return result;
@@ -170,6 +215,12 @@ final class MongoTopicStore implements TopicStore {
     private void drain() {
         try {
             while (true) {
+                RuntimeException down = backend.knownDown(name);
+                if (down != null) {
+                    // queued behind a write that found MongoDB unreachable: fail now, not one group per timeout
+                    failQueued(down);
+                    return;
+                }
                 List<PendingAppend> group = new ArrayList<>();
                 int size = 0;
                 PendingAppend next;
@@ -216,6 +267,15 @@ final class MongoTopicStore implements TopicStore {
         } catch (RuntimeException e) {
             stored = 0;
             failure = e;
+        }
+        if (failure != null) {
+            // the outcome of the last round is unknown (or the server lost data): claim from the real maximum
+            forgetHead();
+            if (failure instanceof BackendUnavailableException && failure.getCause() instanceof MongoException) {
+                backend.markDown(failure);
+            }
+        } else {
+            backend.markUp();
         }
         if (stored > 0) {
             compact(records.subList(0, stored), ids);
@@ -354,11 +414,34 @@ final class MongoTopicStore implements TopicStore {
         return backend.unavailable("appending to topic \"" + name + "\"", e);
     }
 
-    /** The highest stored id, 0 for an empty topic. Compaction never removes it. */
+    /**
+     * The highest stored id, 0 for an empty topic; read from the primary. Only numeric ids count
+     * ({@code _id > 0} brackets the type), so another program's document with a string id is ignored.
+     */
     long maxId() {
-        Document last = collection.find().projection(Projections.include(ID))
+        Document last = primary.find(Filters.gt(ID, 0L)).projection(Projections.include(ID))
                 .sort(Sorts.descending(ID)).limit(1).first();
-        return last == null ? 0 : ((Number) last.get(ID)).longValue();
+        return last == null ? 0 : Math.max(0, idOf(last));
+    }
+
+    /** A document's position, or -1 when its {@code _id} is not a whole number (not this backend's document). */
+    static long idOf(Document document) {
+        Object id = document.get(ID);
+        if (id instanceof Long value) {
+            return value;
+        }
+        if (id instanceof Integer value) {
+            return value;
+        }
+        if (id instanceof Double value && value == Math.rint(value) && value > 0 && value < 0x1p53) {
+            return value.longValue();
+        }
+        return -1;
+    }
+
+    /** Whether a document is a compacted stub, which readers skip. */
+    static boolean isStub(Document document) {
+        return Boolean.TRUE.equals(document.get(COMPACTED));
     }
 
     private static Document toDocument(long id, AppendRecord record, Date createdAt) {
@@ -373,43 +456,128 @@ final class MongoTopicStore implements TopicStore {
         return document.append(PAYLOAD, new Binary(record.payload())).append(CREATED_AT, createdAt);
     }
 
-    static StoredRecord toRecord(Document document) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        List<Document> stored = document.getList(HEADERS, Document.class);
+    /**
+     * The record a document holds, or a {@linkplain StoredRecord#malformed malformed} record saying
+     * what is wrong when it is not in this backend's shape (another program's document, a field
+     * missing or of the wrong type): the consumer's failure policy handles it, the reader goes on.
+     */
+    static StoredRecord toRecord(long id, Document document) {
+        Position position = Position.of(id);
+        Object created = document.get(CREATED_AT);
+        Instant createdAt = created instanceof Date date ? date.toInstant() : Instant.EPOCH;
+        Object key = document.get(SHARDING_KEY);
+        String shardingKey = key instanceof String text ? text : "";
+        if (!(key instanceof String)) {
+            return malformed(position, createdAt, shardingKey, field(SHARDING_KEY, key, "a string"));
+        }
+        if (!(created instanceof Date)) {
+            return malformed(position, createdAt, shardingKey, field(CREATED_AT, created, "a date"));
+        }
+        Object compactId = document.get(LOG_COMPACT_ID);
+        if (compactId != null && !(compactId instanceof String)) {
+            return malformed(position, createdAt, shardingKey, field(LOG_COMPACT_ID, compactId, "a string"));
+        }
+        Map<String, String> headers = Map.of();
+        Object stored = document.get(HEADERS);
         if (stored != null) {
-            for (Document header : stored) {
-                headers.put(header.getString("n"), header.getString("v"));
+            if (!(stored instanceof List<?> list)) {
+                return malformed(position, createdAt, shardingKey, field(HEADERS, stored, "an array of {n, v}"));
+            }
+            headers = new LinkedHashMap<>();
+            for (int i = 0; i < list.size(); i++) {
+                if (!(list.get(i) instanceof Document header) || !(header.get("n") instanceof String headerName)
+                        || !(header.get("v") instanceof String headerValue)) {
+                    return malformed(position, createdAt, shardingKey, "header " + (i + 1) + " is not {n: string,"
+                            + " v: string}");
+                }
+                headers.put(headerName, headerValue);
             }
         }
         Object payload = document.get(PAYLOAD);
-        byte[] bytes = payload instanceof Binary binary ? binary.getData() : (byte[]) payload;
-        Date createdAt = document.getDate(CREATED_AT);
-        return new StoredRecord(Position.of(((Number) document.get(ID)).longValue()),
-                createdAt == null ? Instant.EPOCH : createdAt.toInstant(), document.getString(SHARDING_KEY),
-                Optional.ofNullable(document.getString(LOG_COMPACT_ID)), headers, bytes);
+        byte[] bytes;
+        if (payload instanceof Binary binary) {
+            bytes = binary.getData();
+        } else if (payload instanceof byte[] raw) {
+            bytes = raw;
+        } else if (payload instanceof Document) {
+            return malformed(position, createdAt, shardingKey, "its payload is an embedded document, not binary data"
+                    + " (BinData) as this backend writes; embedded-document payloads are not a supported format yet");
+        } else {
+            return malformed(position, createdAt, shardingKey, field(PAYLOAD, payload, "binary data (BinData)"));
+        }
+        return new StoredRecord(position, createdAt, shardingKey, Optional.ofNullable((String) compactId), headers, bytes);
+    }
+
+    private static StoredRecord malformed(Position position, Instant createdAt, String key, String defect) {
+        return StoredRecord.malformed(position, createdAt, key, "not a record in this backend's shape: " + defect);
+    }
+
+    private static String field(String name, Object value, String expected) {
+        return value == null ? "it has no " + name + " field" : "its " + name + " is " + bsonType(value) + ", not "
+                + expected;
+    }
+
+    private static String bsonType(Object value) {
+        if (value instanceof Document) {
+            return "an embedded document";
+        } else if (value instanceof List) {
+            return "an array";
+        } else if (value instanceof String) {
+            return "a string";
+        } else if (value instanceof Number) {
+            return "a number";
+        } else if (value instanceof Boolean) {
+            return "a boolean";
+        } else if (value instanceof Binary || value instanceof byte[]) {
+            return "binary data";
+        }
+        return "a " + value.getClass().getSimpleName();
+    }
+
+    /** A sharding key and a compaction id: compaction works within the pair. */
+    private record CompactionKey(String shardingKey, String logCompactId) {
     }
 
     /**
-     * Removes the records the appended ones make redundant. Runs after the insert is durable; a
-     * failure only delays the removal until the id's next append, so it is logged, not thrown.
+     * Turns the records the appended ones make redundant into stubs: same sharding key, same
+     * compaction id, lower id. An update, never a delete, so the ids stay taken (see the class
+     * javadoc). Runs after the insert is durable; a failure only delays it until the pair's next
+     * append, so it is logged, not thrown.
      */
     private void compact(List<AppendRecord> records, long[] ids) {
-        Map<String, Long> newest = new LinkedHashMap<>();
+        Map<CompactionKey, Long> newest = null;
         for (int i = 0; i < records.size(); i++) {
-            int index = i;
-            records.get(i).logCompactId().ifPresent(id -> newest.merge(id, ids[index], Math::max));
+            AppendRecord record = records.get(i);
+            if (record.logCompactId().isPresent()) {
+                if (newest == null) {
+                    newest = new LinkedHashMap<>();
+                }
+                newest.merge(new CompactionKey(record.shardingKey(), record.logCompactId().get()), ids[i], Math::max);
+            }
         }
-        if (newest.isEmpty()) {
+        if (newest == null) {
             return;
         }
-        List<WriteModel<Document>> deletes = new ArrayList<>(newest.size());
-        newest.forEach((id, keep) -> deletes.add(new DeleteManyModel<>(
-                Filters.and(Filters.eq(LOG_COMPACT_ID, id), Filters.lt(ID, keep)))));
+        List<WriteModel<Document>> stubs = new ArrayList<>(newest.size());
+        newest.forEach((pair, keep) -> stubs.add(new UpdateManyModel<>(
+                Filters.and(Filters.eq(LOG_COMPACT_ID, pair.logCompactId()), Filters.eq(SHARDING_KEY, pair.shardingKey()),
+                        Filters.lt(ID, keep)),
+                STUB)));
         try {
-            collection.bulkWrite(deletes, new BulkWriteOptions().ordered(false));
+            collection.bulkWrite(stubs, new BulkWriteOptions().ordered(false));
         } catch (MongoException e) {
             LOG.warn("Compacting topic \"{}\" failed ({}); the older records stay until their id is appended again",
                     name, e.toString());
+        }
+    }
+
+    private static final Bson STUB = Updates.combine(Updates.unset(PAYLOAD), Updates.unset(HEADERS),
+            Updates.unset(LOG_COMPACT_ID), Updates.set(COMPACTED, true));
+
+    private void failQueued(RuntimeException cause) {
+        PendingAppend pending;
+        while ((pending = queue.poll()) != null) {
+            pending.result().completeExceptionally(cause);
         }
     }
 
@@ -451,8 +619,9 @@ final class MongoTopicStore implements TopicStore {
     public Optional<Position> savedPosition(String consumerName) {
         try {
             Document saved = backend.positions().find(Filters.eq(ID, positionKey(consumerName))).first();
-            return saved == null || saved.get("offset") == null ? Optional.empty()
-                    : Optional.of(Position.of(((Number) saved.get("offset")).longValue()));
+            // 0: the name was first used at the beginning and has handled nothing yet
+            return saved != null && saved.get("offset") instanceof Number offset && offset.longValue() > 0
+                    ? Optional.of(Position.of(offset.longValue())) : Optional.empty();
         } catch (MongoException e) {
             throw backend.unavailable("reading the position of consumer \"" + consumerName + "\" on topic \""
                     + name + "\"", e);
@@ -476,10 +645,15 @@ final class MongoTopicStore implements TopicStore {
     @Override
     public long lag(Optional<Position> position) {
         try {
-            if (position.isEmpty()) {
-                return collection.countDocuments();
+            // from positions: ids are dense, so everything after the offset is head - offset ids, less
+            // the stubs among them (counted on the stubs index, not by reading documents)
+            long after = position.map(this::offsetOf).orElse(0L);
+            long head = maxId();
+            if (head <= after) {
+                return 0;
             }
-            return collection.countDocuments(Filters.gt(ID, offsetOf(position.get())));
+            long stubs = primary.countDocuments(Filters.and(Filters.eq(COMPACTED, true), Filters.gt(ID, after)));
+            return Math.max(0, head - after - stubs);
         } catch (MongoException e) {
             throw backend.unavailable("counting the lag on topic \"" + name + "\"", e);
         }
@@ -495,12 +669,6 @@ final class MongoTopicStore implements TopicStore {
 
     static ConsumerNameInUseException nameInUse(String topic, String consumerName) {
         return new ConsumerNameInUseException(topic, consumerName);
-    }
-
-    static StreamableException leaseLost(String topic, String consumerName) {
-        return new StreamableException("Consumer \"" + consumerName + "\" of topic \"" + topic + "\" lost its name's"
-                + " lease (its heartbeats could not reach MongoDB for longer than leaseTtl) and another consumer may"
-                + " have taken over; this consumer stops. Start it again, or raise leaseTtl.");
     }
 
     @Override

@@ -6,7 +6,7 @@ import io.streamable.tck.CombinationContractTest;
 
 /**
  * The contract's guarantees in combination on MongoDB and Redis: producers on several connections
- * (each with its own cached head) while compaction deletes superseded documents, live and restarted
+ * (each with its own cached head) while compaction turns superseded documents into stubs, live and restarted
  * named consumers. Same servers and options as {@link MongoRedisContractTest}.
  */
 class MongoRedisCombinationTest extends CombinationContractTest {

@@ -1,5 +1,6 @@
 package io.streamable.backend.mongoredis;
 
+import io.streamable.backend.TopicReader;
 import io.streamable.client.Streamable;
 import io.streamable.tck.BackendContractTest;
 import io.streamable.tck.BackendFixture;
@@ -14,6 +15,19 @@ class MongoRedisContractTest extends BackendContractTest {
 
     @Override
     protected BackendFixture fixture() {
-        return () -> Streamable.open(URL);
+        return new BackendFixture() {
+            @Override
+            public Streamable open() {
+                return Streamable.open(URL);
+            }
+
+            @Override
+            public void suspendOwnership(TopicReader reader) {
+                if (!(reader instanceof MongoTopicReader mongo)) {
+                    throw new IllegalArgumentException("Not a mongoredis reader: " + reader);
+                }
+                mongo.suspendOwnership();
+            }
+        };
     }
 }

@@ -132,7 +132,7 @@ public final class TestServers {
      */
     public static final class EmbeddedMongo implements AutoCloseable {
         private final int port;
-        private final KeptMemoryBackend backend = new KeptMemoryBackend();
+        private KeptMemoryBackend backend = new KeptMemoryBackend();
         private MongoServer server;
 
         EmbeddedMongo(int port) {
@@ -165,6 +165,14 @@ public final class TestServers {
                 server.shutdownNow();
                 server = null;
             }
+        }
+
+        /** Restarts on the same port with every database gone, as a server whose disk was lost. */
+        public synchronized void restartEmpty() {
+            stop();
+            backend.reallyClose();
+            backend = new KeptMemoryBackend();
+            start();
         }
 
         @Override
