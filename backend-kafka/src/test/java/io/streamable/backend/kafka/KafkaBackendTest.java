@@ -210,7 +210,7 @@ class KafkaBackendTest {
             // handled and saved only the first three
             Position handled = read.get(0).merge(read.get(1)).merge(read.get(2));
             crashed.commit(handled);
-            crashed.crashForTest();
+            KafkaReaderHooks.crash(crashed);
             try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                     Map.of("bootstrap.servers", EmbeddedKafka.shared().bootstrapServers()))) {
                 assertThat(admin.describeConsumerGroups(List.of("indexer")).all().get(30, TimeUnit.SECONDS)
