@@ -114,9 +114,10 @@ record KafkaOptions(String bootstrapServers, OptionalInt partitions, Optional<Sh
         Object acks = producer.get(ProducerConfig.ACKS_CONFIG);
         if (acks != null && !acks.toString().trim().equalsIgnoreCase("all") && !acks.toString().trim().equals("-1")) {
             throw new IllegalArgumentException("Option kafka.acks=" + acks + " in Kafka backend URL " + url.masked()
-                    + " cannot give a durable position: with acks=0 the broker acknowledges nothing and returns no"
-                    + " offset, with acks=1 an acknowledged message is lost when the partition leader fails. An append"
-                    + " completes with the positions of durable messages, so leave kafka.acks out (it is all).");
+                    + " is refused: only acks=all gives a durable position (with acks=0 the broker acknowledges"
+                    + " nothing and returns no offset, with acks=1 an acknowledged message is lost when the partition"
+                    + " leader fails). An append completes with the positions of durable messages, so leave kafka.acks"
+                    + " out (the backend uses all).");
         }
         if (producer.containsKey(ProducerConfig.MAX_BLOCK_MS_CONFIG)) {
             throw new IllegalArgumentException("Option kafka.max.block.ms in Kafka backend URL " + url.masked()

@@ -395,8 +395,13 @@ final class KafkaTopicStore implements TopicStore {
             }
             Exception refused = callback.handedOver();
             if (refused != null) {
-                if (refused instanceof TimeoutException && System.nanoTime() < append.deadline) {
-                    return false; // no metadata or no buffer space yet: later, from this record
+                if (refused instanceof TimeoutException) {
+                    if (System.nanoTime() < append.deadline) {
+                        return false; // no metadata or no buffer space yet: later, from this record
+                    }
+                    refused = new TimeoutException("the producer could not take the record within the delivery"
+                            + " timeout of " + backend.deliveryTimeout().toMillis() + " ms: the topic's metadata stayed"
+                            + " unknown or the producer's buffer stayed full (" + refused.getMessage() + ")", refused);
                 }
                 append.stop(index, refused);
                 return true;
