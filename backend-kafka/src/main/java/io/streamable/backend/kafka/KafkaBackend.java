@@ -73,11 +73,19 @@ final class KafkaBackend implements Backend {
         return thread;
     });
 
+    /** Read once: appends and reads consult them on every call. */
+    private final Duration deliveryTimeout;
+    private final Duration sessionTimeout;
+
     private KafkaBackend(BackendUrl url, KafkaOptions options, Admin admin, KafkaProducer<byte[], byte[]> producer) {
         this.url = url;
         this.options = options;
         this.admin = admin;
         this.producer = producer;
+        Object delivery = options.producerConfigs().get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
+        this.deliveryTimeout = Duration.ofMillis(delivery == null ? 120_000 : Long.parseLong(delivery.toString()));
+        Object session = options.consumerConfigs().get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+        this.sessionTimeout = Duration.ofMillis(session == null ? DEFAULT_SESSION_TIMEOUT_MS : Long.parseLong(session.toString()));
     }
 
     static KafkaBackend open(BackendUrl url, KafkaOptions options) {
@@ -192,8 +200,7 @@ final class KafkaBackend implements Backend {
 
     /** The consumer session timeout readers use: how long a crashed reader keeps its name. */
     Duration sessionTimeout() {
-        Object configured = options.consumerConfigs().get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
-        return Duration.ofMillis(configured == null ? DEFAULT_SESSION_TIMEOUT_MS : Long.parseLong(configured.toString()));
+        return sessionTimeout;
     }
 
     /**
@@ -231,8 +238,7 @@ final class KafkaBackend implements Backend {
 
     /** The producer's delivery timeout: how long an append may take before its future fails. */
     Duration deliveryTimeout() {
-        Object configured = options.producerConfigs().get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
-        return Duration.ofMillis(configured == null ? 120_000 : Long.parseLong(configured.toString()));
+        return deliveryTimeout;
     }
 
     /** The producer's max.request.size: no record may be larger. */

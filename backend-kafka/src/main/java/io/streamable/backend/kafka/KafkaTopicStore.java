@@ -162,7 +162,7 @@ final class KafkaTopicStore implements TopicStore {
                 if (System.nanoTime() > deadline) {
                     return; // appends wait for it in the lane instead
                 }
-                pause();
+                pause(10); // the metadata request is already on its way; its answer takes a round trip
             } catch (RuntimeException e) {
                 LOG.debug("The producer could not read the metadata of Kafka topic \"{}\" yet", name, e);
                 return;
@@ -326,8 +326,12 @@ final class KafkaTopicStore implements TopicStore {
     }
 
     private static void pause() {
+        pause(100);
+    }
+
+    private static void pause(long millis) {
         try {
-            Thread.sleep(100); // waiting for the cluster's metadata to settle, not for a test
+            Thread.sleep(millis); // waiting for the cluster's metadata to settle, not for a test
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StreamableException("Interrupted while waiting for a Kafka topic", e);
