@@ -13,7 +13,10 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
-/** Collects consumer options; {@link #start()} hands them to a {@link ConsumerLoop}. */
+/**
+ * Collects consumer options; {@link #start()} copies them into {@link ConsumerSettings} and starts
+ * a {@link RunningConsumer} with them, so the builder may be changed or reused afterwards.
+ */
 final class DefaultConsumerBuilder<T> implements ConsumerBuilder<T> {
     final Topic<T> topic;
     final DefaultStreamable owner;
@@ -123,14 +126,18 @@ final class DefaultConsumerBuilder<T> implements ConsumerBuilder<T> {
             throw new IllegalStateException("A consumer needs a handler: call handler(message -> ...) before start()");
         }
         owner.ensureOpen();
-        ConsumerLoop<T> loop = new ConsumerLoop<>(this);
-        owner.track(loop);
+        ConsumerSettings<T> settings = new ConsumerSettings<>(topic, name, startFrom, handler, onCaughtUp,
+                Optional.ofNullable(failureListener), failurePolicy, concurrency, commitEveryMessages, commitInterval,
+                batchSize, closeTimeout, Math.max(batchSize * ConsumerSettings.IN_FLIGHT_BATCHES, concurrency * 2));
+        RunningConsumer<T> consumer = new RunningConsumer<>(settings, owner.backend().topic(topic.name()),
+                owner.consumerBinding(topic), owner.backend()::topic, owner::untrack);
+        owner.track(consumer);
         try {
-            loop.start();
+            consumer.start();
         } catch (RuntimeException e) {
-            owner.untrack(loop);
+            owner.untrack(consumer);
             throw e;
         }
-        return loop;
+        return consumer;
     }
 }

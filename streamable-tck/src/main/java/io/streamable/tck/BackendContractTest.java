@@ -15,6 +15,7 @@ import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerBuilder;
 import io.streamable.consume.ConsumerFailure;
 import io.streamable.consume.ConsumerFailure.Outcome;
+import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.ConsumerNameInUseException;
 import io.streamable.consume.FailurePolicy;
 import io.streamable.consume.StartFrom;
@@ -55,6 +56,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -444,6 +446,32 @@ public abstract class BackendContractTest {
             assertThat(seqs(fromLatest.handled())).containsExactly(4);
             assertThat(seqs(byDefault.handled())).containsExactly(1, 2, 3, 4);
         }
+
+        @ContractTest
+        @DisplayName("after(p) with p beyond the newest message is clamped to the head (with a warning): messages appended afterwards are delivered")
+        void afterBeyondEndIsClamped() {
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("after-beyond");
+            Producer<Event> producer = streamable.producer(topic);
+            List<Position> old = append(producer, "k", 1, 3);
+            Position newest = old.get(2);
+            int partition = partitionOf(newest);
+            Position beyond = Position.of(partition, newest.offset(partition).getAsLong() + 1_000);
+            Recorder<Event> recorder = new Recorder<>();
+
+            Consumer<Event> consumer = consumer(streamable, topic, recorder).startFrom(StartFrom.after(beyond)).start();
+            recorder.awaitDrained(0, TIMEOUT);
+            assertThat(consumer.position()).as("the start is clamped to the newest stored message")
+                    .hasValueSatisfying(start -> {
+                        assertThat(start.covers(newest)).isTrue();
+                        assertThat(start.covers(Position.of(partition, newest.offset(partition).getAsLong() + 1))).isFalse();
+                    });
+            append(producer, "k", 4, 2);
+            recorder.awaitDrained(2, TIMEOUT);
+
+            // one sharding key: the old messages would have come first, the new ones are not skipped
+            assertThat(seqs(recorder.handled())).containsExactly(4, 5);
+        }
     }
 
     @Nested
@@ -587,6 +615,53 @@ public abstract class BackendContractTest {
 
             assertThat(seqs(onSameConnection.handled())).containsExactly(4, 5);
             assertThat(seqs(onOtherConnection.handled())).containsExactly(6);
+        }
+
+        @ContractTest
+        @DisplayName("a named consumer started at latest on an empty topic and closed before its first periodic save resumes where it was on restart")
+        void latestOnEmptyTopicResumes() {
+            Topic<Event> topic = eventTopic("latest-empty");
+            Recorder<Event> first = new Recorder<>();
+            Consumer<Event> consumer = consumer(connect(), topic, first).name("late").startFrom(StartFrom.latest())
+                    .commitEvery(1_000_000, Duration.ofHours(1)).start();
+            Producer<Event> producer = connect().producer(topic);
+            append(producer, "k", 1, 3);
+            first.awaitCount(3, TIMEOUT);
+            consumer.close();
+            append(producer, "k", 4, 3);
+
+            Recorder<Event> resumed = new Recorder<>();
+            consumer(connect(), topic, resumed).name("late").startFrom(StartFrom.latest()).start();
+            resumed.awaitDrained(3, TIMEOUT);
+
+            assertThat(seqs(first.handled())).containsExactly(1, 2, 3);
+            assertThat(seqs(resumed.handled())).as("nothing appended while it was closed is skipped").containsExactly(4, 5, 6);
+        }
+
+        @ContractTest
+        @DisplayName("a named consumer started at latest on an empty topic that saved nothing (its handler never returned) resumes at its first start on restart")
+        void latestOnEmptyTopicSticksWithoutCommit() throws Exception {
+            Topic<Event> topic = eventTopic("latest-empty-kill");
+            CountDownLatch blocked = new CountDownLatch(1);
+            CountDownLatch never = gate();
+            Recorder<Event> first = new Recorder<>(message -> {
+                blocked.countDown();
+                never.await();
+            });
+            Streamable streamable = connect();
+            Consumer<Event> consumer = consumer(streamable, topic, first).name("late").startFrom(StartFrom.latest())
+                    .closeTimeout(Duration.ofMillis(100)).start();
+            append(connect().producer(topic), "k", 1, 3);
+            awaitLatch(blocked, TIMEOUT, "handler received the first message");
+            consumer.close();
+            assertThat(first.handled()).as("the handler never returned").isEmpty();
+
+            Recorder<Event> resumed = new Recorder<>();
+            consumer(connect(), topic, resumed).name("late").startFrom(StartFrom.latest()).start();
+            resumed.awaitDrained(3, TIMEOUT);
+
+            assertThat(seqs(resumed.handled())).as("the start resolved at the first start was saved, so nothing is skipped")
+                    .containsExactly(1, 2, 3);
         }
 
         @ContractTest
@@ -1101,6 +1176,25 @@ public abstract class BackendContractTest {
             assertThat(seqs(readAll(streamable, untouched))).containsExactly(1);
         }
 
+        @ContractTest
+        @DisplayName("a message with a logCompactId makes earlier messages with the same sharding key and the same logCompactId redundant; messages with the same id under another sharding key are not affected")
+        void compactionPerKeyAndId() throws Throwable {
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("compaction-key-id");
+            Producer<Event> producer = streamable.producer(topic);
+            // seq: 1 a/x, 2 b/x, 3 a/x, 4 a/y, 5 b/(none), 6 c/x
+            producer.appendAndWait(OutgoingMessage.of("a", Event.of("a", 1)).withLogCompactId("x"));
+            producer.appendAndWait(OutgoingMessage.of("b", Event.of("b", 2)).withLogCompactId("x"));
+            producer.appendAndWait(OutgoingMessage.of("a", Event.of("a", 3)).withLogCompactId("x"));
+            producer.appendAndWait(OutgoingMessage.of("a", Event.of("a", 4)).withLogCompactId("y"));
+            producer.appendAndWait(OutgoingMessage.of("b", Event.of("b", 5)));
+            producer.appendAndWait(OutgoingMessage.of("c", Event.of("c", 6)).withLogCompactId("x"));
+            List<Event> survivors = List.of(Event.of("b", 2), Event.of("a", 3), Event.of("a", 4), Event.of("b", 5),
+                    Event.of("c", 6));
+
+            awaitCompaction(() -> assertDeliveredInOrder(readAll(streamable, topic), survivors));
+        }
+
         /** Runs the check once, or, where compaction is lazy, until it passes or the compaction timeout ends. */
         private void awaitCompaction(ThrowingRunnable check) throws Throwable {
             if (!has(Capability.LAZY_COMPACTION)) {
@@ -1464,6 +1558,46 @@ public abstract class BackendContractTest {
         }
 
         @ContractTest
+        @DisplayName("a clean close at concurrency(8) with many keys saves everything handled: a restart redelivers nothing and skips nothing")
+        void cleanCloseAtConcurrency8RedeliversNothing() {
+            int keys = 64;
+            int perKey = 40;
+            int total = keys * perKey;
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("clean-close-8");
+            Producer<Event> producer = streamable.producer(topic);
+            List<OutgoingMessage<Event>> batch = new ArrayList<>(total);
+            for (int seq = 1; seq <= perKey; seq++) {
+                for (int key = 0; key < keys; key++) {
+                    batch.add(OutgoingMessage.of("key-" + key, Event.of("key-" + key, seq)));
+                }
+            }
+            producer.appendAllAndWait(batch);
+            // a little work per message, so the close lands while handlers of many keys are mid-batch
+            Recorder<Event> before = new Recorder<>(message -> LockSupport.parkNanos(200_000));
+            Consumer<Event> consumer = consumer(streamable, topic, before).name("eight").concurrency(8)
+                    .commitEvery(1_000_000, Duration.ofHours(1)).start();
+            before.awaitCount(total / 3, TIMEOUT);
+
+            consumer.close();
+
+            assertThat(consumer.stopped()).succeedsWithin(TIMEOUT);
+            Set<Event> handledBefore = new HashSet<>(before.payloads());
+            assertThat(handledBefore).as("nothing handled twice before the close").hasSize(before.count());
+            Recorder<Event> after = new Recorder<>();
+            consumer(connect(), topic, after).name("eight").concurrency(8).start();
+            after.awaitDrained(total - handledBefore.size(), TIMEOUT);
+
+            assertThat(after.payloads()).as("messages handled before the close are not delivered again")
+                    .doesNotContainAnyElementsOf(handledBefore);
+            List<Event> all = new ArrayList<>(before.payloads());
+            all.addAll(after.payloads());
+            assertThat(all).as("every message handled exactly once across the restart")
+                    .containsExactlyInAnyOrderElementsOf(batch.stream().map(OutgoingMessage::payload).toList());
+            assertThat(before.overlappedWithinKey() || after.overlappedWithinKey()).isFalse();
+        }
+
+        @ContractTest
         @DisplayName("several consumers closing at once from several threads stop cleanly; a fresh consumer still receives everything")
         void concurrentCloses() throws Exception {
             int total = 600;
@@ -1644,6 +1778,71 @@ public abstract class BackendContractTest {
 
             assertThat(second.startPosition()).as("saved positions only move forward").contains(positions.get(1));
             assertThat(readAtLeastOne(second)).extracting(StoredRecord::position).containsExactly(positions.get(2));
+        }
+
+        @ContractTest
+        @DisplayName("a named reader saves its start when it opens: closed without a commit, the name starts there again, not at a start given later")
+        void startSavedAtFirstUse() throws InterruptedException {
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("spi-start-saved");
+            // what the framework resolves StartFrom.latest() to on an empty topic
+            TopicReader killed = openReader(streamable, topic, ReaderSpec.named("first-use", StartFrom.beginning()));
+            killed.close();
+            List<Position> positions = append(streamable.producer(topic), "k", 1, 3);
+
+            // what latest resolves to now: the head; the saved start must win
+            TopicReader resumed = openReader(connect(), topic, ReaderSpec.named("first-use", StartFrom.after(positions.get(2))));
+
+            assertThat(readAtLeastOne(resumed)).extracting(StoredRecord::position).first().isEqualTo(positions.get(0));
+        }
+
+        @ContractTest
+        @DisplayName("a named reader started after a position saves it when it opens: closed without a commit, the name resumes after it")
+        void afterPositionSavedAtFirstUse() throws InterruptedException {
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("spi-after-saved");
+            List<Position> positions = append(streamable.producer(topic), "k", 1, 4);
+            TopicReader killed = openReader(streamable, topic, ReaderSpec.named("first-use", StartFrom.after(positions.get(0))));
+            killed.close();
+
+            TopicReader resumed = openReader(connect(), topic, ReaderSpec.named("first-use", StartFrom.after(positions.get(3))));
+
+            assertThat(resumed.startPosition()).contains(positions.get(0));
+            assertThat(readAtLeastOne(resumed)).extracting(StoredRecord::position).first().isEqualTo(positions.get(1));
+        }
+
+        @ContractTest
+        @DisplayName("fencing: once a paused reader's name is taken over, its commits are refused and change nothing, its reads throw, and the new owner's commits work")
+        void pausedHolderIsFenced() throws InterruptedException {
+            Streamable first = connect();
+            Streamable second = connect();
+            Topic<Event> topic = eventTopic("spi-fencing");
+            List<Position> positions = append(first.producer(topic), "k", 1, 3);
+            TopicReader paused = openReader(first, topic, ReaderSpec.named("fenced", StartFrom.beginning()));
+            assertThat(readAtLeastOne(paused)).isNotEmpty();
+            paused.commit(positions.get(0));
+
+            backend().suspendOwnership(paused);
+            TopicReader owner = Awaitility.await("the name taken over once the paused reader's lease expired")
+                    .atMost(TIMEOUT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptionsInstanceOf(ConsumerNameInUseException.class)
+                    .until(() -> openReader(second, topic, ReaderSpec.named("fenced", StartFrom.beginning())),
+                            Objects::nonNull);
+
+            assertThat(owner.startPosition()).as("the new owner resumes after the last saved position").contains(positions.get(0));
+            assertThatThrownBy(() -> paused.commit(positions.get(2))).isInstanceOf(ConsumerFencedException.class)
+                    .hasMessageContaining("fenced").hasMessageContaining(topic.name());
+            assertThat(savedPosition(connect(), topic, "fenced")).as("a fenced commit is never applied").contains(positions.get(0));
+            assertThatThrownBy(() -> paused.read(10, Duration.ZERO)).isInstanceOf(ConsumerFencedException.class);
+            paused.close();
+            assertThatThrownBy(() -> connect().backend().topic(topic.name())
+                    .openReader(ReaderSpec.named("fenced", StartFrom.beginning())))
+                    .as("closing the fenced reader does not release the new owner's name")
+                    .isInstanceOf(ConsumerNameInUseException.class);
+
+            assertThat(readAtLeastOne(owner)).extracting(StoredRecord::position).first().isEqualTo(positions.get(1));
+            owner.commit(positions.get(1));
+            assertThat(savedPosition(connect(), topic, "fenced")).contains(positions.get(1));
         }
 
         private void readWokenBy(Streamable streamable, Topic<Event> topic, Runnable append) throws Exception {

@@ -3,23 +3,60 @@ package io.streamable.backend.inmemory;
 import io.streamable.backend.Backend;
 import io.streamable.backend.TopicStore;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One connection to an in-memory store. Closing it closes the readers it opened, releasing their
- * consumer names, the way a dropped connection releases them on a server backend.
+ * consumer names, the way a dropped connection releases them on a server backend. While open it
+ * renews the leases of its named readers every third of the lease time to live, the way a server
+ * backend's heartbeat does, so a lease only expires for a reader whose renewal was suspended.
  */
 final class InMemoryBackend implements Backend {
+    /** One daemon thread renews the leases of every in-memory connection of the JVM: the work is tiny. */
+    private static final ScheduledExecutorService HEARTBEATS = heartbeats();
+
     private final InMemoryStorage storage;
     private final String description;
+    private final Duration leaseTtl;
     private final Set<InMemoryReader> readers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ScheduledFuture<?> heartbeat;
 
-    InMemoryBackend(InMemoryStorage storage, String description) {
+    InMemoryBackend(InMemoryStorage storage, String description, Duration leaseTtl) {
         this.storage = storage;
         this.description = description;
+        this.leaseTtl = leaseTtl;
+        long every = Math.max(1, leaseTtl.toMillis() / 3);
+        this.heartbeat = HEARTBEATS.scheduleWithFixedDelay(this::renewLeases, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private static ScheduledExecutorService heartbeats() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "streamable-memory-leases");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
+    }
+
+    private void renewLeases() {
+        long ttl = leaseTtl.toNanos();
+        for (InMemoryReader reader : readers) {
+            reader.renewLease(ttl);
+        }
+    }
+
+    /** How long a named reader's lease outlives its last renewal. */
+    Duration leaseTtl() {
+        return leaseTtl;
     }
 
     @Override
@@ -56,6 +93,7 @@ final class InMemoryBackend implements Backend {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            heartbeat.cancel(false);
             for (InMemoryReader reader : readers) {
                 reader.close();
             }

@@ -4,15 +4,29 @@ import io.streamable.backend.Backend;
 import io.streamable.backend.BackendProvider;
 import io.streamable.backend.BackendUrl;
 
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Opens {@code memory:} URLs. {@code memory:} alone gives a private store that lives as long as
  * its connection; {@code memory:NAME} gives a store shared by every connection of this JVM that
  * names it, kept until the JVM exits, so a consumer can be closed and resumed on a new connection.
+ *
+ * <p>Option {@code leaseTtl} (for example {@code memory:orders?leaseTtl=2s}; {@code 500ms},
+ * {@code 2m} and ISO-8601 {@code PT2S} also work; default 10 s, at least 300 ms): how long a named
+ * consumer's lease outlives its last renewal. The connection renews it every third of that; a
+ * consumer whose lease expired unrenewed may be taken over and is then fenced.
  */
 public final class InMemoryBackendProvider implements BackendProvider {
+    /** The lease time to live when the URL gives none, the same as the server backends'. */
+    static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
+    private static final Duration MIN_LEASE_TTL = Duration.ofMillis(300);
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
     private static final Map<String, InMemoryStorage> NAMED = new ConcurrentHashMap<>();
 
     @Override
@@ -32,6 +46,36 @@ public final class InMemoryBackendProvider implements BackendProvider {
             name = name.substring(0, name.length() - 1);
         }
         InMemoryStorage storage = name.isEmpty() ? new InMemoryStorage() : NAMED.computeIfAbsent(name, n -> new InMemoryStorage());
-        return new InMemoryBackend(storage, url.masked());
+        return new InMemoryBackend(storage, url.masked(), leaseTtl(url));
+    }
+
+    private static Duration leaseTtl(BackendUrl url) {
+        String text = url.option("leaseTtl").map(String::trim).orElse("");
+        if (text.isEmpty()) {
+            return DEFAULT_LEASE_TTL;
+        }
+        Duration parsed = null;
+        Matcher matcher = DURATION.matcher(text.toLowerCase(Locale.ROOT));
+        if (matcher.matches()) {
+            long amount = Long.parseLong(matcher.group(1));
+            parsed = switch (matcher.group(2) == null ? "ms" : matcher.group(2)) {
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofMillis(amount);
+            };
+        } else {
+            try {
+                parsed = Duration.parse(text);
+            } catch (DateTimeParseException ignored) {
+                // reported below
+            }
+        }
+        if (parsed == null || parsed.compareTo(MIN_LEASE_TTL) < 0) {
+            throw new IllegalArgumentException("Invalid in-memory backend URL " + url.masked() + ": leaseTtl=" + text
+                    + " is not a duration of at least " + MIN_LEASE_TTL.toMillis() + "ms; write for example 500ms,"
+                    + " 2s or PT2S (default " + DEFAULT_LEASE_TTL.toSeconds() + "s)");
+        }
+        return parsed;
     }
 }

@@ -11,23 +11,34 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** Reads an in-memory topic from an offset; blocks on the topic's condition, woken by appends. */
+/**
+ * Reads an in-memory topic from an offset; blocks on the topic's condition, woken by appends. A
+ * named reader holds its name's lease with an epoch; its connection renews the lease, and every
+ * read and commit checks the epoch, so a reader whose name was taken over is fenced.
+ */
 final class InMemoryReader implements TopicReader {
     private final InMemoryTopic topic;
     private final InMemoryBackend connection;
     private final Optional<String> consumerName;
-    private final Optional<Position> startPosition;
+    private final long epoch;
     private final AtomicBoolean wakeup = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Set by the test hook {@link #suspendOwnership()}: the lease is no longer renewed. */
+    private volatile boolean suspended;
+    private Optional<Position> startPosition = Optional.empty();
     private long nextOffset;
 
-    InMemoryReader(InMemoryTopic topic, InMemoryBackend connection, Optional<String> consumerName, long nextOffset,
-                   Optional<Position> startPosition) {
+    InMemoryReader(InMemoryTopic topic, InMemoryBackend connection, Optional<String> consumerName, long epoch) {
         this.topic = topic;
         this.connection = connection;
         this.consumerName = consumerName;
-        this.nextOffset = nextOffset;
-        this.startPosition = startPosition;
+        this.epoch = epoch;
+    }
+
+    /** Sets where the reader starts: after {@code start}, or at offset 0 when empty. */
+    void startAfter(Optional<Position> start) {
+        this.startPosition = start;
+        this.nextOffset = start.map(position -> position.offset() + 1).orElse(0L);
     }
 
     @Override
@@ -45,6 +56,26 @@ final class InMemoryReader implements TopicReader {
         return wakeup.getAndSet(false) || closed.get();
     }
 
+    /** Throws {@link io.streamable.consume.ConsumerFencedException} if this named reader lost its name. */
+    void checkOwnership() {
+        consumerName.ifPresent(name -> topic.checkOwner(name, epoch));
+    }
+
+    /** Called by the connection's heartbeat: extends the lease unless suspended or closed. */
+    void renewLease(long ttlNanos) {
+        if (!suspended && !closed.get()) {
+            consumerName.ifPresent(name -> topic.renew(name, epoch, ttlNanos));
+        }
+    }
+
+    /**
+     * Test hook: acts as if this reader's process were paused, so its lease is no longer renewed
+     * and another reader may take the name over once it expires.
+     */
+    void suspendOwnership() {
+        suspended = true;
+    }
+
     @Override
     public Optional<Position> startPosition() {
         return startPosition;
@@ -55,7 +86,7 @@ final class InMemoryReader implements TopicReader {
         if (closed.get()) {
             throw new IllegalStateException("This reader of topic \"" + topic.name() + "\" is closed");
         }
-        consumerName.ifPresent(name -> topic.save(name, consumed));
+        consumerName.ifPresent(name -> topic.save(name, epoch, consumed));
     }
 
     @Override
@@ -67,7 +98,7 @@ final class InMemoryReader implements TopicReader {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            consumerName.ifPresent(topic::release);
+            consumerName.ifPresent(name -> topic.release(name, epoch));
             connection.closed(this);
             topic.signalReaders();
         }

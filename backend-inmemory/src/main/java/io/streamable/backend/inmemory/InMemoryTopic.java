@@ -3,6 +3,7 @@ package io.streamable.backend.inmemory;
 import io.streamable.Position;
 import io.streamable.backend.AppendRecord;
 import io.streamable.backend.StoredRecord;
+import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.ConsumerNameInUseException;
 
 import java.time.Instant;
@@ -26,15 +27,28 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link StoredRecord} (and its {@link Position}) when a reader reads it: a topic of a million
  * messages then holds three objects per message instead of six, which is what the garbage
  * collector has to copy while the log grows (most of an end-to-end benchmark round otherwise).
+ *
+ * <p>Compaction is per (sharding key, logCompactId): a record with an id makes the earlier records
+ * with the same key and the same id removable, and no others, which is what a partitioned backend
+ * can also promise (it compacts within a partition, and a key stays in one partition).
+ *
+ * <p>Consumer names are leased with a time to live that the holder's connection renews; a
+ * lease whose holder stopped renewing it past its expiry may be taken over, and each take-over
+ * raises the name's epoch. A reader checks its epoch under the lock on every read and commit, so
+ * a reader whose name was taken over is refused before it returns a further record or saves.
  */
 final class InMemoryTopic {
     private final String name;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition appended = lock.newCondition();
     private final ArrayList<Entry> log = new ArrayList<>();
-    private final Map<String, Long> newestByCompactId = new HashMap<>();
+    private final Map<CompactKey, Long> newestByCompactId = new HashMap<>();
     private final Map<String, Position> savedPositions = new HashMap<>();
-    private final Set<String> leasedNames = new HashSet<>();
+    /** Names that started from the beginning and have not saved a position yet: their saved start. */
+    private final Set<String> startedFromBeginning = new HashSet<>();
+    private final Map<String, Lease> leases = new HashMap<>();
+    /** The last epoch given out per name; never reset, so a later holder always has a higher one. */
+    private final Map<String, Long> epochs = new HashMap<>();
     private long liveRecords;
 
     InMemoryTopic(String name) {
@@ -55,7 +69,7 @@ final class InMemoryTopic {
                 log.add(new Entry(record, now));
                 liveRecords++;
                 record.logCompactId().ifPresent(id -> {
-                    Long replaced = newestByCompactId.put(id, offset);
+                    Long replaced = newestByCompactId.put(new CompactKey(record.shardingKey(), id), offset);
                     if (replaced != null) {
                         log.set(Math.toIntExact(replaced), null);
                         liveRecords--;
@@ -79,10 +93,13 @@ final class InMemoryTopic {
             throws InterruptedException {
         lock.lock();
         try {
+            wakeup.checkOwnership();
             long nanos = maxWaitNanos;
             while (fromOffset >= log.size() && nanos > 0 && !wakeup.takeWakeup()) {
                 nanos = appended.awaitNanos(nanos);
             }
+            // the name may have been taken over while this reader waited
+            wakeup.checkOwnership();
             long next = fromOffset;
             while (next < log.size() && into.size() < max) {
                 long offset = next++;
@@ -134,21 +151,86 @@ final class InMemoryTopic {
         }
     }
 
-    void acquire(String consumerName) {
+    /**
+     * Takes the lease of {@code consumerName} for {@code ttlNanos}, unless a holder renewed it
+     * within its time to live, and returns the new holder's epoch.
+     */
+    long acquire(String consumerName, long ttlNanos) {
         lock.lock();
         try {
-            if (!leasedNames.add(consumerName)) {
+            long now = System.nanoTime();
+            Lease held = leases.get(consumerName);
+            if (held != null && now - held.expiresAtNanos < 0) {
                 throw new ConsumerNameInUseException(name, consumerName);
+            }
+            long epoch = epochs.merge(consumerName, 1L, Long::sum);
+            leases.put(consumerName, new Lease(epoch, now + ttlNanos));
+            return epoch;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Extends the lease of the holder with {@code epoch}; does nothing for a holder that lost it. */
+    void renew(String consumerName, long epoch, long ttlNanos) {
+        lock.lock();
+        try {
+            Lease held = leases.get(consumerName);
+            if (held != null && held.epoch == epoch) {
+                held.expiresAtNanos = System.nanoTime() + ttlNanos;
             }
         } finally {
             lock.unlock();
         }
     }
 
-    void release(String consumerName) {
+    /** Throws if the lease of {@code consumerName} is no longer held with {@code epoch}; call under the lock or not. */
+    void checkOwner(String consumerName, long epoch) {
         lock.lock();
         try {
-            leasedNames.remove(consumerName);
+            Lease held = leases.get(consumerName);
+            if (held == null || held.epoch != epoch) {
+                throw new ConsumerFencedException(name, consumerName, "this reader holds epoch " + epoch
+                        + (held == null ? ", and the name has been released since" : ", the name is now held with epoch "
+                        + held.epoch));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Releases the lease if the holder with {@code epoch} still has it: a fenced reader never frees its successor's. */
+    void release(String consumerName, long epoch) {
+        lock.lock();
+        try {
+            Lease held = leases.get(consumerName);
+            if (held != null && held.epoch == epoch) {
+                leases.remove(consumerName);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Where a named reader holding the lease starts: after its saved position, at its saved start
+     * (the beginning), or at {@code fallback}, which is then saved at once so that a reader closed
+     * or killed before its first commit resumes there.
+     */
+    Optional<Position> startOf(String consumerName, long epoch, Optional<Position> fallback) {
+        lock.lock();
+        try {
+            checkOwner(consumerName, epoch);
+            Position saved = savedPositions.get(consumerName);
+            if (saved != null || startedFromBeginning.contains(consumerName)) {
+                return Optional.ofNullable(saved);
+            }
+            if (fallback.isPresent()) {
+                savedPositions.put(consumerName, fallback.get());
+            } else {
+                startedFromBeginning.add(consumerName);
+            }
+            return fallback;
         } finally {
             lock.unlock();
         }
@@ -163,9 +245,12 @@ final class InMemoryTopic {
         }
     }
 
-    void save(String consumerName, Position position) {
+    /** Saves a position for the holder with {@code epoch}; refused with {@link ConsumerFencedException} otherwise. */
+    void save(String consumerName, long epoch, Position position) {
         lock.lock();
         try {
+            checkOwner(consumerName, epoch);
+            startedFromBeginning.remove(consumerName);
             savedPositions.merge(consumerName, position, Position::merge);
         } finally {
             lock.unlock();
@@ -175,9 +260,26 @@ final class InMemoryTopic {
     Set<String> consumerNames() {
         lock.lock();
         try {
-            return new TreeSet<>(savedPositions.keySet());
+            Set<String> names = new TreeSet<>(savedPositions.keySet());
+            names.addAll(startedFromBeginning);
+            return names;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** What compaction is per: a sharding key and a logCompactId. */
+    private record CompactKey(String shardingKey, String logCompactId) {
+    }
+
+    /** A consumer name's lease: the holder's epoch and when it expires unless renewed. Guarded by the lock. */
+    private static final class Lease {
+        final long epoch;
+        long expiresAtNanos;
+
+        Lease(long epoch, long expiresAtNanos) {
+            this.epoch = epoch;
+            this.expiresAtNanos = expiresAtNanos;
         }
     }
 

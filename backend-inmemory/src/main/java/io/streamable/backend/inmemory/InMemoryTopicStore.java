@@ -37,30 +37,30 @@ final class InMemoryTopicStore implements TopicStore {
     public TopicReader openReader(ReaderSpec spec) {
         connection.ensureOpen();
         Optional<String> name = spec.consumerName();
-        name.ifPresent(topic::acquire);
+        Optional<Position> requested = requestedStart(spec.start());
+        long epoch = name.isPresent() ? topic.acquire(name.get(), connection.leaseTtl().toNanos()) : 0;
+        InMemoryReader reader = new InMemoryReader(topic, connection, name, epoch);
         try {
-            StartFrom start = name.flatMap(topic::savedPosition).<StartFrom>map(StartFrom::after).orElse(spec.start());
-            long firstOffset = firstOffset(start);
-            Optional<Position> startPosition = firstOffset == 0 ? Optional.empty() : Optional.of(Position.of(firstOffset - 1));
-            InMemoryReader reader = new InMemoryReader(topic, connection, name, firstOffset, startPosition);
+            reader.startAfter(name.isPresent() ? topic.startOf(name.get(), epoch, requested) : requested);
             connection.opened(reader);
             return reader;
         } catch (RuntimeException e) {
-            name.ifPresent(topic::release);
+            reader.close();
             throw e;
         }
     }
 
-    private long firstOffset(StartFrom start) {
+    /** The position a reader starts after; empty for the beginning. The framework has resolved latest already. */
+    private static Optional<Position> requestedStart(StartFrom start) {
         if (start instanceof StartFrom.After after) {
             Position position = after.position();
             if (!position.isSingleLog()) {
                 throw new IllegalArgumentException("Position " + position + " spans partitions, but in-memory topics"
                         + " have one log: pass a position read from this backend, such as \"42\"");
             }
-            return position.offset() + 1;
+            return Optional.of(position);
         }
-        return start instanceof StartFrom.Latest ? topic.size() : 0;
+        return Optional.empty();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.streamable.backend.inmemory;
 
+import io.streamable.backend.TopicReader;
 import io.streamable.client.Streamable;
 import io.streamable.tck.BackendContractTest;
 import io.streamable.tck.BackendFixture;
@@ -12,6 +13,17 @@ class InMemoryContractTest extends BackendContractTest {
 
     @Override
     protected BackendFixture fixture() {
-        return () -> Streamable.open("memory:contract");
+        return new BackendFixture() {
+            @Override
+            public Streamable open() {
+                // a short lease, so the fencing tests' take-over comes quickly
+                return Streamable.open("memory:contract?leaseTtl=1s");
+            }
+
+            @Override
+            public void suspendOwnership(TopicReader reader) {
+                ((InMemoryReader) reader).suspendOwnership();
+            }
+        };
     }
 }

@@ -1,0 +1,435 @@
+package io.streamable.client;
+
+import io.streamable.Position;
+import io.streamable.backend.StoredRecord;
+import io.streamable.client.FailureHandler.Result;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * Hands records to a fixed set of worker threads: one queue per sharding key, so a key's records
+ * run one at a time and in order while other keys go on, and a bounded number of records in
+ * flight (queued or running), so reading stops only when that many are waiting. With one worker
+ * every record goes through a single queue: the read order is kept across keys too.
+ *
+ * <p>Completed records move the {@link CommitTracker}'s handled prefix. {@link #halt()} stops
+ * starting records at once (a stop or a fencing); {@link #beginClose()} lets the records that
+ * are already started, and those queued below them, finish, so the saved position covers
+ * everything handled and nothing is delivered twice after a clean close.
+ */
+final class Dispatcher {
+    /** The queue name when every record shares one queue. */
+    private static final String ONE_QUEUE = "";
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition workAvailable = lock.newCondition();
+    private final Condition changed = lock.newCondition();
+    private final CommitTracker tracker;
+    private final Function<StoredRecord, Result> handler;
+    private final boolean perKey;
+    private final int maxInFlight;
+    private final Runnable onIdleOrHalt;
+    private final Worker[] workers;
+    private final java.util.concurrent.atomic.AtomicReference<Throwable> unexpected =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    // guarded by lock
+    private final Map<String, KeyQueue> queues = new HashMap<>();
+    private final ArrayDeque<KeyQueue> ready = new ArrayDeque<>();
+    private int inFlight;
+    private int running;
+    private int waiters;
+    private boolean halted;
+    private boolean closing;
+    private boolean terminated;
+    private boolean wakeWhenIdle;
+
+    /**
+     * @param handler      runs one record; called on a worker thread
+     * @param onIdleOrHalt called, outside the lock, when the last record in flight completes while
+     *                     {@link #wakeWhenIdle} is set, and when a record's result halts the dispatcher
+     */
+    Dispatcher(int workers, int maxInFlight, CommitTracker tracker, Function<StoredRecord, Result> handler,
+               Runnable onIdleOrHalt, ThreadFactory threads) {
+        this.tracker = tracker;
+        this.handler = handler;
+        this.perKey = workers > 1;
+        this.maxInFlight = maxInFlight;
+        this.onIdleOrHalt = onIdleOrHalt;
+        this.workers = new Worker[workers];
+        for (int i = 0; i < workers; i++) {
+            this.workers[i] = new Worker();
+            this.workers[i].thread = threads.newThread(this.workers[i]);
+        }
+        for (Worker worker : this.workers) {
+            worker.thread.start();
+        }
+    }
+
+    /** How many more records may be submitted now. */
+    int room() {
+        lock.lock();
+        try {
+            return Math.max(0, maxInFlight - inFlight);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until there is room, something halted or closed the dispatcher, or {@code timeout} passed. */
+    void awaitRoom(Duration timeout) throws InterruptedException {
+        lock.lock();
+        try {
+            long nanos = timeout.toNanos();
+            waiters++;
+            try {
+                while (inFlight >= maxInFlight && !halted && !closing && nanos > 0) {
+                    nanos = changed.awaitNanos(nanos);
+                }
+            } finally {
+                waiters--;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Queues records in read order. Records submitted after a halt or a close are tracked but never run. */
+    void submit(List<StoredRecord> records) {
+        lock.lock();
+        try {
+            for (StoredRecord record : records) {
+                Work work = new Work(record, tracker.track(record.position()));
+                inFlight++;
+                String key = perKey ? record.shardingKey() : ONE_QUEUE;
+                KeyQueue queue = queues.get(key);
+                if (queue == null) {
+                    queue = new KeyQueue(key);
+                    queues.put(key, queue);
+                }
+                queue.items.addLast(work);
+                if (!queue.scheduled && !queue.blocked) {
+                    queue.scheduled = true;
+                    ready.addLast(queue);
+                    workAvailable.signal();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether every submitted record has completed. */
+    boolean isIdle() {
+        lock.lock();
+        try {
+            return inFlight == 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Asks for {@code onIdleOrHalt} when the last record in flight completes (the read loop waits for it). */
+    void wakeWhenIdle(boolean wake) {
+        lock.lock();
+        try {
+            wakeWhenIdle = wake;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What the consumer may save: see {@link CommitTracker#handled()}. */
+    Optional<Position> handled() {
+        lock.lock();
+        try {
+            return tracker.handled();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many records completed so far. */
+    long completedCount() {
+        lock.lock();
+        try {
+            return tracker.completedCount();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether a record's result (a stop) or {@link #halt()} stopped the dispatcher. */
+    boolean isHalted() {
+        lock.lock();
+        try {
+            return halted;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A failure of the dispatching itself (not of a handler), if one halted it. */
+    Optional<Throwable> unexpectedFailure() {
+        return Optional.ofNullable(unexpected.get());
+    }
+
+    /** Starts nothing more; running handlers finish on their own. */
+    void halt() {
+        lock.lock();
+        try {
+            halted = true;
+            changed.signalAll();
+            workAvailable.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Starts no record beyond those already started, except the ones queued below them in their
+     * partition: finishing those leaves no hole, so the handled prefix then covers everything
+     * handled. Idempotent.
+     */
+    void beginClose() {
+        lock.lock();
+        try {
+            if (!closing) {
+                closing = true;
+                tracker.freezeStarted();
+                changed.signalAll();
+                workAvailable.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until no handler runs and no record may start any more (after {@link #halt()} or
+     * {@link #beginClose()}), up to {@code timeout}; true if that happened.
+     */
+    boolean awaitQuiescent(Duration timeout) throws InterruptedException {
+        lock.lock();
+        try {
+            long nanos = timeout.toNanos();
+            waiters++;
+            try {
+                while (!quiescent()) {
+                    if (nanos <= 0) {
+                        return false;
+                    }
+                    nanos = changed.awaitNanos(nanos);
+                }
+                return true;
+            } finally {
+                waiters--;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean quiescent() {
+        return running == 0 && (halted || ready.isEmpty());
+    }
+
+    /** Interrupts the threads of handlers still running, and returns their records' positions. */
+    List<Position> interruptRunning() {
+        List<Position> interrupted = new ArrayList<>();
+        for (Worker worker : workers) {
+            Work current = worker.current;
+            if (current != null) {
+                interrupted.add(current.record.position());
+                worker.thread.interrupt();
+            }
+        }
+        return interrupted;
+    }
+
+    /** The records whose handlers are still running, with their sharding keys, for reports. */
+    List<String> stillRunning() {
+        List<String> running = new ArrayList<>();
+        for (Worker worker : workers) {
+            Work current = worker.current;
+            if (current != null) {
+                running.add("position " + current.record.position() + " (sharding key \"" + current.record.shardingKey()
+                        + "\", thread " + worker.thread.getName() + ")");
+            }
+        }
+        return running;
+    }
+
+    /** Ends the workers once their current handler returns; a worker stuck in a handler is left behind. */
+    void shutdown() {
+        lock.lock();
+        try {
+            terminated = true;
+            halted = true;
+            workAvailable.signalAll();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The next record a worker may start, or null once the dispatcher is shut down. Called under the lock. */
+    private Work next(Worker worker) throws InterruptedException {
+        while (true) {
+            if (terminated) {
+                return null;
+            }
+            KeyQueue queue = halted ? null : ready.pollFirst();
+            if (queue == null) {
+                if (halted || closing) {
+                    changed.signalAll(); // quiescence may have been reached
+                }
+                workAvailable.await();
+                continue;
+            }
+            Work work = queue.items.peekFirst();
+            if (closing && !work.slot.belowFrozenStart()) {
+                // not started before the close, and nothing started after it: left for the next run
+                queue.scheduled = false;
+                queue.blocked = true;
+                continue;
+            }
+            queue.items.pollFirst();
+            work.slot.started();
+            work.queue = queue;
+            worker.current = work;
+            running++;
+            return work;
+        }
+    }
+
+    /** Books a finished record and reschedules its queue. Called under the lock; returns whether to call onIdleOrHalt. */
+    private boolean finished(Worker worker, Work work, Result result) {
+        worker.current = null;
+        running--;
+        KeyQueue queue = work.queue;
+        boolean notify = false;
+        if (result == Result.DONE) {
+            work.slot.complete();
+            inFlight--;
+            if (queue.items.isEmpty()) {
+                queue.scheduled = false;
+                queues.remove(queue.key);
+            } else {
+                ready.addLast(queue); // at the back: keys take turns
+                workAvailable.signal();
+            }
+            notify = inFlight == 0 && wakeWhenIdle;
+        } else {
+            // not acknowledged: nothing after it in its key may run, or the key's order would break
+            queue.scheduled = false;
+            queue.blocked = true;
+            if (result == Result.STOP) {
+                halted = true;
+                workAvailable.signalAll();
+                notify = true;
+            }
+        }
+        if (waiters > 0) {
+            changed.signalAll();
+        }
+        return notify;
+    }
+
+    /** A record on its way through the dispatcher. */
+    private static final class Work {
+        final StoredRecord record;
+        final CommitTracker.Slot slot;
+        KeyQueue queue;
+
+        Work(StoredRecord record, CommitTracker.Slot slot) {
+            this.record = record;
+            this.slot = slot;
+        }
+    }
+
+    /** The records of one sharding key (or of all, with one worker), oldest first. */
+    private static final class KeyQueue {
+        final String key;
+        final ArrayDeque<Work> items = new ArrayDeque<>();
+        /** In the ready queue or running on a worker. */
+        boolean scheduled;
+        /** Its head was abandoned or stopped: it never runs again. */
+        boolean blocked;
+
+        KeyQueue(String key) {
+            this.key = key;
+        }
+    }
+
+    /** Takes records and runs them until the dispatcher shuts down. */
+    private final class Worker implements Runnable {
+        Thread thread;
+        volatile Work current;
+
+        @Override
+        public void run() {
+            while (true) {
+                Work work;
+                lock.lock();
+                try {
+                    work = next(this);
+                } catch (InterruptedException e) {
+                    // interrupted while idle (by close): look again, shutdown() ends the loop
+                    continue;
+                } finally {
+                    lock.unlock();
+                }
+                if (work == null) {
+                    return;
+                }
+                Result result;
+                try {
+                    result = handler.apply(work.record);
+                } catch (Throwable bug) {
+                    // the failure handler reports every handler failure itself; this is a bug of its own
+                    unexpected.compareAndSet(null, bug);
+                    result = Result.STOP;
+                }
+                Thread.interrupted(); // an interrupt meant for this record must not hit the next one
+                boolean notify;
+                lock.lock();
+                try {
+                    notify = finished(this, work, result);
+                } finally {
+                    lock.unlock();
+                }
+                if (notify) {
+                    onIdleOrHalt.run();
+                }
+            }
+        }
+    }
+
+    /** For tests: waits until every worker thread has ended, up to {@code timeout}. */
+    boolean awaitWorkersEnded(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Worker worker : workers) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedJoin(worker.thread, left);
+            if (worker.thread.isAlive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

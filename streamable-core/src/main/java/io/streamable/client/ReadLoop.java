@@ -1,0 +1,205 @@
+package io.streamable.client;
+
+import io.streamable.Position;
+import io.streamable.backend.BackendUnavailableException;
+import io.streamable.backend.ReadBatch;
+import io.streamable.backend.TopicReader;
+import io.streamable.consume.ConsumerFailure.Outcome;
+import io.streamable.consume.ConsumerFencedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The consumer's own thread: reads batches as long as the dispatcher has room, hands them over,
+ * saves the handled position when due (every N messages or T, when caught up, at the end) and
+ * fires the caught-up callback once everything read is handled. The reader is used by this thread
+ * only. A {@link ConsumerFencedException} from a read or a commit stops everything at once.
+ */
+final class ReadLoop implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(ReadLoop.class);
+    /**
+     * The longest an idle read waits. Readers return as soon as the backend signals new records
+     * and close() wakes them, so this only bounds how late a due commit can be when idle.
+     */
+    private static final Duration IDLE_WAIT = Duration.ofSeconds(5);
+    private static final Duration MAX_UNAVAILABLE_BACKOFF = Duration.ofSeconds(5);
+
+    private final ConsumerSettings<?> settings;
+    private final TopicReader reader;
+    private final Dispatcher dispatcher;
+    private final FailureReporter reporter;
+    private final CountDownLatch closing;
+    private final AtomicReference<Throwable> stopCause;
+
+    // touched by the loop thread only
+    private Optional<Position> committed;
+    private long completedAtCommit;
+    private long lastCommitNanos = System.nanoTime();
+    private boolean fenced;
+
+    /**
+     * @param closing   counted down by close()
+     * @param stopCause where the loop puts what stopped it (a fencing, an unexpected failure)
+     */
+    ReadLoop(ConsumerSettings<?> settings, TopicReader reader, Dispatcher dispatcher, FailureReporter reporter,
+             CountDownLatch closing, AtomicReference<Throwable> stopCause) {
+        this.settings = settings;
+        this.reader = reader;
+        this.dispatcher = dispatcher;
+        this.reporter = reporter;
+        this.closing = closing;
+        this.stopCause = stopCause;
+        this.committed = reader.startPosition();
+    }
+
+    /** Whether a fencing stopped the loop: then nothing may be committed any more. */
+    boolean fenced() {
+        return fenced;
+    }
+
+    @Override
+    public void run() {
+        try {
+            loop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // nobody interrupts this thread but a shutdown: just end
+        } catch (Throwable unexpected) {
+            dispatcher.halt();
+            stopCause.compareAndSet(null, unexpected);
+            reporter.report(Optional.empty(), 1, Outcome.STOPPED, unexpected);
+        }
+    }
+
+    private void loop() throws InterruptedException {
+        boolean deliveredSinceCaughtUp = true;
+        boolean caughtUpPending = false;
+        // At the start and after each delivery, ask without waiting: a reader that has nothing
+        // returns only after its wait, and the caught-up callback must not be that late.
+        boolean askWithoutWaiting = true;
+        int unavailable = 0;
+        while (!isClosing() && !dispatcher.isHalted()) {
+            if (caughtUpPending && dispatcher.isIdle()) {
+                caughtUpPending = false;
+                dispatcher.wakeWhenIdle(false);
+                if (!commit(true)) {
+                    return;
+                }
+                fireCaughtUp();
+            } else if (!commit(false)) {
+                return;
+            }
+            int room = dispatcher.room();
+            if (room == 0) {
+                dispatcher.awaitRoom(waitFor(false));
+                continue;
+            }
+            ReadBatch batch;
+            try {
+                batch = reader.read(Math.min(settings.batchSize(), room),
+                        askWithoutWaiting ? Duration.ZERO : waitFor(caughtUpPending));
+                unavailable = 0;
+            } catch (BackendUnavailableException e) {
+                unavailable++;
+                reporter.report(Optional.empty(), unavailable, Outcome.RETRYING, e);
+                pause(backoff(unavailable));
+                continue;
+            } catch (ConsumerFencedException e) {
+                fence(e);
+                return;
+            } catch (InterruptedException e) {
+                return;
+            }
+            boolean delivered = !batch.records().isEmpty();
+            if (delivered) {
+                dispatcher.submit(batch.records());
+                deliveredSinceCaughtUp = true;
+            }
+            askWithoutWaiting = delivered;
+            if (batch.caughtUp() && deliveredSinceCaughtUp) {
+                deliveredSinceCaughtUp = false;
+                caughtUpPending = true;
+                // a worker finishing the last record wakes the read below, so the callback is prompt
+                dispatcher.wakeWhenIdle(true);
+            } else if (delivered && !batch.caughtUp()) {
+                caughtUpPending = false;
+                dispatcher.wakeWhenIdle(false);
+            }
+        }
+    }
+
+    /** How long a read may wait: not past a due commit while handlers are still moving the position. */
+    private Duration waitFor(boolean caughtUpPending) {
+        if (!caughtUpPending && dispatcher.isIdle() && dispatcher.handled().equals(committed)) {
+            return IDLE_WAIT;
+        }
+        return settings.commitInterval().compareTo(IDLE_WAIT) < 0
+                ? (settings.commitInterval().isZero() ? Duration.ofMillis(10) : settings.commitInterval()) : IDLE_WAIT;
+    }
+
+    private boolean isClosing() {
+        return closing.getCount() == 0;
+    }
+
+    /**
+     * Saves the handled position if it moved and a save is due (or {@code force}). Returns false
+     * if the consumer was fenced.
+     */
+    boolean commit(boolean force) {
+        if (settings.name().isEmpty() || fenced) {
+            return !fenced;
+        }
+        Optional<Position> position = dispatcher.handled();
+        if (position.isEmpty() || position.equals(committed)) {
+            return true;
+        }
+        long now = System.nanoTime();
+        long completed = dispatcher.completedCount();
+        boolean due = force || completed - completedAtCommit >= settings.commitEveryMessages()
+                || now - lastCommitNanos >= settings.commitInterval().toNanos();
+        if (!due) {
+            return true;
+        }
+        try {
+            reader.commit(position.get());
+            committed = position;
+            completedAtCommit = completed;
+            lastCommitNanos = now;
+        } catch (ConsumerFencedException e) {
+            fence(e);
+            return false;
+        } catch (RuntimeException e) {
+            reporter.report(position, 1, Outcome.RETRYING, e);
+        }
+        return true;
+    }
+
+    private void fence(ConsumerFencedException e) {
+        fenced = true;
+        dispatcher.halt(); // nothing more is delivered: the new owner handles it
+        stopCause.compareAndSet(null, e);
+        reporter.report(Optional.empty(), 1, Outcome.STOPPED, e);
+    }
+
+    private void fireCaughtUp() {
+        try {
+            settings.onCaughtUp().run();
+        } catch (RuntimeException e) {
+            LOG.warn("The caught-up callback of {} threw; ignoring it", settings.description(), e);
+        }
+    }
+
+    private void pause(Duration pause) throws InterruptedException {
+        closing.await(pause.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static Duration backoff(int failures) {
+        long millis = 100L << Math.min(failures - 1, 6);
+        return Duration.ofMillis(Math.min(millis, MAX_UNAVAILABLE_BACKOFF.toMillis()));
+    }
+}

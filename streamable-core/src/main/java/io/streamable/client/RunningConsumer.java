@@ -1,0 +1,254 @@
+package io.streamable.client;
+
+import io.streamable.Position;
+import io.streamable.StreamableException;
+import io.streamable.Topic;
+import io.streamable.backend.ReaderSpec;
+import io.streamable.backend.StoredRecord;
+import io.streamable.backend.TopicReader;
+import io.streamable.backend.TopicStore;
+import io.streamable.consume.Consumer;
+import io.streamable.schema.PayloadBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+/**
+ * One running consumer, put together from small parts: its {@link ConsumerSettings}, a
+ * {@link ReadLoop} on its own thread, a {@link Dispatcher} with the handler threads, a
+ * {@link CommitTracker} for the position it may save and a {@link FailureHandler} for the policy.
+ * This class starts them and closes them.
+ *
+ * <p>Closing: no record starts after {@link #close()} except those queued below records already
+ * started (so a clean close leaves no hole and a restart redelivers nothing); running handlers get
+ * the close timeout, are then interrupted and get the same again; then the handled position is
+ * saved and the reader closed, which releases the name, whatever the handlers do. A handler that
+ * still has not returned is reported in the log and in {@link #stopped()}; its message is
+ * delivered again on the next start.
+ */
+final class RunningConsumer<T> implements Consumer<T> {
+    private static final Logger LOG = LoggerFactory.getLogger(RunningConsumer.class);
+    /** Marks the threads that run this consumer's handlers, so close() from a handler does not wait on itself. */
+    private static final ThreadLocal<RunningConsumer<?>> CURRENT = new ThreadLocal<>();
+    /** On top of the handler waits, how long close() gives the final save before releasing the name itself. */
+    private static final Duration SAVE_GRACE = Duration.ofSeconds(10);
+
+    private final ConsumerSettings<T> settings;
+    private final TopicStore store;
+    private final PayloadBinding<T> binding;
+    private final Function<String, TopicStore> topics;
+    private final java.util.function.Consumer<RunningConsumer<T>> onStopped;
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private final AtomicBoolean closeRequested = new AtomicBoolean();
+    private final AtomicBoolean readerClosed = new AtomicBoolean();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private final AtomicReference<Throwable> stopCause = new AtomicReference<>();
+    private final FailureReporter reporter;
+    private volatile boolean running;
+
+    private TopicReader reader;
+    private FailureHandler<T> failures;
+    private Dispatcher dispatcher;
+    private ReadLoop loop;
+    private Thread thread;
+
+    /**
+     * @param store     the topic's store
+     * @param topics    opens other topics of the same backend (dead letters)
+     * @param onStopped called once the consumer has stopped and released its name
+     */
+    RunningConsumer(ConsumerSettings<T> settings, TopicStore store, PayloadBinding<T> binding,
+                    Function<String, TopicStore> topics, java.util.function.Consumer<RunningConsumer<T>> onStopped) {
+        this.settings = settings;
+        this.store = store;
+        this.binding = binding;
+        this.topics = topics;
+        this.onStopped = onStopped;
+        this.reporter = new FailureReporter(settings);
+    }
+
+    /**
+     * Opens the reader (taking the name) and starts the threads.
+     *
+     * @throws io.streamable.consume.ConsumerNameInUseException if a live consumer holds the name
+     */
+    void start() {
+        reader = store.openReader(new ReaderSpec(StartResolver.resolve(settings.startFrom(), store,
+                settings.description()), settings.name()));
+        try {
+            failures = new FailureHandler<>(settings, binding, topics, reporter, closing);
+            AtomicInteger workerNumber = new AtomicInteger();
+            dispatcher = new Dispatcher(settings.concurrency(), settings.maxInFlight(),
+                    new CommitTracker(reader.startPosition()), this::handle, reader::wakeup, runnable -> {
+                        Thread worker = new Thread(() -> {
+                            CURRENT.set(this);
+                            runnable.run();
+                        }, settings.threadName() + "-handler-" + workerNumber.incrementAndGet());
+                        worker.setDaemon(true);
+                        return worker;
+                    });
+            loop = new ReadLoop(settings, reader, dispatcher, reporter, closing, stopCause);
+            running = true;
+            thread = new Thread(() -> {
+                CURRENT.set(this);
+                try {
+                    loop.run();
+                } finally {
+                    shutdown();
+                }
+            }, settings.threadName());
+            thread.start();
+        } catch (RuntimeException | Error e) {
+            running = false;
+            if (dispatcher != null) {
+                dispatcher.shutdown();
+            }
+            closeReader();
+            throw e;
+        }
+    }
+
+    private FailureHandler.Result handle(StoredRecord record) {
+        return failures.handle(record);
+    }
+
+    /** The close sequence, on the loop thread once the loop has ended. */
+    private void shutdown() {
+        running = false;
+        List<String> unfinished = List.of();
+        try {
+            if (loop.fenced() || dispatcher.isHalted()) {
+                dispatcher.halt();
+            } else {
+                dispatcher.beginClose();
+            }
+            Duration timeout = settings.closeTimeout();
+            if (!dispatcher.awaitQuiescent(timeout)) {
+                List<Position> interrupted = dispatcher.interruptRunning();
+                LOG.warn("Handler(s) of {} at position(s) {} did not return within the close timeout {}; interrupting them",
+                        settings.description(), interrupted, timeout);
+                if (!dispatcher.awaitQuiescent(timeout.plusSeconds(1))) {
+                    unfinished = dispatcher.stillRunning();
+                }
+            }
+            loop.commit(true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            unfinished = dispatcher.stillRunning();
+        } catch (RuntimeException e) {
+            LOG.warn("The final save of {} failed", settings.description(), e);
+        } finally {
+            dispatcher.shutdown();
+            closeReader();
+            finish(unfinished);
+        }
+    }
+
+    private void finish(List<String> unfinished) {
+        failures.stopCause().ifPresent(cause -> stopCause.compareAndSet(null, cause));
+        dispatcher.unexpectedFailure().ifPresent(cause -> stopCause.compareAndSet(null, cause));
+        Throwable cause = stopCause.get();
+        if (!unfinished.isEmpty()) {
+            StreamableException left = new StreamableException("The " + settings.description() + " closed with handler(s)"
+                    + " still running after being interrupted, at " + String.join(", ", unfinished) + ": their threads are"
+                    + " left behind and their messages are delivered again on the next start. The name is released."
+                    + " Make handlers return when interrupted.");
+            LOG.warn("{}", left.getMessage());
+            if (cause == null) {
+                cause = left;
+            } else {
+                cause.addSuppressed(left);
+            }
+        }
+        try {
+            onStopped.accept(this);
+        } finally {
+            if (cause == null) {
+                stopped.complete(null);
+            } else {
+                stopped.completeExceptionally(cause);
+            }
+        }
+    }
+
+    private void closeReader() {
+        if (reader != null && readerClosed.compareAndSet(false, true)) {
+            try {
+                reader.close();
+            } catch (RuntimeException e) {
+                LOG.warn("Closing the reader of {} failed", settings.description(), e);
+            }
+        }
+    }
+
+    @Override
+    public Topic<T> topic() {
+        return settings.topic();
+    }
+
+    @Override
+    public Optional<String> name() {
+        return settings.name();
+    }
+
+    @Override
+    public Optional<Position> position() {
+        return dispatcher.handled();
+    }
+
+    @Override
+    public long lag() {
+        return store.lag(position());
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public CompletableFuture<Void> stopped() {
+        return stopped;
+    }
+
+    @Override
+    public void close() {
+        if (thread == null) {
+            return; // start() failed, and released what it had taken
+        }
+        if (closeRequested.compareAndSet(false, true)) {
+            closing.countDown();
+            dispatcher.beginClose();
+            reader.wakeup();
+        }
+        if (CURRENT.get() == this) {
+            return; // called from a handler: the consumer shuts down once the handler returns
+        }
+        Duration handlers = settings.closeTimeout().multipliedBy(2).plusSeconds(1);
+        try {
+            thread.join(Math.max(1, handlers.plus(SAVE_GRACE).toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            // the final save hangs (the backend is unreachable): release the name anyway
+            LOG.warn("The {} did not finish closing within {}; releasing its name without a final save",
+                    settings.description(), handlers.plus(SAVE_GRACE));
+            closeReader();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Consumer[" + settings.description() + "]";
+    }
+}
