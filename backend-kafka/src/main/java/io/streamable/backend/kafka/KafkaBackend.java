@@ -17,18 +17,21 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,9 +54,18 @@ final class KafkaBackend implements Backend {
     private final Map<String, KafkaTopicStore> stores = new ConcurrentHashMap<>();
     private final Set<KafkaTopicReader> readers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** Random per connection, so keys of records without a logCompactId never repeat across connections. */
-    private final String uniqueKeyPrefix = KafkaTopicStore.UNIQUE_KEY_PREFIX + UUID.randomUUID() + ".";
+    /**
+     * Random per connection (96 bits, base64url), so keys of records without a logCompactId never
+     * repeat across connections; a counter follows it.
+     */
+    private final byte[] uniqueKeyPrefix = uniqueKeyPrefix();
     private final AtomicLong uniqueKeys = new AtomicLong();
+    /** Hands over appends the producer could not take at once (see {@link KafkaTopicStore#append}). */
+    private final ScheduledExecutorService lane = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "streamable-kafka-lane-" + CALLBACK_THREADS.incrementAndGet());
+        thread.setDaemon(true);
+        return thread;
+    });
     /** Completes append futures; cached, so a caller's stage that blocks on another append cannot stall the rest. */
     private final ExecutorService callbacks = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "streamable-kafka-callbacks-" + CALLBACK_THREADS.incrementAndGet());
@@ -61,11 +73,19 @@ final class KafkaBackend implements Backend {
         return thread;
     });
 
+    /** Read once: appends and reads consult them on every call. */
+    private final Duration deliveryTimeout;
+    private final Duration sessionTimeout;
+
     private KafkaBackend(BackendUrl url, KafkaOptions options, Admin admin, KafkaProducer<byte[], byte[]> producer) {
         this.url = url;
         this.options = options;
         this.admin = admin;
         this.producer = producer;
+        Object delivery = options.producerConfigs().get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
+        this.deliveryTimeout = Duration.ofMillis(delivery == null ? 120_000 : Long.parseLong(delivery.toString()));
+        Object session = options.consumerConfigs().get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+        this.sessionTimeout = Duration.ofMillis(session == null ? DEFAULT_SESSION_TIMEOUT_MS : Long.parseLong(session.toString()));
     }
 
     static KafkaBackend open(BackendUrl url, KafkaOptions options) {
@@ -76,7 +96,12 @@ final class KafkaBackend implements Backend {
         adminConfig.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) options.timeout().toMillis());
         adminConfig.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
                 (int) Math.min(options.timeout().toMillis(), 30_000));
-        Admin admin = Admin.create(adminConfig);
+        Admin admin;
+        try {
+            admin = Admin.create(adminConfig);
+        } catch (RuntimeException e) {
+            throw KafkaErrors.clientCreation("admin client", url, options, e);
+        }
         try {
             // fail early and clearly on a wrong address or missing credentials
             admin.describeCluster().clusterId().get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -95,13 +120,14 @@ final class KafkaBackend implements Backend {
         // durable and ordered per partition even across retries: what TopicStore promises
         producerConfig.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // send() never waits on the caller's thread: an append it cannot take now waits in the topic's lane
+        producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 0);
         KafkaProducer<byte[], byte[]> producer;
         try {
             producer = new KafkaProducer<>(producerConfig);
         } catch (RuntimeException e) {
             admin.close(Duration.ZERO);
-            throw new IllegalArgumentException("The Kafka producer options of " + url.masked() + " are invalid: "
-                    + e.getMessage(), e);
+            throw KafkaErrors.clientCreation("producer", url, options, e);
         }
         LOG.info("Connected to Kafka at {}", url.masked());
         return new KafkaBackend(url, options, admin, producer);
@@ -168,20 +194,57 @@ final class KafkaBackend implements Backend {
         try {
             return new KafkaConsumer<>(config);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("The Kafka consumer options of " + url.masked() + " are invalid: "
-                    + e.getMessage(), e);
+            throw KafkaErrors.clientCreation("consumer", url, options, e);
         }
     }
 
     /** The consumer session timeout readers use: how long a crashed reader keeps its name. */
     Duration sessionTimeout() {
-        Object configured = options.consumerConfigs().get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
-        return Duration.ofMillis(configured == null ? DEFAULT_SESSION_TIMEOUT_MS : Long.parseLong(configured.toString()));
+        return sessionTimeout;
     }
 
-    /** A record key no other record has: for records without a logCompactId, so compaction never removes them. */
-    String uniqueKey() {
-        return uniqueKeyPrefix + uniqueKeys.incrementAndGet();
+    /**
+     * A record key no other record has, for records without a logCompactId, so compaction never
+     * removes them: {@code ~}, the connection's random part, then a base-36 counter (about 20
+     * bytes). Its first character is never a digit, unlike every key of a record with an id.
+     */
+    byte[] uniqueKey() {
+        long counter = uniqueKeys.incrementAndGet();
+        byte[] key = new byte[uniqueKeyPrefix.length + 13];
+        System.arraycopy(uniqueKeyPrefix, 0, key, 0, uniqueKeyPrefix.length);
+        int length = uniqueKeyPrefix.length;
+        do {
+            key[length++] = (byte) Character.forDigit((int) (counter % 36), 36);
+            counter /= 36;
+        } while (counter > 0);
+        return length == key.length ? key : java.util.Arrays.copyOf(key, length);
+    }
+
+    private static byte[] uniqueKeyPrefix() {
+        byte[] random = new byte[12];
+        new SecureRandom().nextBytes(random);
+        String encoded = KafkaTopicStore.UNIQUE_KEY_MARK + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        return encoded.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Runs {@code task} on the lane thread after {@code delayMillis}; not at all once the backend is closed. */
+    void lane(Runnable task, long delayMillis) {
+        try {
+            lane.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed: close() fails what is still queued
+        }
+    }
+
+    /** The producer's delivery timeout: how long an append may take before its future fails. */
+    Duration deliveryTimeout() {
+        return deliveryTimeout;
+    }
+
+    /** The producer's max.request.size: no record may be larger. */
+    int maxRequestSize() {
+        Object configured = options.producerConfigs().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        return configured == null ? 1_048_576 : Integer.parseInt(configured.toString());
     }
 
     long nextClientNumber() {
@@ -244,6 +307,10 @@ final class KafkaBackend implements Backend {
         for (KafkaTopicReader reader : readers.toArray(KafkaTopicReader[]::new)) {
             reader.close();
         }
+        lane.shutdownNow();
+        IllegalStateException closing = new IllegalStateException("The Kafka backend " + url.masked()
+                + " was closed before the append could be sent");
+        stores.values().forEach(store -> store.failQueued(closing));
         try {
             // appends already handed to the producer complete (or fail) before it closes
             producer.close(options.timeout());

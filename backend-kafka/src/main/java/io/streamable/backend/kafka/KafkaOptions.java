@@ -101,8 +101,30 @@ record KafkaOptions(String bootstrapServers, OptionalInt partitions, Optional<Sh
                     + " against the producer, consumer and admin configs of kafka-clients, or pass a plug-in's config"
                     + " to one client with kafka.producer.*, kafka.consumer.* or kafka.admin.*");
         }
+        refuseUndurable(url, producerConfigs);
         return new KafkaOptions(bootstrap, partitions, replication, Map.copyOf(topicConfigs), producerConfigs,
                 consumerConfigs, adminConfigs, timeout);
+    }
+
+    /**
+     * Producer settings under which an append cannot promise what it returns: a durable position,
+     * or an append that never blocks its caller.
+     */
+    private static void refuseUndurable(BackendUrl url, Map<String, Object> producer) {
+        Object acks = producer.get(ProducerConfig.ACKS_CONFIG);
+        if (acks != null && !acks.toString().trim().equalsIgnoreCase("all") && !acks.toString().trim().equals("-1")) {
+            throw new IllegalArgumentException("Option kafka.acks=" + acks + " in Kafka backend URL " + url.masked()
+                    + " is refused: only acks=all gives a durable position (with acks=0 the broker acknowledges"
+                    + " nothing and returns no offset, with acks=1 an acknowledged message is lost when the partition"
+                    + " leader fails). An append completes with the positions of durable messages, so leave kafka.acks"
+                    + " out (the backend uses all).");
+        }
+        if (producer.containsKey(ProducerConfig.MAX_BLOCK_MS_CONFIG)) {
+            throw new IllegalArgumentException("Option kafka.max.block.ms in Kafka backend URL " + url.masked()
+                    + " is set by the backend: append() never blocks its caller (max.block.ms=0, appends the"
+                    + " producer cannot take at once wait off the caller's thread). Bound how long an append may"
+                    + " take with kafka.delivery.timeout.ms instead, and leave kafka.max.block.ms out.");
+        }
     }
 
     private static String bootstrap(BackendUrl url) {

@@ -7,6 +7,7 @@ import io.streamable.backend.ReadBatch;
 import io.streamable.backend.ReaderSpec;
 import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
+import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.ConsumerNameInUseException;
 import io.streamable.consume.StartFrom;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -21,9 +22,12 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.IllegalGenerationException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,9 +57,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * named after the consumer (classic protocol), and that membership is the name's lease: it is
  * refused while another reader of the same topic is a live member, and a crashed holder's
  * membership expires after {@code session.timeout.ms}. The reader always seeks every partition
- * itself, to the group's committed offset, or where {@link StartFrom} says (fixed when the reader
- * opens, so {@code latest} means "after what existed at start" even across rebalances), and after a
- * rebalance back to what it has handed out, so a rebalance never re-delivers within one reader.
+ * itself, to the group's committed offset, or to the concrete start the framework resolved (saved
+ * as the group's offsets before {@link #open} returns, so a reader killed before its first commit
+ * resumes there), and after a rebalance back to what it has handed out, so a rebalance never
+ * re-delivers within one reader.
+ *
+ * <p>Ownership is the membership of the current group generation. Losing it
+ * ({@link #onPartitionsLost}: the session expired, or {@code max.poll.interval.ms} passed without a
+ * poll) fences the reader for good: it does not rejoin, {@link #read} and {@link #commit} throw
+ * {@link ConsumerFencedException}, and the broker refuses its commits anyway (they carry the old
+ * generation). A rebalance that merely revokes and reassigns partitions (another topic's reader with
+ * the same name joining) is not a loss of ownership.
  */
 final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     /** Client ids of readers start with this, then the topic, so the lease check can find them. */
@@ -78,6 +90,10 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     private final Map<TopicPartition, Long> next;
     private final Map<TopicPartition, Long> committed;
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> buffer = new ArrayDeque<>();
+    /** When the reading thread last polled; a longer gap than a session means ownership must be confirmed. */
+    private long lastPollNanos = System.nanoTime();
+    /** Why this reader lost its name, once it has; never cleared. */
+    private volatile String fenced;
 
     private KafkaTopicReader(KafkaBackend backend, String topic, Optional<String> group, String clientId,
                              Map<TopicPartition, Long> startOffsets, Map<TopicPartition, Long> committed,
@@ -116,7 +132,8 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         awaitNameFree(backend, topic, name);
         Map<TopicPartition, Long> saved = store.committedOffsets(name);
         Start start;
-        if (saved.isEmpty()) {
+        boolean firstUse = saved.isEmpty();
+        if (firstUse) {
             start = start(store, spec.start());
         } else {
             // resume: committed partitions at their offset, partitions added since then from their beginning
@@ -130,6 +147,9 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             reader.consumer.subscribe(List.of(topic), reader);
             reader.join();
             reader.refuseIfYoungerHolder();
+            if (firstUse) {
+                reader.saveStart();
+            }
         } catch (RuntimeException e) {
             reader.close();
             throw e;
@@ -144,12 +164,11 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     private record Start(Map<TopicPartition, Long> offsets, Optional<Position> position) {
     }
 
+    /**
+     * The offsets of a concrete start: the framework resolved {@code latest} and clamped positions
+     * beyond the head before this reader was asked to open ({@link ReaderSpec#start()}).
+     */
     private static Start start(KafkaTopicStore store, StartFrom from) {
-        if (from instanceof StartFrom.Latest) {
-            // fixed now, before joining: a reader at latest sees what is appended after it opened, nothing older
-            Map<TopicPartition, Long> end = store.offsets(OffsetSpec.latest());
-            return new Start(end, KafkaTopicStore.consumedPosition(end));
-        }
         Map<TopicPartition, Long> earliest = store.offsets(OffsetSpec.earliest());
         if (from instanceof StartFrom.After after) {
             Position position = after.position();
@@ -161,20 +180,47 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                             + " this topic.");
                 }
             }
-            Map<TopicPartition, Long> latest = store.offsets(OffsetSpec.latest());
             Map<TopicPartition, Long> offsets = new HashMap<>(earliest);
             position.offsets().forEach((partition, offset) -> {
                 TopicPartition topicPartition = new TopicPartition(store.name(), partition);
-                long end = latest.getOrDefault(topicPartition, 0L);
-                if (offset + 1 > end) {
-                    LOG.warn("Position {} is beyond the end of partition {} of topic \"{}\" (next offset {}); starting"
-                            + " at the end", position.encode(), partition, store.name(), end);
-                }
-                offsets.put(topicPartition, Math.max(earliest.getOrDefault(topicPartition, 0L), Math.min(offset + 1, end)));
+                // records below the earliest offset were removed by retention: start at what is left
+                offsets.put(topicPartition, Math.max(earliest.getOrDefault(topicPartition, 0L), offset + 1));
             });
             return new Start(offsets, Optional.of(position));
         }
         return new Start(earliest, Optional.empty());
+    }
+
+    /**
+     * Saves the start of a name used for the first time as the group's offsets, before the reader
+     * is handed out: a reader killed before its first commit then resumes here, not at a start
+     * resolved again later ({@code latest} would have moved past what was appended meanwhile).
+     */
+    private void saveStart() {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        startOffsets.forEach((partition, offset) -> offsets.put(partition, new OffsetAndMetadata(offset)));
+        long deadline = System.nanoTime() + backend.timeout().toNanos();
+        while (true) {
+            try {
+                consumer.commitSync(offsets, backend.timeout());
+                break;
+            } catch (RebalanceInProgressException e) {
+                // a reader of another topic with this name joined meanwhile: finish the rebalance, then save
+                if (System.nanoTime() > deadline) {
+                    throw new BackendUnavailableException("Saving the start of consumer \"" + group.orElseThrow()
+                            + "\" on topic \"" + topic + "\" failed: its Kafka group kept rebalancing for "
+                            + backend.timeout() + ". Try again.", e);
+                }
+                consumer.poll(Duration.ofMillis(100)).forEach(buffer::add);
+                lastPollNanos = System.nanoTime();
+            } catch (CommitFailedException | FencedInstanceIdException e) {
+                throw new ConsumerNameInUseException(topic, group.orElseThrow());
+            } catch (KafkaException e) {
+                throw backend.failure("Saving the start of consumer \"" + group.orElseThrow() + "\" on Kafka topic \""
+                        + topic + "\"", e);
+            }
+        }
+        offsets.forEach((partition, offset) -> committed.put(partition, offset.offset()));
     }
 
     /**
@@ -249,6 +295,7 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             }
             try {
                 consumer.poll(Duration.ofMillis(100)).forEach(buffer::add);
+                lastPollNanos = System.nanoTime();
             } catch (InterruptException e) {
                 throw new StreamableException("Interrupted while joining the consumer group of \"" + group.orElseThrow()
                         + "\"", e);
@@ -293,10 +340,20 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             closeNow();
             return new ReadBatch(List.of(), false);
         }
+        requireOwnership();
+        if (!buffer.isEmpty() && group.isPresent()
+                && System.nanoTime() - lastPollNanos > backend.sessionTimeout().toNanos()) {
+            // paused (GC, SIGSTOP, a slow handler) for longer than a session: the buffered records may
+            // already belong to a successor, so confirm ownership before handing out another one
+            confirmOwnership();
+        }
         if (buffer.isEmpty()) {
             ConsumerRecords<byte[], byte[]> polled;
             try {
                 polled = consumer.poll(maxWait);
+                lastPollNanos = System.nanoTime();
+            } catch (OwnershipLost e) {
+                throw fencedException();
             } catch (WakeupException e) {
                 if (closeRequested.get()) {
                     closeNow();
@@ -309,6 +366,9 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                 interrupted.initCause(e);
                 throw interrupted;
             } catch (KafkaException | IllegalStateException e) {
+                if (fenced != null) {
+                    throw fencedException(); // the lost callback ran, wrapped by the consumer
+                }
                 throw backend.failure("Reading Kafka topic \"" + topic + "\"", e);
             }
             polled.forEach(buffer::add);
@@ -372,6 +432,7 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         if (group.isEmpty() || closed.get()) {
             return;
         }
+        requireOwnership();
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         Set<TopicPartition> partitions = new HashSet<>(startOffsets.keySet());
         consumed.offsets().keySet().forEach(partition -> partitions.add(new TopicPartition(topic, partition)));
@@ -398,7 +459,14 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                             + "\" was interrupted by wakeups; it is saved again with the next commit", e);
                 }
                 // a wakeup meant for a read (close() races with this commit): the commit still matters
-            } catch (CommitFailedException | RebalanceInProgressException e) {
+            } catch (CommitFailedException | FencedInstanceIdException | UnknownMemberIdException
+                     | IllegalGenerationException e) {
+                // the broker checks the commit's generation: this reader is no longer a member of the group
+                throw fence("the group refused a commit of generation " + consumer.groupMetadata().generationId()
+                        + ": " + e.getClass().getSimpleName());
+            } catch (RebalanceInProgressException e) {
+                // not a loss of ownership: the group rebalances (a reader of another topic with this name
+                // joined or left) and this reader rejoins on its next read; nothing was saved
                 throw new BackendUnavailableException("Saving the position of consumer \"" + group.get() + "\" on topic \""
                         + topic + "\" failed during a group rebalance; it is saved again with the next commit", e);
             } catch (InterruptException e) {
@@ -445,17 +513,14 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         }
     }
 
-    /**
-     * Test hook: stops like a crashed process would, without leaving the group, so the name stays
-     * held until the session expires.
-     */
-    void crashForTest() {
-        if (closeRequested.compareAndSet(false, true)) {
-            consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP)
-                    .withTimeout(Duration.ZERO));
-            closed.set(true);
-            backend.untrack(this);
-        }
+    /** The reader's consumer, for this package's tests (which stop it as a crash would). */
+    KafkaConsumer<byte[], byte[]> consumer() {
+        return consumer;
+    }
+
+    /** The client id, which names this reader in the group's membership. */
+    String clientId() {
+        return clientId;
     }
 
     @Override
@@ -464,13 +529,27 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         buffer.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
     }
 
+    /**
+     * The group expired this member (session timeout, or no poll within {@code max.poll.interval.ms}):
+     * its partitions may already be another reader's. Not a revoke: this reader is fenced and must
+     * not rejoin, so the callback throws, which makes the consumer stop before sending its JoinGroup.
+     */
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-        onPartitionsRevoked(partitions);
+        buffer.clear();
+        if (closeRequested.get()) {
+            return; // closing: the consumer leaves anyway
+        }
+        fence("the Kafka group expired this member after session.timeout.ms without heartbeats or"
+                + " max.poll.interval.ms without a poll");
+        throw new OwnershipLost();
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        if (fenced != null) {
+            return;
+        }
         for (TopicPartition partition : partitions) {
             Long offset = next.get(partition);
             if (offset != null) {
@@ -478,6 +557,70 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             } else {
                 consumer.seekToBeginning(List.of(partition)); // a partition added after this reader opened
             }
+        }
+    }
+
+    private void requireOwnership() {
+        if (fenced != null) {
+            throw fencedException();
+        }
+    }
+
+    /**
+     * Polls without waiting, so the consumer handles what its heartbeat thread learnt meanwhile (a
+     * lost membership fences here), then has the broker check the generation with a commit of what
+     * is already saved: an expired member's commit is refused.
+     */
+    private void confirmOwnership() {
+        try {
+            consumer.poll(Duration.ZERO).forEach(buffer::add);
+            lastPollNanos = System.nanoTime();
+        } catch (OwnershipLost e) {
+            throw fencedException();
+        } catch (WakeupException e) {
+            return; // a wakeup for this read: the next one confirms
+        } catch (KafkaException e) {
+            if (fenced != null) {
+                throw fencedException();
+            }
+            return; // unavailable: the poll in read() reports it
+        }
+        Map<TopicPartition, OffsetAndMetadata> saved = new HashMap<>();
+        committed.forEach((partition, offset) -> saved.put(partition, new OffsetAndMetadata(offset)));
+        if (saved.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(saved, backend.timeout());
+        } catch (CommitFailedException | FencedInstanceIdException | UnknownMemberIdException
+                 | IllegalGenerationException e) {
+            throw fence("the group refused this member's generation after a pause of more than a session");
+        } catch (KafkaException e) {
+            // a rebalance or an outage: no take-over proven; the next poll settles membership
+            LOG.debug("Could not confirm the ownership of {} after a pause", clientId, e);
+        }
+    }
+
+    private ConsumerFencedException fence(String detail) {
+        if (fenced == null) {
+            fenced = detail;
+            buffer.clear();
+            LOG.warn("Consumer \"{}\" of topic \"{}\" lost its name ({}); it stops delivering", group.orElse(""), topic,
+                    detail);
+        }
+        return fencedException();
+    }
+
+    private ConsumerFencedException fencedException() {
+        return new ConsumerFencedException(topic, group.orElse(""), fenced);
+    }
+
+    /** Thrown out of the lost-partitions callback so the consumer does not rejoin the group. */
+    private static final class OwnershipLost extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        OwnershipLost() {
+            super("ownership of the consumer name lost", null, false, false);
         }
     }
 

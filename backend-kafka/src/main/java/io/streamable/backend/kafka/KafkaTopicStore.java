@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -20,6 +21,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -44,6 +50,8 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -53,14 +61,27 @@ final class KafkaTopicStore implements TopicStore {
     static final String SHARDING_KEY_HEADER = "streamable.shardingKey";
     /** The framework header carrying the logCompactId, when the record has one. */
     static final String LOG_COMPACT_ID_HEADER = "streamable.logCompactId";
-    /** Prefix of the unique keys given to records without a logCompactId, so compaction never removes them. */
-    static final String UNIQUE_KEY_PREFIX = "streamable.unique.";
+    /** First character of the unique keys of records without a logCompactId, so compaction never removes them. */
+    static final char UNIQUE_KEY_MARK = '~';
+    static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+    /** How long an append the producer could not take waits before it is offered again. */
+    private static final long LANE_RETRY_MS = 20;
+    /** Upper bound of a record's framing (batch header share, varints, attributes) on top of key, value and headers. */
+    private static final int RECORD_OVERHEAD_BYTES = 128;
+    /** Kafka's default max.message.bytes, used when the topic's own cannot be read. */
+    private static final int DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTopicStore.class);
 
     private final KafkaBackend backend;
     private final String name;
     private volatile int partitions;
+    /** The largest record the topic takes: its max.message.bytes, capped by the producer's max.request.size. */
+    private volatile int maxRecordBytes = DEFAULT_MAX_MESSAGE_BYTES;
+    /** Appends the producer could not take at once, oldest first, handed over by the backend's lane thread. */
+    private final ConcurrentLinkedQueue<PendingAppend> lane = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger laneSize = new AtomicInteger();
+    private final AtomicBoolean draining = new AtomicBoolean();
 
     KafkaTopicStore(KafkaBackend backend, String name) {
         this.backend = backend;
@@ -124,7 +145,29 @@ final class KafkaTopicStore implements TopicStore {
         validate(description, created);
         int count = description.partitions().size();
         awaitOffsets(count, deadline);
+        warmProducerMetadata(deadline);
         partitions = count;
+    }
+
+    /**
+     * Has the producer fetch the topic's metadata now, while opening may wait, so the first
+     * append does not find it missing (appends never wait for it: {@code max.block.ms=0}).
+     */
+    private void warmProducerMetadata(long deadline) {
+        while (true) {
+            try {
+                backend.producer().partitionsFor(name);
+                return;
+            } catch (TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    return; // appends wait for it in the lane instead
+                }
+                pause(10); // the metadata request is already on its way; its answer takes a round trip
+            } catch (RuntimeException e) {
+                LOG.debug("The producer could not read the metadata of Kafka topic \"{}\" yet", name, e);
+                return;
+            }
+        }
     }
 
     private TopicDescription describe() {
@@ -144,24 +187,62 @@ final class KafkaTopicStore implements TopicStore {
     /** Creates the topic; false if another client created it first. */
     private boolean create() {
         KafkaOptions options = backend.options();
+        refuseCollidingName();
         Optional<Integer> partitionCount = internal() ? Optional.of(1)
                 : options.partitions().isPresent() ? Optional.of(options.partitions().getAsInt()) : Optional.empty();
-        NewTopic topic = new NewTopic(name, partitionCount, options.replication())
-                .configs(options.topicConfigs());
+        Map<String, String> configs = new HashMap<>(options.topicConfigs());
+        // acks=all means "all in-sync replicas": without a minimum, one replica left in sync is enough
+        options.replication().ifPresent(replication ->
+                configs.putIfAbsent(MIN_INSYNC_REPLICAS, String.valueOf(Math.min(2, replication))));
+        NewTopic topic = new NewTopic(name, partitionCount, options.replication()).configs(configs);
         try {
             backend.admin().createTopics(List.of(topic)).all().get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS);
             LOG.info("Created Kafka topic \"{}\" ({} partitions, replication {}, {})", name,
                     partitionCount.map(String::valueOf).orElse("broker default"),
-                    options.replication().map(String::valueOf).orElse("broker default"), options.topicConfigs());
+                    options.replication().map(String::valueOf).orElse("broker default"), configs);
             return true;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TopicExistsException) {
                 return false;
             }
+            if (e.getCause() instanceof InvalidTopicException invalid && invalid.getMessage() != null
+                    && invalid.getMessage().contains("collides")) {
+                throw collision(invalid.getMessage(), invalid);
+            }
             throw backend.failure("Creating Kafka topic \"" + name + "\"", e);
         } catch (Exception e) {
             throw backend.failure("Creating Kafka topic \"" + name + "\"", e);
         }
+    }
+
+    /**
+     * Kafka uses topic names in metric names, where '.' and '_' are the same, so it refuses a topic
+     * whose name differs from an existing one only there; say so before trying.
+     */
+    private void refuseCollidingName() {
+        if (name.indexOf('.') < 0 && name.indexOf('_') < 0) {
+            return;
+        }
+        String normalized = name.replace('.', '_');
+        Set<String> existing;
+        try {
+            existing = backend.admin().listTopics(new ListTopicsOptions().listInternal(true)).names()
+                    .get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw backend.failure("Listing topics before creating Kafka topic \"" + name + "\"", e);
+        }
+        for (String other : existing) {
+            if (!other.equals(name) && other.replace('.', '_').equals(normalized)) {
+                throw collision("it collides with existing topic \"" + other + "\"", null);
+            }
+        }
+    }
+
+    private StreamableException collision(String detail, Throwable cause) {
+        return new StreamableException("Kafka topic \"" + name + "\" cannot be created: " + detail + ". Kafka treats '.'"
+                + " and '_' in topic names as the same character, so two topics may not differ only there. Choose a"
+                + " name that differs in another character (or use only one of '.' and '_' in your topic names).",
+                cause);
     }
 
     private void validate(TopicDescription description, boolean created) {
@@ -181,8 +262,20 @@ final class KafkaTopicStore implements TopicStore {
                     + ". Use replication=" + actualReplication + " in the URL, leave the option out, or reassign the"
                     + " topic's replicas with kafka-reassign-partitions.");
         }
-        if (!created) {
-            String policy = cleanupPolicy();
+        Config config = topicConfig();
+        if (config != null) {
+            ConfigEntry maxMessage = config.get("max.message.bytes");
+            if (maxMessage != null && maxMessage.value() != null) {
+                maxRecordBytes = Math.min(backend.maxRequestSize(), Integer.parseInt(maxMessage.value()));
+            }
+        }
+        if (created && options.replication().isEmpty() && !options.topicConfigs().containsKey(MIN_INSYNC_REPLICAS)
+                && actualReplication >= 2) {
+            requireTwoInSync();
+        }
+        if (!created && config != null) {
+            ConfigEntry entry = config.get("cleanup.policy");
+            String policy = entry == null ? null : entry.value();
             if (policy != null && !policy.contains("compact")) {
                 LOG.warn("Kafka topic \"{}\" exists with cleanup.policy={}: messages with a logCompactId will not be"
                         + " compacted on it. Set cleanup.policy=compact on the topic to have them compacted.", name, policy);
@@ -190,16 +283,26 @@ final class KafkaTopicStore implements TopicStore {
         }
     }
 
-    private String cleanupPolicy() {
+    /** A topic created with the broker's default replication of 2 or more: acks=all then waits for two replicas. */
+    private void requireTwoInSync() {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, name);
+        AlterConfigOp set = new AlterConfigOp(new ConfigEntry(MIN_INSYNC_REPLICAS, "2"), AlterConfigOp.OpType.SET);
+        try {
+            backend.admin().incrementalAlterConfigs(Map.of(resource, List.of(set))).all()
+                    .get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw backend.failure("Setting min.insync.replicas=2 on the new Kafka topic \"" + name + "\"", e);
+        }
+    }
+
+    /** The topic's configs, or null if they cannot be read (a principal without DescribeConfigs may still use it). */
+    private Config topicConfig() {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, name);
         try {
-            Config config = backend.admin().describeConfigs(List.of(resource)).all()
+            return backend.admin().describeConfigs(List.of(resource)).all()
                     .get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS).get(resource);
-            ConfigEntry entry = config == null ? null : config.get("cleanup.policy");
-            return entry == null ? null : entry.value();
         } catch (Exception e) {
-            // only used for a warning; a principal without DescribeConfigs may still use the topic
-            LOG.debug("Could not read cleanup.policy of Kafka topic \"{}\"", name, e);
+            LOG.debug("Could not read the configs of Kafka topic \"{}\"", name, e);
             return null;
         }
     }
@@ -223,8 +326,12 @@ final class KafkaTopicStore implements TopicStore {
     }
 
     private static void pause() {
+        pause(100);
+    }
+
+    private static void pause(long millis) {
         try {
-            Thread.sleep(100); // waiting for the cluster's metadata to settle, not for a test
+            Thread.sleep(millis); // waiting for the cluster's metadata to settle, not for a test
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StreamableException("Interrupted while waiting for a Kafka topic", e);
@@ -236,6 +343,15 @@ final class KafkaTopicStore implements TopicStore {
         return Utils.toPositive(Utils.murmur2(shardingKey.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
+    /**
+     * Hands the records to the producer and returns at once: the producer is configured never to
+     * block ({@code max.block.ms=0}), and an append it cannot take now (no metadata for the topic
+     * yet, or its buffer full, as during an outage) waits in this topic's lane, off the caller's
+     * thread, until it can or until the delivery timeout has passed. Appends after one in the lane
+     * queue behind it, so one caller's appends keep their order. The records of one append are
+     * handed over in order, and the first one refused stops the rest: a failed append stores a
+     * prefix of its records.
+     */
     @Override
     public CompletableFuture<List<Position>> append(List<AppendRecord> records) {
         try {
@@ -244,56 +360,211 @@ final class KafkaTopicStore implements TopicStore {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        int count = records.size();
-        if (count == 0) {
+        if (records.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
-        Position[] positions = new Position[count];
-        AtomicInteger remaining = new AtomicInteger(count);
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        CompletableFuture<List<Position>> result = new CompletableFuture<>();
-        Runnable finish = () -> {
+        PendingAppend append = new PendingAppend(records, System.nanoTime() + backend.deliveryTimeout().toNanos());
+        if (laneSize.get() == 0 && handOver(append)) {
+            return append.result;
+        }
+        laneSize.incrementAndGet();
+        lane.add(append);
+        scheduleDrain(0);
+        return append.result;
+    }
+
+    /**
+     * Hands the append's records from {@code append.next} on to the producer; false if the producer
+     * could not take one now (it is tried again later from that record), true once every record was
+     * handed over or the append stopped at a refused one.
+     */
+    private boolean handOver(PendingAppend append) {
+        var producer = backend.producer();
+        while (append.next < append.records.size()) {
+            int index = append.next;
+            ProducerRecord<byte[], byte[]> record;
+            RecordCallback callback = new RecordCallback(append, index);
+            try {
+                record = toProducerRecord(append.records.get(index));
+                if (estimatedSize(record) > maxRecordBytes) {
+                    // the broker would refuse it after later records of the append were stored
+                    append.stop(index, new RecordTooLargeException("a record of about " + estimatedSize(record)
+                            + " bytes is larger than the " + maxRecordBytes + " bytes Kafka topic \"" + name
+                            + "\" accepts (max.message.bytes)"));
+                    return true;
+                }
+                producer.send(record, callback);
+            } catch (RuntimeException e) {
+                callback.refused = e;
+            }
+            Exception refused = callback.handedOver();
+            if (refused != null) {
+                if (refused instanceof TimeoutException) {
+                    if (System.nanoTime() < append.deadline) {
+                        return false; // no metadata or no buffer space yet: later, from this record
+                    }
+                    refused = new TimeoutException("the producer could not take the record within the delivery"
+                            + " timeout of " + backend.deliveryTimeout().toMillis() + " ms: the topic's metadata stayed"
+                            + " unknown or the producer's buffer stayed full (" + refused.getMessage() + ")", refused);
+                }
+                append.stop(index, refused);
+                return true;
+            }
+            append.next = index + 1;
+        }
+        return true;
+    }
+
+    private void scheduleDrain(long delayMillis) {
+        if (delayMillis > 0) {
+            backend.lane(this::drain, delayMillis);
+        } else if (draining.compareAndSet(false, true)) {
+            backend.lane(this::drain, 0);
+        }
+    }
+
+    /** Runs on the backend's lane thread: hands queued appends over in order, retrying the first until it goes. */
+    private void drain() {
+        while (true) {
+            PendingAppend append;
+            while ((append = lane.peek()) != null) {
+                if (!handOver(append)) {
+                    scheduleDrain(LANE_RETRY_MS); // still draining: only this store's lane waits, not the thread
+                    return;
+                }
+                lane.poll();
+                laneSize.decrementAndGet();
+            }
+            draining.set(false);
+            if (lane.isEmpty() || !draining.compareAndSet(false, true)) {
+                return;
+            }
+        }
+    }
+
+    /** Fails the appends still waiting in the lane: the backend is closing. */
+    void failQueued(Exception cause) {
+        PendingAppend append;
+        while ((append = lane.poll()) != null) {
+            laneSize.decrementAndGet();
+            append.stop(append.next, cause);
+        }
+    }
+
+    private static int estimatedSize(ProducerRecord<byte[], byte[]> record) {
+        int size = RECORD_OVERHEAD_BYTES + record.key().length + record.value().length;
+        for (Header header : record.headers()) {
+            size += header.key().length() + header.value().length + 2;
+        }
+        return size;
+    }
+
+    /** One append on its way to the producer; completes when every record is acknowledged or it stopped. */
+    private final class PendingAppend {
+        final List<AppendRecord> records;
+        final long deadline;
+        final Position[] positions;
+        final AtomicInteger remaining;
+        final AtomicReference<Exception> failure = new AtomicReference<>();
+        final CompletableFuture<List<Position>> result = new CompletableFuture<>();
+        /** The next record to hand over: touched by the caller, then only by the lane thread. */
+        int next;
+
+        PendingAppend(List<AppendRecord> records, long deadline) {
+            this.records = records;
+            this.deadline = deadline;
+            this.positions = new Position[records.size()];
+            this.remaining = new AtomicInteger(records.size());
+        }
+
+        void acknowledged(int index, RecordMetadata metadata, Exception exception) {
+            if (exception != null) {
+                failure.compareAndSet(null, exception);
+            } else {
+                positions[index] = Position.of(metadata.partition(), metadata.offset());
+            }
+            if (remaining.decrementAndGet() == 0) {
+                finish();
+            }
+        }
+
+        /** Records from {@code from} on are never handed over. */
+        void stop(int from, Exception cause) {
+            failure.compareAndSet(null, cause);
+            if (remaining.addAndGet(-(records.size() - from)) == 0) {
+                finish();
+            }
+        }
+
+        private void finish() {
             // complete off the producer's I/O thread: a caller chaining a blocking append must not stall it
             backend.callbacks().execute(() -> {
                 Exception failed = failure.get();
                 if (failed == null) {
                     result.complete(List.of(positions));
                 } else {
-                    result.completeExceptionally(KafkaErrors.translate("Appending " + count + " record(s) to Kafka topic \""
-                            + name + "\"", backend.options().bootstrapServers(), failed));
+                    result.completeExceptionally(KafkaErrors.translate("Appending " + records.size()
+                            + " record(s) to Kafka topic \"" + name + "\"", backend.options().bootstrapServers(), failed));
                 }
             });
-        };
-        for (int i = 0; i < count; i++) {
-            int index = i;
-            Callback callback = (metadata, exception) -> {
-                if (exception != null) {
-                    failure.compareAndSet(null, exception);
-                } else {
-                    positions[index] = Position.of(metadata.partition(), metadata.offset());
-                }
-                if (remaining.decrementAndGet() == 0) {
-                    finish.run();
-                }
-            };
-            try {
-                backend.producer().send(toProducerRecord(records.get(i)), callback);
-            } catch (RuntimeException e) {
-                // stop here: sending the rest would let later records of a key pass this one
-                failure.compareAndSet(null, e);
-                if (remaining.addAndGet(-(count - i)) == 0) {
-                    finish.run();
-                }
-                break;
-            }
         }
-        return result;
+    }
+
+    /**
+     * The producer's callback for one record. A failure reported while {@code send} is still
+     * running on the caller's thread means the record was not taken at all (KafkaProducer reports
+     * such failures through the callback rather than throwing); it is kept for the caller to decide.
+     */
+    private static final class RecordCallback implements Callback {
+        private final PendingAppend append;
+        private final int index;
+        private volatile Thread sending = Thread.currentThread();
+        /** Read and written by the sending thread only. */
+        Exception refused;
+
+        RecordCallback(PendingAppend append, int index) {
+            this.append = append;
+            this.index = index;
+        }
+
+        @Override
+        public void onCompletion(RecordMetadata metadata, Exception exception) {
+            if (exception != null && Thread.currentThread() == sending) {
+                refused = exception;
+                return;
+            }
+            append.acknowledged(index, metadata, exception);
+        }
+
+        /** The failure with which the producer refused the record, or null once it has it. */
+        Exception handedOver() {
+            sending = null;
+            return refused;
+        }
+    }
+
+    /**
+     * The record key, which is what Kafka compacts by (per partition). With a logCompactId it is
+     * {@code <UTF-8 length of the sharding key>:<sharding key><logCompactId>}: one id under two
+     * sharding keys gives two keys even when both keys share a partition, and the length prefix
+     * keeps ("ab", "c") apart from ("a", "bc"). Without one it is {@code ~<connection><counter>},
+     * a key no other record has (it cannot start with a digit, so never equals a compaction key).
+     */
+    static byte[] compactionKey(String shardingKey, String logCompactId) {
+        byte[] key = shardingKey.getBytes(StandardCharsets.UTF_8);
+        byte[] id = logCompactId.getBytes(StandardCharsets.UTF_8);
+        byte[] length = (key.length + ":").getBytes(StandardCharsets.US_ASCII);
+        byte[] encoded = new byte[length.length + key.length + id.length];
+        System.arraycopy(length, 0, encoded, 0, length.length);
+        System.arraycopy(key, 0, encoded, length.length, key.length);
+        System.arraycopy(id, 0, encoded, length.length + key.length, id.length);
+        return encoded;
     }
 
     private ProducerRecord<byte[], byte[]> toProducerRecord(AppendRecord record) {
         int partition = partitionFor(record.shardingKey(), partitions);
-        // the key is what Kafka compacts by: the logCompactId, or a random key no later record repeats
-        String key = record.logCompactId().orElseGet(backend::uniqueKey);
+        byte[] key = record.logCompactId().isPresent() ? compactionKey(record.shardingKey(), record.logCompactId().get())
+                : backend.uniqueKey();
         List<Header> headers = new ArrayList<>(record.headers().size() + 2);
         record.headers().forEach((headerName, value) -> {
             if (!headerName.equals(SHARDING_KEY_HEADER) && !headerName.equals(LOG_COMPACT_ID_HEADER)) {
@@ -303,7 +574,7 @@ final class KafkaTopicStore implements TopicStore {
         headers.add(new RecordHeader(SHARDING_KEY_HEADER, record.shardingKey().getBytes(StandardCharsets.UTF_8)));
         record.logCompactId().ifPresent(id ->
                 headers.add(new RecordHeader(LOG_COMPACT_ID_HEADER, id.getBytes(StandardCharsets.UTF_8))));
-        return new ProducerRecord<>(name, partition, null, key.getBytes(StandardCharsets.UTF_8), record.payload(), headers);
+        return new ProducerRecord<>(name, partition, null, key, record.payload(), headers);
     }
 
     /**

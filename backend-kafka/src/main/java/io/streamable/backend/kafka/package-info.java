@@ -11,14 +11,22 @@
  *       between partitions and break their order.</li>
  *   <li>{@code topic.<config>}: a topic config for created topics ({@code topic.retention.ms=...},
  *       {@code topic.min.insync.replicas=2}). {@code cleanup.policy} is {@code compact} unless set;
- *       a policy without {@code compact} is refused.</li>
+ *       a policy without {@code compact} is refused. {@code min.insync.replicas} is
+ *       {@code min(2, replication)} unless set, so {@code acks=all} waits for a second replica
+ *       wherever there is one.</li>
  *   <li>{@code kafka.<config>}: passed to every Kafka client (producer, consumers, admin) that
  *       knows the config, for example {@code kafka.security.protocol=SASL_SSL},
  *       {@code kafka.sasl.jaas.config=...}, {@code kafka.delivery.timeout.ms=30000}. A name no client
  *       knows is refused. {@code kafka.producer.*}, {@code kafka.consumer.*} and {@code kafka.admin.*}
  *       reach one client only, unchecked. Values are never logged: the URL is logged masked
  *       ({@link io.streamable.backend.BackendUrl#masked()}), and the clients print password configs
- *       as {@code [hidden]}.</li>
+ *       as {@code [hidden]}. A client that cannot be created (a host no DNS resolves, a JAAS config
+ *       that does not parse, a missing key or trust store) is a
+ *       {@link io.streamable.StreamableException} naming the option to fix, with the values of
+ *       secret-bearing options removed from the client's words. Refused: {@code kafka.acks} other
+ *       than {@code all} (no durable position: {@code acks=0} returns no offset, {@code acks=1} loses
+ *       acknowledged records when a leader fails) and {@code kafka.max.block.ms} (the backend sets
+ *       it to 0, see Append).</li>
  *   <li>{@code timeout}: how long admin calls and commits wait for the cluster, default 30 s.</li>
  * </ul>
  *
@@ -28,11 +36,16 @@
  *       (murmur2 of its UTF-8 bytes, modulo the partition count), computed by the backend and set on
  *       each record, so one key's messages share a partition and arrive in append order. The
  *       producer is idempotent with {@code acks=all}, which keeps that order through retries.</li>
- *   <li><b>Record key</b>: the logCompactId when the message has one, which is what Kafka compacts
- *       by. A message without a logCompactId gets a key that no other record has,
- *       {@code streamable.unique.<random UUID of the connection>.<counter>}, so compaction never
- *       removes it (Kafka refuses keyless records on compacted topics anyway). Only a logCompactId
- *       spelled exactly like such a key, random UUID included, could replace it.</li>
+ *   <li><b>Record key</b>, which is what Kafka compacts by: for a message with a logCompactId,
+ *       {@code <length of the sharding key in UTF-8 bytes>:<sharding key><logCompactId>}, for
+ *       example {@code 10:customer-1order-7}. It holds both, unambiguously (the length says where
+ *       the sharding key ends), so the same id under two sharding keys gives two keys even when
+ *       both sharding keys hash to one partition. A message without a logCompactId gets a key that
+ *       no other record has, {@code ~<16 random characters of the connection><base-36 counter>}
+ *       (about 20 bytes), so compaction never removes it (Kafka refuses keyless records on
+ *       compacted topics anyway); it cannot start with a digit, so it never equals a compaction
+ *       key. Records written before this key format (whose key was the bare logCompactId) are not
+ *       compacted by newer records with the same id.</li>
  *   <li><b>Headers</b>: the message's headers become Kafka headers (UTF-8); the sharding key and
  *       logCompactId travel in the framework headers {@code streamable.shardingKey} and
  *       {@code streamable.logCompactId}, and are taken out again when reading. Records written by
@@ -46,11 +59,22 @@
  *   <li><b>Position</b>: the record's partition and offset, {@code Position.of(partition, offset)};
  *       a consumer's position merges them, encoded as {@code "0:42,3:17"}.</li>
  *   <li><b>Append</b>: completes when every record is acknowledged by the in-sync replicas, with
- *       their positions. If the cluster cannot be reached the future fails with
+ *       their positions. {@code append()} never blocks its caller: the producer runs with
+ *       {@code max.block.ms=0}, and an append it cannot take at once (the topic's metadata unknown,
+ *       its buffer full, as during an outage) waits in the topic's lane, handed over by one
+ *       background thread per connection; later appends to that topic queue behind it, so one
+ *       caller's appends keep their order. If the cluster cannot be reached the future fails with
  *       {@link io.streamable.backend.BackendUnavailableException} once the producer's
  *       {@code delivery.timeout.ms} has passed (Kafka's default is 2 minutes; set
- *       {@code kafka.delivery.timeout.ms} to fail sooner). A multi-record append is not a
- *       transaction: when it fails, a prefix of its records in each partition may be stored.</li>
+ *       {@code kafka.delivery.timeout.ms} to fail sooner).
+ *       <br>A multi-record append is not a transaction, but it stops at its first refused record:
+ *       records are handed to the producer in order, and one the producer refuses, or one larger
+ *       than the topic's {@code max.message.bytes} (checked before sending, since the broker would
+ *       refuse it only after later records were stored), fails the append without sending the
+ *       rest. What remains open: a record the broker fails <i>after</i> the producer took it, while
+ *       later records of the same append and partition are already in a later produce batch; the
+ *       idempotent producer may then still store those (it renumbers them). In practice that takes
+ *       a delivery timeout that expires between two batches of one append.</li>
  * </ul>
  *
  * <h2>Named consumers: consumer groups</h2>
@@ -75,15 +99,29 @@
  *       {@code group.min.session.timeout.ms} is the lower bound, 6 s by default). A successor waits
  *       that long at most, then resumes after the last committed offsets; what the crashed consumer
  *       handled but had not committed is delivered again.</li>
- *   <li><b>Start.</b> Without committed offsets a reader starts where {@code StartFrom} says. The
- *       offsets are fixed when the reader opens: {@code latest} means after the end offsets of that
- *       moment, even before the group has committed anything and across rebalances.</li>
+ *   <li><b>Start.</b> Without committed offsets a reader starts where the framework's resolved
+ *       start says (the framework turns {@code latest} into "after the head" and clamps a position
+ *       beyond the head before the backend sees it). The reader commits those start offsets for
+ *       every partition before {@code openReader} returns, so a consumer killed before its first
+ *       save resumes there, never at a {@code latest} resolved again later.</li>
  *   <li>One name on several topics is one group with members on each topic; Kafka's assignor gives
  *       each member its own topic's partitions, and a reader seeks back to what it handed out after
  *       every rebalance, so the members do not disturb each other's delivery.</li>
- *   <li>A handler that runs longer than the consumer's {@code max.poll.interval.ms} (5 minutes)
- *       loses the group membership, and with it the name; raise it with
- *       {@code kafka.max.poll.interval.ms} for slow handlers.</li>
+ *   <li><b>Fencing.</b> Ownership of the name is the membership of the group's current
+ *       generation. A reader that the group expires (no heartbeat within
+ *       {@code session.timeout.ms}, a paused process; no poll within {@code max.poll.interval.ms},
+ *       5 minutes unless {@code kafka.max.poll.interval.ms} says otherwise, a handler that runs too
+ *       long) has lost its name: Kafka reports it as lost partitions, not as a revoke, and the
+ *       reader does not rejoin (its rebalance callback stops the consumer before it sends a
+ *       JoinGroup). From then on its reads and commits throw
+ *       {@link io.streamable.consume.ConsumerFencedException} and it delivers nothing more, also
+ *       none of the records it had already fetched: after a gap of more than a session between two
+ *       reads it first confirms its generation with the broker. Commits carry the generation and
+ *       the broker refuses a stale one ({@code CommitFailedException}, fenced instance id): such a
+ *       refusal fences the reader too, and nothing is saved. A rebalance that only revokes and
+ *       reassigns partitions, because a reader of another topic with the same name joined or left,
+ *       is not a loss of ownership; a commit refused with {@code RebalanceInProgress} is retried
+ *       with the next one.</li>
  * </ul>
  * Anonymous readers assign themselves every partition and belong to no group. Readers read
  * committed data only ({@code isolation.level=read_committed}), so records of transactions aborted
@@ -100,12 +138,12 @@
  *       {@code max.compaction.lag.ms}. Until then readers see the older records too. Set
  *       {@code topic.segment.ms} and {@code topic.min.cleanable.dirty.ratio} for quicker
  *       compaction.</li>
- *   <li>Compaction is <b>per partition</b>: a record is removed only by a newer record with the same
- *       key <i>in the same partition</i>. The partition follows the sharding key, so one logCompactId
- *       used under two sharding keys that land in different partitions keeps the newest record in
- *       each of them, and both are delivered; under two sharding keys that share a partition, only
- *       the newest of the two survives, whichever sharding key it has. Use one sharding key per
- *       logCompactId (for example the entity id for both) to get one survivor.</li>
+ *   <li>Compaction is <b>per sharding key and logCompactId</b>, as on every backend: a message with a
+ *       logCompactId makes earlier messages with the same sharding key and the same logCompactId
+ *       redundant; messages with that id under another sharding key are not affected. The record key
+ *       holds both (see Record key), and one sharding key's records share a partition, so Kafka's
+ *       per-partition compaction by key gives exactly that, also when two sharding keys share a
+ *       partition.</li>
  *   <li>The newest record of a key is never removed, and records without a logCompactId carry a
  *       key used once, so they are never removed. Offsets of removed records stay unused:
  *       positions keep increasing with gaps, and {@code lag} counts offsets, so after compaction it

@@ -210,7 +210,7 @@ class KafkaBackendTest {
             // handled and saved only the first three
             Position handled = read.get(0).merge(read.get(1)).merge(read.get(2));
             crashed.commit(handled);
-            crashed.crashForTest();
+            KafkaReaderHooks.crash(crashed);
             try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                     Map.of("bootstrap.servers", EmbeddedKafka.shared().bootstrapServers()))) {
                 assertThat(admin.describeConsumerGroups(List.of("indexer")).all().get(30, TimeUnit.SECONDS)
@@ -264,6 +264,169 @@ class KafkaBackendTest {
             }
             assertThat(received).extracting(Event::key).containsOnly("new");
             assertThat(received).hasSize(4);
+        }
+    }
+
+    @Test
+    @DisplayName("a named reader saves its start when it opens: killed before its first commit, its successor resumes there, not at a later latest")
+    void startSavedAtFirstUse() throws Exception {
+        Topic<Event> topic = Topic.of(KafkaTestSupport.uniqueTopic("first-use"), Event.class);
+        try (Streamable streamable = KafkaTestSupport.open()) {
+            Producer<Event> producer = streamable.producer(topic);
+            for (int i = 0; i < 3; i++) {
+                producer.appendAndWait("k" + i, new Event("old", i));
+            }
+            TopicStore store = streamable.backend().topic(topic.name());
+            Position head = store.head().orElseThrow();
+            // what the framework hands a backend for StartFrom.latest(): after the head
+            TopicReader first = store.openReader(ReaderSpec.named("tail", StartFrom.after(head)));
+            assertThat(store.savedPosition("tail")).as("saved before openReader returned").contains(head);
+            KafkaReaderHooks.crash(first);
+            for (int i = 0; i < 5; i++) {
+                producer.appendAndWait("k" + i, new Event("while-down", i));
+            }
+
+            List<Event> received = new CopyOnWriteArrayList<>();
+            try (Consumer<Event> successor = streamable.consumer(topic).name("tail").startFrom(StartFrom.latest())
+                    .handler(m -> received.add(m.payload())).start()) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> received.size() >= 5);
+                assertThat(successor.lag()).isZero();
+            }
+            assertThat(received).extracting(Event::key).containsOnly("while-down");
+            assertThat(received).hasSize(5);
+        }
+    }
+
+    @Test
+    @DisplayName("a named reader on an empty topic saves the beginning: messages appended before its first commit are not skipped")
+    void emptyTopicStartSaved() throws Exception {
+        Topic<Event> topic = Topic.of(KafkaTestSupport.uniqueTopic("first-use-empty"), Event.class);
+        try (Streamable streamable = KafkaTestSupport.open()) {
+            TopicStore store = streamable.backend().topic(topic.name());
+            assertThat(store.head()).isEmpty();
+            // StartFrom.latest() on an empty topic is the beginning
+            TopicReader first = store.openReader(ReaderSpec.named("late", StartFrom.beginning()));
+            assertThat(store.consumerNames()).containsExactly("late");
+            KafkaReaderHooks.crash(first);
+            Producer<Event> producer = streamable.producer(topic);
+            for (int i = 0; i < 10; i++) {
+                producer.appendAndWait("k" + i, new Event("new", i));
+            }
+            List<Event> received = new CopyOnWriteArrayList<>();
+            try (Consumer<Event> successor = streamable.consumer(topic).name("late").startFrom(StartFrom.latest())
+                    .handler(m -> received.add(m.payload())).start()) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> received.size() >= 10);
+            }
+            assertThat(received).hasSize(10);
+        }
+    }
+
+    @Test
+    @DisplayName("settings that cannot give a durable, non-blocking append are refused at open with the option to change")
+    void undurableSettingsRefused() {
+        String base = EmbeddedKafka.shared().url("");
+        assertThatThrownBy(() -> Streamable.open(base + "?kafka.acks=0&kafka.enable.idempotence=false"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("kafka.acks=0")
+                .hasMessageContaining("durable position");
+        assertThatThrownBy(() -> Streamable.open(base + "?kafka.producer.acks=1&kafka.enable.idempotence=false"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("acks=1");
+        assertThatThrownBy(() -> Streamable.open(base + "?kafka.max.block.ms=60000"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("kafka.delivery.timeout.ms");
+        try (Streamable streamable = Streamable.open(base + "?kafka.acks=all")) {
+            assertThat(streamable.backend().describe()).contains("acks=all");
+        }
+    }
+
+    @Test
+    @DisplayName("an unresolvable host, a malformed JAAS config or a missing truststore is a StreamableException naming what to fix, without the secret")
+    void clientCreationFailures() {
+        assertThatThrownBy(() -> Streamable.open("kafka://no-such-host.invalid:9092?timeout=2000"))
+                .isInstanceOf(StreamableException.class).isNotInstanceOf(org.apache.kafka.common.KafkaException.class)
+                .hasMessageContaining("no-such-host.invalid:9092").hasMessageContaining("DNS");
+        String jaas = java.net.URLEncoder.encode("org.apache.kafka.common.security.plain.PlainLoginModule required"
+                + " username=\"alice\" password=\"hunter2secret\"", java.nio.charset.StandardCharsets.UTF_8); // no ';'
+        assertThatThrownBy(() -> Streamable.open(EmbeddedKafka.shared().url("timeout=2000"
+                + "&kafka.security.protocol=SASL_PLAINTEXT&kafka.sasl.mechanism=PLAIN&kafka.sasl.jaas.config=" + jaas)))
+                .isInstanceOf(StreamableException.class).hasMessageContaining("kafka.sasl.jaas.config")
+                .hasMessageNotContaining("hunter2secret")
+                .satisfies(e -> assertThat(causes(e)).noneMatch(c -> String.valueOf(c.getMessage()).contains("hunter2secret")));
+        assertThatThrownBy(() -> Streamable.open(EmbeddedKafka.shared().url("timeout=2000&kafka.security.protocol=SSL"
+                + "&kafka.ssl.truststore.location=/no/such/truststore.jks&kafka.ssl.truststore.password=hunter2secret")))
+                .isInstanceOf(StreamableException.class).hasMessageContaining("kafka.ssl.truststore.location")
+                .hasMessageNotContaining("hunter2secret");
+    }
+
+    private static List<Throwable> causes(Throwable failure) {
+        List<Throwable> chain = new ArrayList<>();
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            chain.add(cause);
+        }
+        return chain;
+    }
+
+    @Test
+    @DisplayName("a timeout without a message says what timed out, never \"(null)\"")
+    void timeoutMessage() {
+        StreamableException error = KafkaErrors.translate("Listing topics", "127.0.0.1:1",
+                new java.util.concurrent.TimeoutException());
+        assertThat(error).isInstanceOf(io.streamable.backend.BackendUnavailableException.class);
+        assertThat(error.getMessage()).doesNotContain("null").contains("TimeoutException").contains("Listing topics");
+    }
+
+    @Test
+    @DisplayName("topic names that Kafka takes for the same (a.b and a_b) are refused at creation, naming the other topic")
+    void collidingTopicNames() {
+        String stem = KafkaTestSupport.uniqueTopic("collide");
+        try (Streamable streamable = KafkaTestSupport.open()) {
+            streamable.backend().topic(stem + ".x");
+            assertThatThrownBy(() -> streamable.backend().topic(stem + "_x"))
+                    .isInstanceOf(StreamableException.class)
+                    .hasMessageContaining(stem + ".x").hasMessageContaining("'.' and '_'");
+        }
+    }
+
+    @Test
+    @DisplayName("created topics get min.insync.replicas = min(2, replication)")
+    void minInsyncReplicas() throws Exception {
+        String name = KafkaTestSupport.uniqueTopic("min-isr");
+        try (Streamable streamable = Streamable.open(KafkaTestSupport.url("replication=1"));
+             org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                     Map.of("bootstrap.servers", EmbeddedKafka.shared().bootstrapServers()))) {
+            streamable.backend().topic(name);
+            var resource = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, name);
+            var entry = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource)
+                    .get(KafkaTopicStore.MIN_INSYNC_REPLICAS);
+            assertThat(entry.value()).isEqualTo("1");
+            assertThat(entry.source()).as("set on the topic, not the broker default")
+                    .isEqualTo(org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+        }
+    }
+
+    @Test
+    @DisplayName("an append stops at its first refused record: the records before it are stored, none after it")
+    void appendStopsAtFirstRefusedRecord() throws Exception {
+        String name = KafkaTestSupport.uniqueTopic("prefix");
+        try (Streamable streamable = Streamable.open(KafkaTestSupport.url("topic.max.message.bytes=4096"))) {
+            TopicStore store = streamable.backend().topic(name);
+            byte[] small = "\"small\"".getBytes();
+            byte[] large = ("\"" + "x".repeat(8192) + "\"").getBytes();
+            List<io.streamable.backend.AppendRecord> records = List.of(
+                    new io.streamable.backend.AppendRecord("k", java.util.Optional.empty(), Map.of(), small),
+                    new io.streamable.backend.AppendRecord("k", java.util.Optional.empty(), Map.of(), large),
+                    new io.streamable.backend.AppendRecord("k", java.util.Optional.empty(), Map.of(), small));
+            assertThatThrownBy(() -> store.append(records).get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(StreamableException.class).hasMessageContaining("max.message.bytes");
+            store.append(List.of(new io.streamable.backend.AppendRecord("k", java.util.Optional.empty(), Map.of(),
+                    "\"after\"".getBytes()))).get(30, TimeUnit.SECONDS);
+            TopicReader reader = store.openReader(ReaderSpec.anonymous(StartFrom.beginning()));
+            List<String> payloads = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (payloads.size() < 2 && System.nanoTime() < deadline) {
+                reader.read(10, Duration.ofMillis(500)).records().forEach(r -> payloads.add(new String(r.payload())));
+            }
+            reader.close();
+            assertThat(payloads).containsExactly("\"small\"", "\"after\"");
         }
     }
 

@@ -6,6 +6,7 @@ import io.streamable.backend.BackendUnavailableException;
 import io.streamable.client.Streamable;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerFailure;
+import io.streamable.produce.OutgoingMessage;
 import io.streamable.produce.Producer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -54,7 +55,7 @@ class KafkaBrokerRestartTest {
         CountDownLatch firstHalf = new CountDownLatch(total / 2);
         try (Streamable consuming = KafkaTestSupport.open(); Streamable producing = KafkaTestSupport.open();
              Streamable impatient = Streamable.open(KafkaTestSupport.url(
-                     "kafka.delivery.timeout.ms=3000&kafka.request.timeout.ms=1000&kafka.max.block.ms=3000"))) {
+                     "kafka.delivery.timeout.ms=3000&kafka.request.timeout.ms=1000&kafka.buffer.memory=65536"))) {
             Producer<Tick> producer = producing.producer(topic);
             Producer<Tick> impatientProducer = impatient.producer(topic);
             Consumer<Tick> consumer = consuming.consumer(topic).name("restart-survivor")
@@ -75,13 +76,30 @@ class KafkaBrokerRestartTest {
             });
             assertThat(firstHalf.await(60, TimeUnit.SECONDS)).isTrue();
 
+            impatientProducer.appendAndWait("sensor-x", new Tick(-1)); // the producer knows the topic
             broker.stop();
             try {
-                CompletableFuture<Position> doomed = impatientProducer.append("sensor-x", new Tick(-1));
-                assertThatThrownBy(() -> doomed.get(30, TimeUnit.SECONDS))
-                        .isInstanceOf(ExecutionException.class)
-                        .cause().isInstanceOf(BackendUnavailableException.class)
-                        .hasMessageContaining(target.bootstrapServers());
+                // append() returns at once while the broker is down, also once the producer's buffer
+                // (64 KiB here) is full and appends wait in the lane; every future fails within the
+                // delivery timeout (3 s) plus the lane's last retry
+                List<CompletableFuture<Position>> doomed = new java.util.ArrayList<>();
+                List<Long> micros = new java.util.ArrayList<>();
+                String big = "x".repeat(2000);
+                for (int i = 0; i < 60; i++) {
+                    long started = System.nanoTime();
+                    doomed.add(impatientProducer.append(OutgoingMessage.of("sensor-x", new Tick(-2)).withHeader("pad", big)));
+                    micros.add(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - started));
+                }
+                long failDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3 + 5);
+                List<Long> sorted = micros.stream().sorted().toList();
+                assertThat(sorted.get(sorted.size() / 2)).as("median append call, µs").isLessThan(10_000);
+                assertThat(sorted.get(sorted.size() - 1)).as("slowest append call, µs").isLessThan(100_000);
+                for (CompletableFuture<Position> future : doomed) {
+                    assertThatThrownBy(() -> future.get(Math.max(1, failDeadline - System.nanoTime()), TimeUnit.NANOSECONDS))
+                            .isInstanceOf(ExecutionException.class)
+                            .cause().isInstanceOf(BackendUnavailableException.class)
+                            .hasMessageContaining(target.bootstrapServers()).hasMessageNotContaining("(null)");
+                }
             } finally {
                 broker.startAgain();
             }

@@ -56,29 +56,47 @@ class KafkaCompactionTest {
     }
 
     @Test
-    @DisplayName("one logCompactId under two sharding keys: compacted only where both keys share a partition")
-    void logCompactIdUnderTwoShardingKeys() throws Exception {
+    @DisplayName("a logCompactId compacts earlier messages with the same sharding key and id; the same id under another sharding key is not affected, even in the same partition")
+    void compactionIsPerShardingKeyAndLogCompactId() throws Exception {
         int partitions = KafkaTestSupport.PARTITIONS;
         String keyA = "a-0";
-        String keyOtherPartition = keyInOtherPartition(keyA, partitions);
         String keySamePartition = keyInSamePartition(keyA, partitions);
+        String keyOtherPartition = keyInOtherPartition(keyA, partitions);
         try (Streamable streamable = KafkaTestSupport.open()) {
             TopicStore store = streamable.backend().topic(KafkaTestSupport.uniqueTopic("two-keys"));
             append(store,
-                    // "shared" under keys in different partitions: Kafka compacts per partition, so both stay
-                    record(keyA, "shared", "shared-in-A"), record(keyOtherPartition, "shared", "shared-in-other"),
-                    // "same" under two keys of one partition: the older one goes, whatever its sharding key
-                    record(keyA, "same", "same-old"), record(keySamePartition, "same", "same-new"),
-                    // proof that the cleaner ran over both partitions
-                    record(keyA, "probe-a", "probe-a-old"), record(keyA, "probe-a", "probe-a-new"),
-                    record(keyOtherPartition, "probe-b", "probe-b-old"), record(keyOtherPartition, "probe-b", "probe-b-new"));
+                    record(keyA, "shared", "a-old"),
+                    // the same id under other sharding keys, one of them in keyA's partition: not affected
+                    record(keySamePartition, "shared", "same-partition"),
+                    record(keyOtherPartition, "shared", "other-partition"),
+                    record(keyA, "shared", "a-new"),
+                    // proof that the cleaner ran over the other partition too
+                    record(keyOtherPartition, "probe", "probe-old"), record(keyOtherPartition, "probe", "probe-new"));
 
             awaitCompaction(store, () -> assertThat(readAll(store)).extracting(KafkaCompactionTest::payload)
-                    .doesNotContain("probe-a-old", "probe-b-old", "same-old"));
-            List<StoredRecord> records = readAll(store);
+                    .doesNotContain("a-old", "probe-old"));
+            List<StoredRecord> records = readAll(store).stream().filter(r -> !r.shardingKey().startsWith("filler")).toList();
             assertThat(records).extracting(KafkaCompactionTest::payload)
-                    .contains("shared-in-A", "shared-in-other", "same-new", "probe-a-new", "probe-b-new");
-            assertThat(records.stream().filter(r -> r.logCompactId().equals(Optional.of("shared"))).count()).isEqualTo(2);
+                    .containsExactlyInAnyOrder("same-partition", "other-partition", "a-new", "probe-new");
+            assertThat(records).filteredOn(r -> r.logCompactId().equals(Optional.of("shared")))
+                    .extracting(StoredRecord::shardingKey).containsExactlyInAnyOrder(keyA, keySamePartition, keyOtherPartition);
+        }
+    }
+
+    @Test
+    @DisplayName("record keys: (sharding key, logCompactId) pairs never share a key, nor with the unique keys of records without an id")
+    void recordKeysAreUnambiguous() {
+        assertThat(KafkaTopicStore.compactionKey("ab", "c")).isNotEqualTo(KafkaTopicStore.compactionKey("a", "bc"));
+        assertThat(KafkaTopicStore.compactionKey("a", "1:b")).isNotEqualTo(KafkaTopicStore.compactionKey("a1", ":b"));
+        assertThat(new String(KafkaTopicStore.compactionKey("é", "x"), StandardCharsets.UTF_8)).isEqualTo("2:éx");
+        try (Streamable streamable = KafkaTestSupport.open()) {
+            KafkaBackend backend = (KafkaBackend) streamable.backend();
+            byte[] first = backend.uniqueKey();
+            byte[] second = backend.uniqueKey();
+            assertThat(first).isNotEqualTo(second);
+            // a compaction key starts with a digit, a unique key never does
+            assertThat((char) first[0]).isEqualTo(KafkaTopicStore.UNIQUE_KEY_MARK);
+            assertThat(first.length).as("short: 1 + 16 random + a base-36 counter").isLessThanOrEqualTo(30);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.streamable.backend.kafka;
 
+import io.streamable.backend.TopicReader;
 import io.streamable.client.Streamable;
 import io.streamable.tck.BackendContractTest;
 import io.streamable.tck.BackendFixture;
@@ -22,16 +23,28 @@ import java.util.Set;
  */
 @Execution(ExecutionMode.CONCURRENT)
 class KafkaContractTest extends BackendContractTest {
+    private static final int MAX_POLL_INTERVAL_MS = 6000;
     private static CompactionNudger nudger;
 
     @Override
     protected BackendFixture fixture() {
-        String url = KafkaTestSupport.url("");
+        // a reader that stops polling loses its name after 6 s (see suspendOwnership)
+        String url = KafkaTestSupport.url("kafka.max.poll.interval.ms=" + MAX_POLL_INTERVAL_MS);
         startNudger();
         return new BackendFixture() {
             @Override
             public Streamable open() {
                 return Streamable.open(url);
+            }
+
+            /**
+             * A paused process neither polls nor is called: the test stops calling the reader, and
+             * Kafka's liveness check (no poll within {@code max.poll.interval.ms}) expires it. Returns
+             * once the broker has dropped it from the group, so a successor can take the name.
+             */
+            @Override
+            public void suspendOwnership(TopicReader reader) {
+                KafkaReaderHooks.suspend(reader, Duration.ofMillis(MAX_POLL_INTERVAL_MS).plusSeconds(30));
             }
 
             @Override
