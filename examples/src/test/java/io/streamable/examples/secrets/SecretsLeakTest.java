@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * No secret in any output: a child JVM ({@link SecretsProbeMain}) opens every URL form that
- * carries a password, token, private key, JAAS config or user info, on every backend, against
+ * carries a password, token, private key, JAAS config or user info, on every backend (and the
+ * MongoDB and Redis state stores), against
  * closed ports, unreachable hosts ({@code .invalid}) and live servers, with every logger at
  * DEBUG; this test reads everything the child printed (logs, {@code toString()}s, exception
  * messages, cause chains, stack traces) and finds none of the secrets.
@@ -63,7 +64,7 @@ class SecretsLeakTest {
             assertThat(text).contains("DEBUG io.streamable.client.BackendRegistry - Opening kafka://",
                     "DEBUG io.streamable.client.BackendRegistry - Opening mongoredis://", "DEBUG org.mongodb.driver",
                     "DEBUG org.apache.kafka.clients");
-            assertThat(text).contains("FAILED open", "OPENED ", "appended at ");
+            assertThat(text).contains("FAILED open", "OPENED ", "appended at ", ": state mongodb://", ": state redis://");
             int forms = Integer.parseInt(text.replaceAll("(?s).*forms tried: (\\d+).*", "$1"));
             assertThat(forms).isGreaterThan(25);
 

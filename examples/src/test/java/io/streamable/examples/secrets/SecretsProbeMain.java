@@ -7,6 +7,8 @@ import io.streamable.backend.mongoredis.TestServers;
 import io.streamable.client.Streamable;
 import io.streamable.consume.Consumer;
 import io.streamable.produce.Producer;
+import io.streamable.state.SharedState;
+import io.streamable.state.StateStore;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -113,7 +115,21 @@ public final class SecretsProbeMain {
                 OUT.println(FORM + i + ": " + forms.get(i).name());
                 tryForm(forms.get(i));
             }
-            OUT.println("forms tried: " + forms.size());
+            // state stores take URLs with credentials too
+            List<String> stateUrls = List.of(
+                    "mongodb://app:" + specials + "@" + closed + "/bank?" + mongoFast,
+                    "mongodb://app:" + MARKER + "s@db.invalid:27017/bank?" + mongoFast,
+                    "mongodb://app:" + MARKER + "live@" + liveMongo + "/bank?" + mongoFast,
+                    "mongodb://" + closed + "/bank?" + mongoFast + "&authMechanism=MONGODB-AWS"
+                            + "&authMechanismProperties=AWS_SESSION_TOKEN:" + MARKER + "token",
+                    "redis://:" + MARKER + "r@" + closedRedis,
+                    "redis://u:" + MARKER + "a@" + MARKER + "b@" + closedRedis,
+                    "redis://:" + MARKER + "r@cache.invalid:6379");
+            for (int i = 0; i < stateUrls.size(); i++) {
+                OUT.println(FORM + (forms.size() + i) + ": state " + BackendUrl.mask(stateUrls.get(i)));
+                tryState(stateUrls.get(i));
+            }
+            OUT.println("forms tried: " + (forms.size() + stateUrls.size()));
         }
         OUT.println(DONE);
         OUT.flush();
@@ -146,6 +162,23 @@ public final class SecretsProbeMain {
             OUT.println("topics " + streamable.backend().listTopics());
         } catch (Throwable e) {
             report("use", e);
+        }
+    }
+
+    private static void tryState(String url) {
+        SharedState state;
+        try {
+            state = SharedState.open(url);
+        } catch (Throwable e) {
+            report("open state", e);
+            return;
+        }
+        OUT.println("OPENED state " + state);
+        try (state) {
+            StateStore<String> store = state.store("probe", String.class);
+            OUT.println("store " + store + " get " + store.get("k"));
+        } catch (Throwable e) {
+            report("use state", e);
         }
     }
 
