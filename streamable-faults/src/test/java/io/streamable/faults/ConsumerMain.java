@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A named consumer process of the fault suite, using only the public API. Its handler writes every
@@ -23,7 +24,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>Prints {@code started} once {@code start()} returned (the name is its), {@code caught-up} each
  * time it caught up, and {@code stopped <cause>} (exit 3) if a failure stopped it, for example
- * when it finds its name taken over. Closes cleanly when its standard input closes: prints
+ * when it finds its name taken over. Closes cleanly when its standard input closes (or after {@link ProducerMain#MAX_RUNTIME}): prints
  * {@code closed} and exits 0. Exits 2 if {@code start()} fails.
  *
  * <p>Arguments: URL, topic, consumer name, concurrency, commit every N messages, commit interval
@@ -72,7 +73,9 @@ public final class ConsumerMain {
                 System.exit(3);
             }
         });
-        stop.await();
+        if (!stop.await(ProducerMain.MAX_RUNTIME.toMillis(), TimeUnit.MILLISECONDS)) {
+            System.err.println("nobody asked this consumer to stop within " + ProducerMain.MAX_RUNTIME + "; stopping");
+        }
         consumer.close();
         streamable.close();
         ProducerMain.say("closed");

@@ -1,5 +1,6 @@
 package io.streamable.faults;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -7,6 +8,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +28,7 @@ import java.util.Random;
 abstract class FaultSuite {
     static final Path ROOT = Path.of("target", "faults");
     /** How long a resumed holder that lost its name gets to notice and stop. */
-    static final Duration FENCING_PATIENCE = Duration.ofSeconds(20);
+    static final Duration FENCING_PATIENCE = Duration.ofSeconds(10);
 
     protected final Settings settings = Settings.current();
     protected final long seed = Long.getLong("streamable.faults.seed", System.nanoTime());
@@ -39,6 +43,13 @@ abstract class FaultSuite {
     /** The topic of a scenario. */
     protected String topic(String scenario) {
         return "ticks-" + scenario;
+    }
+
+    /** Leaves the class path where a person reproducing a scenario by hand finds it (see the README). */
+    @BeforeAll
+    void writeClassPath() throws IOException {
+        Files.createDirectories(ROOT);
+        Files.writeString(ROOT.resolve("classpath.txt"), System.getProperty("java.class.path"), StandardCharsets.UTF_8);
     }
 
     protected Scenario scenario(String name) {

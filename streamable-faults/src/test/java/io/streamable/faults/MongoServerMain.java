@@ -3,10 +3,13 @@ package io.streamable.faults;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * mongo-java-server with its H2 backend, as a process of its own, so the suite can restart it and
- * find the data again. Prints {@code listening} once bound; when its standard input closes it
- * shuts the server down, which closes the H2 store (writing everything to the file), and exits 0.
+ * find the data again. Prints {@code listening} once bound. When its standard input closes (or
+ * after {@link ProducerMain#MAX_RUNTIME}) it shuts the server down and closes the H2 backend,
+ * which writes everything to the file, and exits 0.
  *
  * <p>Arguments: port (bound on 127.0.0.1 only), H2 file.
  */
@@ -20,7 +23,9 @@ public final class MongoServerMain {
         MongoServer server = new MongoServer(backend);
         server.bind("127.0.0.1", port);
         ProducerMain.say("listening");
-        ProducerMain.watchStandardInput().await();
+        if (!ProducerMain.watchStandardInput().await(ProducerMain.MAX_RUNTIME.toMillis(), TimeUnit.MILLISECONDS)) {
+            System.err.println("nobody asked this server to stop within " + ProducerMain.MAX_RUNTIME + "; stopping");
+        }
         server.shutdownNow();
         // shutdownNow leaves the backend open: closing it is what writes the H2 store to its file
         backend.close();

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -30,13 +31,15 @@ import java.util.concurrent.locks.LockSupport;
  * append is counted and not retried: it may or may not be stored, and the oracle asks nothing of it.
  *
  * <p>Prints {@code ready} once its producer is open and {@code acked} at its first acknowledgement.
- * Stops when its standard input closes: waits for the appends in flight, prints
+ * Stops when its standard input closes (or after {@link #MAX_RUNTIME}, should nobody ask): waits for the appends in flight, prints
  * {@code done acked=N failed=M} and exits 0.
  *
  * <p>Arguments: URL, topic, producer id, incarnation, number of keys, messages per second, ack log.
  */
 public final class ProducerMain {
     static final int IN_FLIGHT = 32;
+    /** A child outlives no suite: it stops by itself after this long even if nobody asks. */
+    static final Duration MAX_RUNTIME = Duration.ofMinutes(30);
 
     private ProducerMain() {
     }
@@ -60,8 +63,9 @@ public final class ProducerMain {
             Producer<Tick> producer = streamable.producer(topic);
             say("ready");
             long next = System.nanoTime();
+            long end = next + MAX_RUNTIME.toNanos();
             long seq = 0;
-            while (stop.getCount() > 0) {
+            while (stop.getCount() > 0 && System.nanoTime() < end) {
                 // pacing the appends is the load's shape, not synchronisation
                 long wait = next - System.nanoTime();
                 if (wait > 0) {

@@ -81,7 +81,7 @@ final class Scenario implements AutoCloseable {
             incarnation++;
             Path acks = directory.resolve("acks-" + id + "-" + incarnation + ".log");
             ackLogs.add(new EntryLog(acks));
-            child = track(Child.java("producer-" + id + "#" + incarnation, directory.resolve("producer-" + id + ".log"),
+            child = track(Child.java("producer-" + id + "#" + incarnation, directory.resolve("producer-" + id + "-" + incarnation + ".log"),
                     "192m", ProducerMain.class, List.of(url, topic, id, Integer.toString(incarnation),
                             Integer.toString(KEYS_PER_PRODUCER), Integer.toString(settings.rate()), acks.toString())));
         }
@@ -174,7 +174,7 @@ final class Scenario implements AutoCloseable {
         Path log = directory.resolve("deliveries-" + consumerIncarnations + ".log");
         EntryLog deliveries = new EntryLog(log);
         deliveryLogs.add(deliveries);
-        Child child = track(Child.java("consumer#" + consumerIncarnations, directory.resolve("consumer.log"), "192m",
+        Child child = track(Child.java("consumer#" + consumerIncarnations, directory.resolve("consumer-" + consumerIncarnations + ".log"), "192m",
                 ConsumerMain.class, List.of(url, topic, CONSUMER_NAME, Integer.toString(concurrency),
                         Integer.toString(COMMIT_EVERY), Long.toString(COMMIT_INTERVAL.toMillis()),
                         Integer.toString(BATCH_SIZE), log.toString())));
