@@ -114,7 +114,7 @@ final class Session implements AutoCloseable {
             return builder.build();
         } catch (BackendUnavailableException e) {
             throw new BackendUnavailableException("Could not connect to " + url.masked() + " (--url): "
-                    + reason(e) + ". Check that the servers are running and reachable, or give another --url.", e);
+                    + reason(e) + ". If the URL is wrong, give another --url.", e);
         } catch (BackendNotFoundException e) {
             throw new BackendNotFoundException("--url " + url.masked() + ": " + reason(e));
         } catch (IllegalArgumentException e) {

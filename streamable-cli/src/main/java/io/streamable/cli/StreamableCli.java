@@ -17,9 +17,12 @@ import java.util.concurrent.Callable;
  * {@code STREAMABLE_URL}, then {@code -Dstreamable.url}, then {@code streamable.properties}, then
  * {@code memory:}.
  *
- * <p>Standard output carries data only (JSON lines, or topic names one per line), so it can be
- * piped; progress, lag and errors go to standard error. Exit codes: 0 success, 1 a failure the
- * message explains, 2 a usage error, 3 a command the backend cannot perform.
+ * <p>Standard output carries data only (JSON lines, payloads, templated text, or topic names one
+ * per line), so it can be piped; progress, warnings and errors go to standard error, in the shapes
+ * {@link Messages} gives them. {@code --url} and {@code --verbose} are inherited: they may come
+ * before or after the command name. Exit codes: 0 success, 1 a failure at run time the message
+ * explains, 2 a usage error (picocli's parse errors and {@link UsageException}s), 3 a command the
+ * backend cannot perform.
  */
 @Command(name = "streamable", mixinStandardHelpOptions = true, version = "streamable 0.1.0-SNAPSHOT",
         description = "Produce, tail and inspect Streamable Topic topics on any backend.",

@@ -34,13 +34,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * partitioned backend's topic.
  */
 @Command(name = "tail", mixinStandardHelpOptions = true,
-        description = {"Print a topic's messages as JSON lines (stdout); progress and lag go to stderr.",
-            "Stops when caught up, unless --follow."})
+        description = {"Print a topic's messages on stdout: JSON lines, payloads, or a --format template.",
+            "Progress and lag go to stderr. Stops when caught up, unless --follow."})
 final class TailCommand implements Callable<Integer> {
     /** Backends whose topics are one log each, as their positions ("42") show: no partition to choose. */
     private static final Set<String> SINGLE_LOG = Set.of("memory", "mongoredis");
 
-    /** What --output accepts. */
+    /** What --output accepts, spelled as on the command line. */
     enum Output { json, payload }
 
     @ParentCommand
