@@ -30,7 +30,7 @@ final class CompactCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Streamable streamable = cli.session.streamable(cli.url);
+        Streamable streamable = cli.streamable(spec);
         String url = streamable.backend().describe();
         String scheme = url.contains(":") ? url.substring(0, url.indexOf(':')) : url;
         String how = switch (scheme) {
@@ -40,7 +40,7 @@ final class CompactCommand implements Callable<Integer> {
                     + " a segment rolls; tune segment.ms and min.compaction.lag.ms on the topic to make it sooner";
             default -> "this backend does not offer compaction on demand";
         };
-        spec.commandLine().getErr().println("streamable compact: " + url + " cannot compact on demand: " + how + ".");
+        spec.commandLine().getErr().println(Messages.prefix(spec) + url + " cannot compact on demand: " + how + ".");
         spec.commandLine().getErr().flush();
         return StreamableCli.UNSUPPORTED;
     }

@@ -34,7 +34,7 @@ final class ConsumersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Streamable streamable = cli.session.streamable(cli.url);
+        Streamable streamable = cli.streamable(spec);
         Set<String> existing = streamable.topics();
         Set<String> wanted = topics.isEmpty() ? new TreeSet<>(existing) : new java.util.LinkedHashSet<>(topics);
         for (String name : wanted) {

@@ -42,6 +42,7 @@ final class ExecCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        cli.session.script(); // its commands share this process on purpose: no memory: warning
         try (InputStream in = file == null ? cli.stdin : Files.newInputStream(file)) {
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             String line;
@@ -62,7 +63,7 @@ final class ExecCommand implements Callable<Integer> {
                 int code = StreamableCli.execute(cli.session, args.toArray(String[]::new),
                         InputStream.nullInputStream(), out, err);
                 if (code != 0) {
-                    err.println("streamable exec: line " + number + " failed with exit code " + code + ": " + line);
+                    err.println(Messages.prefix(spec) + "line " + number + " failed with exit code " + code + ": " + line);
                     err.flush();
                     return code;
                 }
@@ -101,7 +102,7 @@ final class ExecCommand implements Callable<Integer> {
             }
         }
         if (quote != 0) {
-            throw new IllegalArgumentException("exec line " + number + " has an unclosed " + quote + " quote: " + line);
+            throw new UsageException("exec line " + number + " has an unclosed " + quote + " quote: " + line);
         }
         if (inWord) {
             words.add(word.toString());

@@ -17,9 +17,12 @@ import java.util.concurrent.Callable;
  * {@code STREAMABLE_URL}, then {@code -Dstreamable.url}, then {@code streamable.properties}, then
  * {@code memory:}.
  *
- * <p>Standard output carries data only (JSON lines, or topic names one per line), so it can be
- * piped; progress, lag and errors go to standard error. Exit codes: 0 success, 1 a failure the
- * message explains, 2 a usage error, 3 a command the backend cannot perform.
+ * <p>Standard output carries data only (JSON lines, payloads, templated text, or topic names one
+ * per line), so it can be piped; progress, warnings and errors go to standard error, in the shapes
+ * {@link Messages} gives them. {@code --url} and {@code --verbose} are inherited: they may come
+ * before or after the command name. Exit codes: 0 success, 1 a failure at run time the message
+ * explains, 2 a usage error (picocli's parse errors and {@link UsageException}s), 3 a command the
+ * backend cannot perform.
  */
 @Command(name = "streamable", mixinStandardHelpOptions = true, version = "streamable 0.1.0-SNAPSHOT",
         description = "Produce, tail and inspect Streamable Topic topics on any backend.",
@@ -31,11 +34,16 @@ public final class StreamableCli implements Callable<Integer> {
     /** Exit code of a command the backend cannot carry out. */
     static final int UNSUPPORTED = 3;
 
-    @Option(names = {"-u", "--url"}, paramLabel = "URL",
+    /** Exit code of a usage error: the command line must change (picocli's own, for every command). */
+    static final int USAGE = 2;
+
+    // inherited: accepted before or after the command name; picocli sets these fields of this object either way
+    @Option(names = {"-u", "--url"}, paramLabel = "URL", scope = CommandLine.ScopeType.INHERIT,
             description = "Backend URL; default: STREAMABLE_URL, -Dstreamable.url, streamable.properties, memory:")
     String url;
 
-    @Option(names = {"-v", "--verbose"}, description = "Print stack traces of errors.")
+    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Print stack traces of errors.")
     boolean verbose;
 
     @CommandLine.Spec
@@ -52,6 +60,30 @@ public final class StreamableCli implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new CommandLine.ParameterException(spec.commandLine(), "Name a command, for example: topics");
+    }
+
+    /**
+     * This run's backend connection, opened on first use. Warns once on stderr when it is
+     * {@code memory:} outside {@code exec}, since nothing written there outlives the process.
+     */
+    io.streamable.client.Streamable streamable(CommandLine.Model.CommandSpec command) {
+        boolean first = !session.isOpen();
+        io.streamable.client.Streamable streamable = session.streamable(url);
+        if (first && !session.isScript() && Session.scheme(streamable).equals("memory")) {
+            Messages.warn(command, streamable.backend().describe() + " keeps topics only as long as this process runs,"
+                    + " so the next streamable command starts empty. Run several commands in one process with"
+                    + " 'streamable exec', or use a server backend (--url kafka://HOST:9092 or mongoredis://...).");
+        }
+        return streamable;
+    }
+
+    /** Checks a TOPIC argument; a bad name is a usage error, with the naming rule. */
+    static String topicName(String topic) {
+        try {
+            return io.streamable.TopicName.requireValid(topic);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
     }
 
     /** Runs the tool and exits with its exit code. */
@@ -78,13 +110,35 @@ public final class StreamableCli implements Callable<Integer> {
         CommandLine commandLine = new CommandLine(top);
         commandLine.setOut(out);
         commandLine.setErr(err);
-        commandLine.setExecutionExceptionHandler((exception, line, parsed) -> {
-            line.getErr().println("streamable: " + describe(exception));
-            if (top.verbose) {
-                exception.printStackTrace(line.getErr());
+        commandLine.registerConverter(java.time.Duration.class, new DurationConverter());
+        commandLine.setParameterExceptionHandler((exception, arguments) -> {
+            CommandLine line = exception.getCommandLine();
+            PrintWriter errors = line.getErr();
+            errors.println(Messages.prefix(line.getCommandSpec()) + exception.getMessage());
+            if (line.getCommandSpec() == commandLine.getCommandSpec() && line.getParseResult() != null
+                    && !line.getParseResult().hasSubcommand()) {
+                line.usage(errors); // no command at all: the list of commands is the help wanted
+            } else {
+                errors.println("Run '" + line.getCommandSpec().qualifiedName() + " --help' for its options.");
             }
-            line.getErr().flush();
-            return 1;
+            if (top.verbose) {
+                exception.printStackTrace(errors);
+            }
+            errors.flush();
+            return USAGE;
+        });
+        commandLine.setExecutionExceptionHandler((exception, line, parsed) -> {
+            PrintWriter errors = line.getErr();
+            errors.println(Messages.prefix(line.getCommandSpec()) + describe(exception));
+            boolean usage = exception instanceof UsageException;
+            if (usage) {
+                errors.println("Run '" + line.getCommandSpec().qualifiedName() + " --help' for its options.");
+            }
+            if (top.verbose) {
+                exception.printStackTrace(errors);
+            }
+            errors.flush();
+            return usage ? USAGE : 1;
         });
         int code = commandLine.execute(args);
         out.flush();

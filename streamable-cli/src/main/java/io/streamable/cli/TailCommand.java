@@ -2,7 +2,6 @@ package io.streamable.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamable.Position;
-import io.streamable.TopicName;
 import io.streamable.client.Streamable;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerBuilder;
@@ -17,6 +16,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -26,14 +26,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Prints a topic's messages as JSON lines: from the beginning, the latest message, after a
- * position, or as a named consumer (which saves its position, so the next tail with that name
- * goes on where this one stopped). Without {@code --follow} it stops once it has caught up.
+ * Prints a topic's messages: from the beginning, the latest message, after a position, or as a
+ * named consumer (which saves its position, so the next tail with that name goes on where this
+ * one stopped). Without {@code --follow} it stops once it has caught up. Each message is printed
+ * as a JSON line, its payload alone ({@code --output payload}) or through a template
+ * ({@code --format}, see {@link OutputFormat}); {@code --partition} keeps one partition of a
+ * partitioned backend's topic.
  */
 @Command(name = "tail", mixinStandardHelpOptions = true,
-        description = {"Print a topic's messages as JSON lines (stdout); progress and lag go to stderr.",
-            "Stops when caught up, unless --follow."})
+        description = {"Print a topic's messages on stdout: JSON lines, payloads, or a --format template.",
+            "Progress and lag go to stderr. Stops when caught up, unless --follow."})
 final class TailCommand implements Callable<Integer> {
+    /** Backends whose topics are one log each, as their positions ("42") show: no partition to choose. */
+    private static final Set<String> SINGLE_LOG = Set.of("memory", "mongoredis");
+
+    /** What --output accepts, spelled as on the command line. */
+    enum Output { json, payload }
 
     @ParentCommand
     StreamableCli cli;
@@ -45,7 +53,8 @@ final class TailCommand implements Callable<Integer> {
     String topic;
 
     @Option(names = "--from", paramLabel = "beginning|latest|POSITION", defaultValue = "beginning",
-            description = "Where to start (a named consumer: only the first time). Default: ${DEFAULT-VALUE}.")
+            description = "Where to start (a named consumer: only the first time); with --partition N, a bare offset"
+                + " is an offset in partition N. Default: ${DEFAULT-VALUE}.")
     String from;
 
     @Option(names = {"-n", "--name"}, paramLabel = "NAME",
@@ -58,21 +67,58 @@ final class TailCommand implements Callable<Integer> {
     @Option(names = {"-m", "--max"}, paramLabel = "N", description = "Stop after N messages.")
     Long max;
 
+    @Option(names = "--output", paramLabel = "json|payload", defaultValue = "json",
+            description = "json: one JSON line per message with topic, position, createdAt, shardingKey, logCompactId,"
+                + " headers and payload. payload: the payload alone, one JSON document per line, as produce reads it."
+                + " Default: ${DEFAULT-VALUE}.")
+    Output output;
+
+    // picocli formats descriptions with String.format: the help spells placeholders with %%
+    @Option(names = "--format", paramLabel = "TEMPLATE",
+            description = "Print each message through TEMPLATE instead, e.g. '%%k %%p %%s\\n': %%t topic, %%p position,"
+                + " %%k sharding key, %%c logCompactId (or nothing), %%s payload as JSON, %%r payload as text (a JSON"
+                + " string without its quotes), %%T creation time, %%h headers as JSON, %%%% a percent sign;"
+                + " escapes \\n \\t \\r \\\\. Nothing is added: end with \\n for one line per message.")
+    String format;
+
+    @Option(names = {"-p", "--partition"}, paramLabel = "N",
+            description = "Only the messages of partition N, on a partitioned backend (Kafka). Not with --name,"
+                + " whose saved position covers every partition.")
+    Integer partition;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
     boolean quiet;
 
-    @Option(names = "--progress-every", paramLabel = "DURATION", defaultValue = "PT2S",
-            description = "How often to report progress while catching up (ISO-8601). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--progress-every", paramLabel = "DURATION", defaultValue = "2s",
+            description = "How often to report progress while catching up (500ms, 1s, 2m, PT2S...). Default: ${DEFAULT-VALUE}.")
     Duration progressEvery;
 
     @Override
     public Integer call() throws InterruptedException {
-        TopicName.requireValid(topic);
+        StreamableCli.topicName(topic);
         if (max != null && max < 1) {
-            throw new IllegalArgumentException("--max must be at least 1, got " + max);
+            throw new UsageException("--max must be at least 1, got " + max);
         }
-        StartFrom start = parseStart(from);
-        Streamable streamable = cli.session.streamable(cli.url);
+        if (format != null && output != Output.json) {
+            throw new UsageException("Give one of --output and --format: --format prints every field you name");
+        }
+        OutputFormat printer = format != null ? OutputFormat.template(format)
+                : output == Output.payload ? OutputFormat.payload() : OutputFormat.json();
+        if (partition != null) {
+            if (partition < 0) {
+                throw new UsageException("--partition must be 0 or more, got " + partition);
+            }
+            if (name != null) {
+                throw new UsageException("--partition cannot be combined with --name: a named consumer saves its"
+                        + " position in every partition, so it would skip the other partitions' messages for good");
+            }
+        }
+        StartFrom start = parseStart(from, partition);
+        Streamable streamable = cli.streamable(spec);
+        if (partition != null && SINGLE_LOG.contains(Session.scheme(streamable))) {
+            throw new UsageException("--partition " + partition + ": " + streamable.backend().describe() + " keeps each"
+                    + " topic in a single log, with no partitions to choose; leave out --partition");
+        }
         if (!follow && !streamable.topics().contains(topic)) {
             throw new IllegalArgumentException("There is no topic \"" + topic + "\" in " + streamable.backend().describe()
                     + "; topics: " + new java.util.TreeSet<>(streamable.topics())
@@ -90,8 +136,11 @@ final class TailCommand implements Callable<Integer> {
                     if (done.isDone()) {
                         throw new IllegalStateException("tail is stopping"); // not acknowledged: a named tail sees it again
                     }
+                    if (partition != null && !message.position().offsets().containsKey(partition)) {
+                        return; // read and passed over: an anonymous consumer saves nothing
+                    }
                     synchronized (out) {
-                        out.println(Json.line(message));
+                        out.print(printer.format(message));
                         if (follow) {
                             out.flush();
                         }
@@ -112,7 +161,7 @@ final class TailCommand implements Callable<Integer> {
                 })
                 .onFailure(failure -> {
                     if (!done.isDone()) {
-                        err.println("streamable tail: " + failure);
+                        err.println(Messages.prefix(spec) + failure);
                     }
                 });
         if (name != null) {
@@ -145,9 +194,8 @@ final class TailCommand implements Callable<Integer> {
                 progress.scheduleAtFixedRate(() -> {
                     long lag = consumer.lag();
                     if (lag > 0) {
-                        err.println("tail " + topic + ": " + printed.get() + " printed, lag " + lag
-                                + consumer.position().map(p -> ", at " + p.encode()).orElse(""));
-                        err.flush();
+                        Messages.progress(spec, topic, printed.get(), "printed", lag,
+                                consumer.position().map(Position::encode).orElse(null));
                     }
                 }, every, every, TimeUnit.MILLISECONDS);
             }
@@ -170,15 +218,19 @@ final class TailCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static StartFrom parseStart(String from) {
+    private static StartFrom parseStart(String from, Integer partition) {
         return switch (from) {
             case "beginning" -> StartFrom.beginning();
             case "latest" -> StartFrom.latest();
             default -> {
                 try {
-                    yield StartFrom.after(Position.parse(from));
+                    Position position = Position.parse(from);
+                    if (partition != null && !from.contains(":")) {
+                        position = Position.of(partition, position.offset()); // kcat's -p N -o OFFSET
+                    }
+                    yield StartFrom.after(position);
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("--from " + from + ": expected beginning, latest or a position. "
+                    throw new UsageException("--from " + from + ": expected beginning, latest or a position. "
                             + e.getMessage(), e);
                 }
             }

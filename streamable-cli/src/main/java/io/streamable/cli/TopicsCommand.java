@@ -38,7 +38,7 @@ final class TopicsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        new TreeSet<>(cli.session.streamable(cli.url).topics()).forEach(out::println);
+        new TreeSet<>(cli.streamable(spec).topics()).forEach(out::println);
         out.flush();
         return 0;
     }
@@ -61,7 +61,7 @@ final class TopicsCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             StreamableCli cli = topics.cli;
-            Streamable streamable = cli.session.streamable(cli.url);
+            Streamable streamable = cli.streamable(spec);
             Set<String> existing = streamable.topics();
             Set<String> wanted = names.isEmpty() ? new TreeSet<>(existing) : new java.util.LinkedHashSet<>(names);
             for (String name : wanted) {

@@ -86,6 +86,44 @@ class StreamableCliJarIT {
         return java(Map.of(), List.of(), stdin, args);
     }
 
+    /** A running jar whose stdin is a pipe this test owns and writes to; stdout and stderr go to files. */
+    private record Running(Process process, Path out, Path err) {
+        void line(String text) throws IOException {
+            process.getOutputStream().write((text + "\n").getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+        }
+
+        List<String> outLines() throws IOException {
+            return Files.readString(out, StandardCharsets.UTF_8).lines().toList();
+        }
+
+        String errText() throws IOException {
+            return Files.readString(err, StandardCharsets.UTF_8);
+        }
+
+        int closeStdinAndWait() throws IOException, InterruptedException {
+            process.getOutputStream().close();
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("the process did not exit within 120 s of its stdin closing; stderr: " + errText());
+            }
+            return process.exitValue();
+        }
+    }
+
+    private Running start(Map<String, String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.PIPE)
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().remove("STREAMABLE_URL");
+        builder.environment().putAll(env);
+        return new Running(builder.start(), out, err);
+    }
+
     @Test
     @DisplayName("--help lists the commands and exits 0")
     void help() throws Exception {
@@ -213,5 +251,138 @@ class StreamableCliJarIT {
         Result ran = streamable("", "compact", "t");
         assertThat(ran.code()).isEqualTo(3);
         assertThat(ran.err()).contains("cannot compact on demand");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("serverBackends")
+    @DisplayName("produce sends each stdin line as it arrives: a consumer sees every line before stdin is closed")
+    void producesLineByLineFromAPipe(String url) throws Exception {
+        String topic = "live-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        List<Integer> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (io.streamable.client.Streamable streamable = io.streamable.client.Streamable.open(url)) {
+            // the topic exists before the consumer starts, on every backend
+            streamable.producer(Json.topic(topic)).appendAndWait("k", Json.MAPPER.getNodeFactory().numberNode(0));
+            java.util.concurrent.CountDownLatch caughtUp = new java.util.concurrent.CountDownLatch(1);
+            try (io.streamable.consume.Consumer<JsonNode> consumer = streamable.consumer(Json.topic(topic))
+                    .handler(message -> seen.add(message.payload().asInt()))
+                    .onCaughtUp(caughtUp::countDown).start()) {
+                assertThat(caughtUp.await(60, TimeUnit.SECONDS)).as("the consumer caught up").isTrue();
+                Running produce = start(Map.of("STREAMABLE_URL", url), "produce", topic, "-k", "k", "-q");
+                try {
+                    for (int n = 1; n <= 3; n++) {
+                        produce.line(String.valueOf(n));
+                        List<Integer> expected = java.util.stream.IntStream.rangeClosed(0, n).boxed().toList();
+                        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                                .until(() -> seen.equals(expected));
+                        assertThat(produce.process().isAlive()).as("stdin is still open").isTrue();
+                        assertThat(produce.outLines()).hasSize(n);
+                    }
+                    assertThat(produce.closeStdinAndWait()).as(produce.errText()).isZero();
+                } finally {
+                    produce.process().destroyForcibly();
+                }
+                assertThat(seen).containsExactly(0, 1, 2, 3);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("exit codes: 0 when it worked, 2 for a usage error in any command, 1 for a failure at run time")
+    void exitCodes() throws Exception {
+        Result ok = streamable("", "topics", "--url", "memory:");
+        assertThat(ok.code()).as(ok.toString()).isZero();
+
+        for (List<String> usage : List.<List<String>>of(List.of("produce", "t"), List.of("produce", "t", "-k", "k", "--bogus"),
+                List.of("tail"), List.of("tail", "t", "--progress-every", "soon"), List.of("tail", "t", "--format", "%z"),
+                List.of("topics", "describe", "--bogus"), List.of("consumers", "--bogus"), List.of("compact"),
+                List.of("nosuchcommand"), List.of("topics", "--url", "nosuch://x"), List.<String>of())) {
+            Result ran = streamable("", usage.toArray(String[]::new));
+            assertThat(ran.code()).as(usage + ": " + ran).isEqualTo(2);
+            assertThat(ran.out()).as(usage.toString()).isEmpty();
+            assertThat(ran.err()).as(usage.toString()).startsWith("streamable");
+        }
+
+        Result missing = streamable("", "tail", "nowhere", "--url", "memory:");
+        assertThat(missing.code()).as(missing.toString()).isEqualTo(1);
+        assertThat(missing.err()).contains("streamable tail: There is no topic \"nowhere\"");
+        Result badLine = streamable("not json\n", "produce", "t", "-k", "k");
+        assertThat(badLine.code()).as(badLine.toString()).isEqualTo(1);
+        Result unreachable = streamable("", "--url", "kafka://127.0.0.1:1?timeout=2000", "topics");
+        assertThat(unreachable.code()).as(unreachable.toString()).isEqualTo(1);
+        // the Kafka client logs its own warnings before the tool's message
+        assertThat(unreachable.err()).contains("\nstreamable topics: Could not connect to kafka://127.0.0.1:1")
+                .contains("(--url)").contains("give another --url")
+                .doesNotContain("StreamableBuilder").doesNotContain("Streamable.open");
+    }
+
+    @Test
+    @DisplayName("--url after the command, durations like 1s, and the memory: warning, as a process")
+    void optionsAnywhereAndMemoryWarning() throws Exception {
+        Result produced = streamable("1\n", "produce", "t", "-k", "k", "--linger", "1ms", "--progress-every", "1s",
+                "--url", "memory:");
+        assertThat(produced.code()).as(produced.toString()).isZero();
+        assertThat(produced.lines()).containsExactly("{\"position\":\"0\",\"shardingKey\":\"k\"}");
+        assertThat(produced.err()).startsWith("streamable produce: warning: memory: keeps topics only as long as this"
+                + " process runs, so the next streamable command starts empty.");
+
+        Result refused = streamable("", "topics", "--url", "kafka://");
+        assertThat(refused.code()).as(refused.toString()).isEqualTo(2);
+        assertThat(refused.err()).startsWith("streamable topics: --url kafka:// was refused by the kafka backend")
+                .doesNotContain("StreamableBuilder").doesNotContain("Streamable.open");
+    }
+
+    @Test
+    @DisplayName("tail --output payload and --format templates, as a process")
+    void tailFormats() throws Exception {
+        String script = """
+                produce t -k shop-1 '{"n":1}' '"two"'
+                tail t -q --output payload
+                tail t -q --format '%k %p %s %r\\n'
+                """;
+        Result ran = streamable(script, "exec");
+        assertThat(ran.code()).as(ran.toString()).isZero();
+        assertThat(ran.lines()).containsExactly(
+                "{\"position\":\"0\",\"shardingKey\":\"shop-1\"}", "{\"position\":\"1\",\"shardingKey\":\"shop-1\"}",
+                "{\"n\":1}", "\"two\"",
+                "shop-1 0 {\"n\":1} {\"n\":1}", "shop-1 1 \"two\" two");
+    }
+
+    @Test
+    @DisplayName("tail --partition N on Kafka prints exactly that partition's messages; on MongoRedis it is a usage error")
+    void partitions() throws Exception {
+        String kafka = io.streamable.backend.kafka.EmbeddedKafka.shared().url("partitions=4");
+        String topic = "parts-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        StringBuilder input = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            input.append("{\"key\":\"k").append(i).append("\"}\n");
+        }
+        Map<String, String> env = Map.of("STREAMABLE_URL", kafka);
+        Result produced = java(env, List.of(), input.toString(), "produce", topic, "-K", "key", "-q");
+        assertThat(produced.code()).as(produced.toString()).isZero();
+
+        Result all = java(env, List.of(), "", "tail", topic, "-q", "--format", "%p %k\\n");
+        assertThat(all.code()).as(all.toString()).isZero();
+        assertThat(all.lines()).hasSize(40);
+        java.util.Map<Integer, List<String>> byPartition = new java.util.TreeMap<>();
+        for (String line : all.lines()) {
+            String position = line.substring(0, line.indexOf(' '));
+            int partition = io.streamable.Position.parse(position).offsets().firstKey();
+            byPartition.computeIfAbsent(partition, p -> new ArrayList<>()).add(line);
+        }
+        assertThat(byPartition).as("40 keys over 4 partitions").hasSizeGreaterThan(1);
+        // two partitions make the point; each tail is a process of its own
+        for (var entry : byPartition.entrySet().stream().limit(2).toList()) {
+            Result one = java(env, List.of(), "", "tail", topic, "-q", "--partition", entry.getKey().toString(),
+                    "--format", "%p %k\\n");
+            assertThat(one.code()).as(one.toString()).isZero();
+            assertThat(one.lines()).as("partition " + entry.getKey())
+                    .containsExactlyInAnyOrderElementsOf(entry.getValue());
+        }
+
+        Result single = java(Map.of("STREAMABLE_URL", io.streamable.backend.mongoredis.TestServers.url()), List.of(), "",
+                "tail", topic, "--partition", "1");
+        assertThat(single.code()).as(single.toString()).isEqualTo(2);
+        assertThat(single.err()).contains("--partition 1: mongoredis://").contains("single log")
+                .contains("leave out --partition");
     }
 }

@@ -94,7 +94,7 @@ class StreamableCliTest {
         @DisplayName("needs exactly one of --key and --key-field, and says why")
         void keyRequired() {
             CliRun produced = run("", "produce", "greetings", "{}");
-            assertThat(produced.code()).isEqualTo(1);
+            assertThat(produced.code()).isEqualTo(2);
             assertThat(produced.err()).contains("--key KEY").contains("--key-field FIELD");
             assertThat(produced.out()).isEmpty();
         }
@@ -111,7 +111,7 @@ class StreamableCliTest {
         @DisplayName("an invalid topic name is refused with the naming rule")
         void badTopicName() {
             CliRun produced = run("", "produce", "bad topic", "-k", "k", "{}");
-            assertThat(produced.code()).isEqualTo(1);
+            assertThat(produced.code()).isEqualTo(2);
             assertThat(produced.err()).contains("Invalid topic name \"bad topic\"");
         }
     }
@@ -178,7 +178,7 @@ class StreamableCliTest {
         void badFrom() {
             run("", "produce", "t", "-k", "k", "1");
             CliRun tailed = run("", "tail", "t", "--from", "yesterday");
-            assertThat(tailed.code()).isEqualTo(1);
+            assertThat(tailed.code()).isEqualTo(2);
             assertThat(tailed.err()).contains("expected beginning, latest or a position");
         }
 
@@ -290,12 +290,13 @@ class StreamableCliTest {
         }
 
         @Test
-        @DisplayName("a URL no backend handles lists the known backends' artifacts, password masked")
+        @DisplayName("a --url no backend of the tool handles is a usage error listing the tool's backends, password masked")
         void missingBackend() {
             CliRun ran = CliRun.run("", "--url", "nosuch://user:hunter2@localhost:9092", "topics");
-            assertThat(ran.code()).isEqualTo(1);
-            assertThat(ran.err()).contains("No backend for scheme \"nosuch\"").contains("io.streamable:backend-kafka")
-                    .contains("user:****@").doesNotContain("hunter2");
+            assertThat(ran.code()).isEqualTo(2);
+            assertThat(ran.err()).startsWith("streamable topics: --url nosuch://user:****@localhost:9092:")
+                    .contains("no backend for scheme \"nosuch\"; it has kafka, memory, mongoredis")
+                    .doesNotContain("hunter2").doesNotContain("StreamableBuilder").doesNotContain("Streamable.open");
         }
 
         @Test
@@ -312,6 +313,136 @@ class StreamableCliTest {
             CliRun ran = CliRun.run("");
             assertThat(ran.code()).isEqualTo(2);
             assertThat(ran.err()).contains("Usage: streamable");
+        }
+    }
+
+    @Nested
+    @DisplayName("streaming, output formats, partitions")
+    class StreamingAndFormats {
+        @Test
+        @DisplayName("produce appends each stdin line as it arrives, before stdin ends, and reports progress on stderr")
+        void producesLineByLine() throws Exception {
+            LiveRun live = LiveRun.start("produce", "stream", "-k", "k", "--url", url, "--progress-every", "100ms");
+            try (Streamable streamable = Streamable.open(url)) {
+                for (int n = 1; n <= 3; n++) {
+                    live.line("{\"n\":" + n + "}");
+                    int expected = n;
+                    await().atMost(Duration.ofSeconds(10)).until(() -> streamable.topics().contains("stream")
+                            && streamable.backend().topic("stream").lag(Optional.empty()) == expected);
+                    assertThat(live.out().lines()).hasSize(n).last().isEqualTo("{\"position\":\"" + (n - 1)
+                            + "\",\"shardingKey\":\"k\"}");
+                }
+                await().atMost(Duration.ofSeconds(10)).until(() -> live.err().contains("streamable produce stream: 3 appended, at 2"));
+                assertThat(live.exitCode()).isNotDone();
+            }
+            live.closeStdin();
+            assertThat(live.exitCode().get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+        }
+
+        @Test
+        @DisplayName("--output payload prints one payload per line, the input of produce, so tail | produce copies a topic")
+        void payloadOutput() {
+            run("", "produce", "t", "-k", "k", "{\"a\":1}", "\"text\"", "[1,2]");
+            CliRun tailed = run("", "tail", "t", "--output", "payload", "-q");
+            assertThat(tailed.code()).as(tailed.toString()).isZero();
+            assertThat(tailed.lines()).containsExactly("{\"a\":1}", "\"text\"", "[1,2]");
+            CliRun copied = run(tailed.out(), "produce", "copy", "-k", "k");
+            assertThat(copied.code()).as(copied.toString()).isZero();
+            assertThat(run("", "tail", "copy", "--output", "payload", "-q").lines()).isEqualTo(tailed.lines());
+        }
+
+        @Test
+        @DisplayName("--format fills every placeholder and escape, and adds nothing")
+        void template() {
+            run("", "produce", "t", "-k", "shop-1", "-c", "id-1", "-H", "b=2", "-H", "a=1", "\"plain\"", "{\"x\":1}");
+            CliRun tailed = run("", "tail", "t", "-q", "--format", "%t|%p|%k|%c|%s|%r|%h|100%%\\t\\\\\\n");
+            assertThat(tailed.code()).as(tailed.toString()).isZero();
+            // compaction by logCompactId kept only the newer message
+            assertThat(tailed.out()).isEqualTo("t|1|shop-1|id-1|{\"x\":1}|{\"x\":1}|{\"a\":\"1\",\"b\":\"2\"}|100%\t\\\n");
+            CliRun text = run("", "produce", "u", "-k", "k", "\"plain\"");
+            assertThat(text.code()).isZero();
+            CliRun raw = run("", "tail", "u", "-q", "--format", "%r %s %T");
+            assertThat(raw.out()).startsWith("plain \"plain\" ").doesNotEndWith("\n");
+            assertThat(java.time.Instant.parse(raw.out().substring("plain \"plain\" ".length()))).isNotNull();
+        }
+
+        @Test
+        @DisplayName("--partition on a single-log backend is a usage error that says why")
+        void partitionOnSingleLog() {
+            run("", "produce", "t", "-k", "k", "1");
+            CliRun tailed = run("", "tail", "t", "--partition", "1");
+            assertThat(tailed.code()).as(tailed.toString()).isEqualTo(2);
+            assertThat(tailed.err()).contains("--partition 1: memory:").contains("single log")
+                    .contains("leave out --partition");
+            assertThat(tailed.out()).isEmpty();
+        }
+    }
+
+    @Nested
+    @DisplayName("command-line conventions")
+    class Conventions {
+        @Test
+        @DisplayName("--url works before and after the command")
+        void urlAnywhere() {
+            CliRun after = CliRun.run("", "produce", "t", "-k", "k", "1", "--url", url);
+            assertThat(after.code()).as(after.toString()).isZero();
+            CliRun before = CliRun.run("", "--url", url, "tail", "t", "-q", "--output", "payload");
+            assertThat(before.lines()).containsExactly("1");
+            CliRun nested = CliRun.run("", "topics", "describe", "t", "-u", url);
+            assertThat(nested.code()).as(nested.toString()).isZero();
+        }
+
+        @Test
+        @DisplayName("durations are written like URLs write them: 100ms, 1s, 2m, or ISO-8601")
+        void durations() {
+            run("", "produce", "t", "-k", "k", "1");
+            for (String duration : List.of("100ms", "1s", "2m", "PT0.5S", "250")) {
+                CliRun tailed = run("", "tail", "t", "--progress-every", duration, "--output", "payload");
+                assertThat(tailed.code()).as(duration + ": " + tailed).isZero();
+            }
+            CliRun bad = run("", "tail", "t", "--progress-every", "soon");
+            assertThat(bad.code()).isEqualTo(2);
+            assertThat(bad.err()).contains("'soon' is not a duration; write for example 500ms, 1s, 2m or PT2S");
+        }
+
+        @Test
+        @DisplayName("usage errors exit 2 with the command's name and a pointer to its help, in every command")
+        void usageErrorsExit2() {
+            run("", "produce", "t", "-k", "k", "1");
+            List<List<String>> usage = List.of(
+                    List.of("produce"), List.of("produce", "t", "--nope"), List.of("produce", "t", "-k", "k", "-K", "f"),
+                    List.of("tail"), List.of("tail", "t", "--max", "0"), List.of("tail", "t", "--format", "%q"),
+                    List.of("tail", "t", "--format", "%s", "--output", "payload"), List.of("tail", "t", "--partition", "x"),
+                    List.of("tail", "t", "--partition", "0", "--name", "n"), List.of("tail", "t", "--output", "xml"),
+                    List.of("topics", "--nope"), List.of("topics", "describe", "--nope"), List.of("consumers", "--nope"),
+                    List.of("compact"), List.of("exec", "a", "b"), List.of("nosuchcommand"));
+            for (List<String> args : usage) {
+                CliRun ran = run("", args.toArray(String[]::new));
+                assertThat(ran.code()).as(args + ": " + ran).isEqualTo(2);
+                assertThat(ran.err()).as(args.toString()).startsWith("streamable").contains("--help");
+                assertThat(ran.out()).as(args.toString()).isEmpty();
+            }
+        }
+
+        @Test
+        @DisplayName("memory: warns on stderr that its data lives only as long as the process; exec does not")
+        void memoryWarning() {
+            CliRun produced = CliRun.run("", "--url", "memory:", "produce", "t", "-k", "k", "1");
+            assertThat(produced.code()).isZero();
+            assertThat(produced.err()).startsWith("streamable produce: warning: memory: keeps topics only as long as"
+                    + " this process runs").contains("streamable exec");
+            CliRun script = CliRun.run("produce t -k k 1\ntail t -q\n", "--url", "memory:", "exec");
+            assertThat(script.code()).as(script.toString()).isZero();
+            assertThat(script.err()).isEmpty();
+        }
+
+        @Test
+        @DisplayName("a --url the backend refuses is named as --url, without the library's Java names")
+        void refusedUrl() {
+            CliRun ran = CliRun.run("", "--url", "kafka://", "topics");
+            assertThat(ran.err()).startsWith("streamable topics: ").contains("--url")
+                    .doesNotContain("StreamableBuilder").doesNotContain("Streamable.open");
+            assertThat(ran.code()).as(ran.toString()).isEqualTo(2);
         }
     }
 }

@@ -18,6 +18,12 @@ import java.util.UUID;
  * {@link TestBackend} parameters with one fresh {@code memory:} store per test (per class for
  * {@code @BeforeAll} and constructors of a {@code PER_CLASS} test instance), and closes every
  * connection it opened when that scope ends.
+ *
+ * <p>Works on JUnit Jupiter 5.10 and later. JUnit closes a stored value that is
+ * {@link AutoCloseable} only from 5.13 on; older versions close
+ * {@link ExtensionContext.Store.CloseableResource}s only. The stored value is both: 5.13 and
+ * later close it as an {@code AutoCloseable} (and so do not warn that {@code CloseableResource}
+ * is deprecated), 5.10 to 5.12 as a {@code CloseableResource}, and either way exactly once.
  */
 public final class StreamableExtension implements ParameterResolver {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(StreamableExtension.class);
@@ -42,7 +48,8 @@ public final class StreamableExtension implements ParameterResolver {
     }
 
     /** One test's store and the connections opened to it; closed by JUnit when the test's scope ends. */
-    private static final class Store implements TestBackend, AutoCloseable {
+    @SuppressWarnings("deprecation") // CloseableResource is what JUnit before 5.13 closes; see the class comment
+    private static final class Store implements TestBackend, AutoCloseable, ExtensionContext.Store.CloseableResource {
         private static final Logger LOG = LoggerFactory.getLogger(StreamableExtension.class);
 
         private final String url;

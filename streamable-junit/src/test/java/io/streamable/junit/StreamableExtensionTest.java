@@ -21,8 +21,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 /**
- * Runs small test classes that use {@link StreamableTest} through the JUnit engine, the way a
- * user's build would, and checks what they saw.
+ * Runs small test classes that use {@link StreamableTest} through the JUnit engine of this build
+ * (5.13 or later), the way a user's build would, and checks what they saw.
+ * {@link StreamableExtensionOnOldestJunitTest} runs the extension on JUnit 5.10.
  */
 @DisplayName("@StreamableTest")
 class StreamableExtensionTest {
@@ -65,6 +66,49 @@ class StreamableExtensionTest {
         Events events = run(FailingScenario.class);
         events.assertStatistics(stats -> stats.started(1).failed(1));
         assertThatThrownBy(() -> SEEN.get(0).topics()).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    @DisplayName("on JUnit 5.13 and later JUnit closes it as an AutoCloseable, with no warning about CloseableResource")
+    void noDeprecationWarning() {
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        java.util.logging.Logger junit = java.util.logging.Logger.getLogger("org.junit");
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    warnings.add(String.valueOf(record.getMessage()));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        junit.addHandler(handler);
+        try {
+            run(IsolationScenario.class).assertStatistics(stats -> stats.started(2).succeeded(2));
+        } finally {
+            junit.removeHandler(handler);
+        }
+        assertThat(SEEN).hasSize(2);
+        assertThat(warnings).noneMatch(warning -> warning.contains("CloseableResource"));
+    }
+
+    @Test
+    @DisplayName("with JUnit's closing of AutoCloseables switched off, it is still closed, as a CloseableResource")
+    void closedAsCloseableResource() {
+        SEEN.clear();
+        URLS.clear();
+        EngineTestKit.engine("junit-jupiter").selectors(selectClass(IsolationScenario.class))
+                .configurationParameter("junit.jupiter.extensions.store.close.autocloseable.enabled", "false")
+                .execute().testEvents().assertStatistics(stats -> stats.started(2).succeeded(2));
+        assertThat(SEEN).hasSize(2).allSatisfy(streamable ->
+                assertThatThrownBy(streamable::topics).isInstanceOf(IllegalStateException.class));
     }
 
     @StreamableTest
