@@ -10,13 +10,29 @@ import io.streamable.client.Streamable;
 import io.streamable.consume.ConsumerBuilder;
 import io.streamable.produce.Producer;
 
+import io.streamable.Message;
+import io.streamable.Position;
+import io.streamable.consume.ConsumerInterceptor;
+import io.streamable.consume.MessageHandler;
+import io.streamable.produce.OutgoingMessage;
+import io.streamable.produce.ProducerInterceptor;
+
+import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Micrometer metrics for producers and consumers, added by wrapping them, so core needs no hook:
+ * Micrometer metrics for producers and consumers: as interceptors for every producer and
+ * consumer of a {@code Streamable} ({@link #producerInterceptor()}, {@link #consumerInterceptor()}),
+ * or by wrapping one producer or consumer, which adds failure counts and the lag gauge:
  *
  * <pre>{@code
  * StreamableMetrics metrics = StreamableMetrics.using(registry);
+ * Streamable streamable = Streamable.builder().url(url)
+ *         .interceptor(metrics.producerInterceptor()).interceptor(metrics.consumerInterceptor()).build();
+ * // or, one at a time:
  * Producer<Order> orders = metrics.producer(streamable.producer(ORDERS));
  * Consumer<Order> billing = metrics.consumer(streamable, ORDERS)
  *         .name("billing").handler(this::bill).start();
@@ -60,6 +76,53 @@ public final class StreamableMetrics {
     /** Metrics recorded in {@code registry}. */
     public static StreamableMetrics using(MeterRegistry registry) {
         return new StreamableMetrics(Objects.requireNonNull(registry, "registry"));
+    }
+
+    /**
+     * Counts what every producer of a {@code Streamable} appends ({@value #PRODUCED}), also
+     * producers injected by frameworks: install it with
+     * {@code Streamable.builder().interceptor(metrics.producerInterceptor())}.
+     *
+     * @return the interceptor
+     */
+    public ProducerInterceptor producerInterceptor() {
+        return new ProducerInterceptor() {
+            @Override
+            public <T> CompletableFuture<List<Position>> aroundAppend(Topic<T> topic, List<OutgoingMessage<T>> messages,
+                                                                    Append<T> next) {
+                int count = messages.size();
+                return next.append(messages).whenComplete((positions, failure) -> Counter.builder(PRODUCED)
+                        .tags("topic", topic.name(), "result", failure == null ? "success" : "failure")
+                        .description("Messages appended").register(registry).increment(count));
+            }
+        };
+    }
+
+    /**
+     * Times every handler attempt ({@value #HANDLER}) and counts handled messages
+     * ({@value #CONSUMED}) of every consumer of a {@code Streamable}: install it with
+     * {@code Streamable.builder().interceptor(metrics.consumerInterceptor())}. Failures and lag
+     * need the consumer itself: start it through {@link #consumer(Streamable, Topic)} for those.
+     *
+     * @return the interceptor
+     */
+    public ConsumerInterceptor consumerInterceptor() {
+        return new ConsumerInterceptor() {
+            @Override
+            public <T> void aroundHandle(Optional<String> consumerName, Message<T> message, MessageHandler<T> next)
+                    throws Exception {
+                String consumer = consumerName.orElse("anonymous");
+                long start = System.nanoTime();
+                try {
+                    next.handle(message);
+                } catch (Exception | Error e) {
+                    handler(message.topic(), consumer, "failure").record(Duration.ofNanos(System.nanoTime() - start));
+                    throw e;
+                }
+                handler(message.topic(), consumer, "success").record(Duration.ofNanos(System.nanoTime() - start));
+                consumed(message.topic(), consumer).increment();
+            }
+        };
     }
 
     /** The same producer, counting what it appends. */
