@@ -191,6 +191,7 @@ final class ProduceCommand implements Callable<Integer> {
                 batch.clear();
             }
         } finally {
+            reader.interrupt(); // after a bad line: frees it from a full queue (a blocked read ends at end of input)
             if (progress != null) {
                 progress.shutdownNow();
             }

@@ -274,8 +274,11 @@ class StreamableCliJarIT {
                         List<Integer> expected = java.util.stream.IntStream.rangeClosed(0, n).boxed().toList();
                         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
                                 .until(() -> seen.equals(expected));
+                        // the consumer may see the message a moment before the process prints its position
+                        int printed = n;
+                        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                                .until(() -> produce.outLines().size() == printed);
                         assertThat(produce.process().isAlive()).as("stdin is still open").isTrue();
-                        assertThat(produce.outLines()).hasSize(n);
                     }
                     assertThat(produce.closeStdinAndWait()).as(produce.errText()).isZero();
                 } finally {

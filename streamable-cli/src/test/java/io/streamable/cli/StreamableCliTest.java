@@ -329,7 +329,9 @@ class StreamableCliTest {
                     int expected = n;
                     await().atMost(Duration.ofSeconds(10)).until(() -> streamable.topics().contains("stream")
                             && streamable.backend().topic("stream").lag(Optional.empty()) == expected);
-                    assertThat(live.out().lines()).hasSize(n).last().isEqualTo("{\"position\":\"" + (n - 1)
+                    // stored first, then its position printed
+                    await().atMost(Duration.ofSeconds(10)).until(() -> live.out().lines().count() == expected);
+                    assertThat(live.out().lines()).last().isEqualTo("{\"position\":\"" + (n - 1)
                             + "\",\"shardingKey\":\"k\"}");
                 }
                 await().atMost(Duration.ofSeconds(10)).until(() -> live.err().contains("streamable produce stream: 3 appended, at 2"));

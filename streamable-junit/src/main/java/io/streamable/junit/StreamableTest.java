@@ -14,7 +14,8 @@ import java.lang.annotation.Target;
  * of an annotated class may declare a {@link io.streamable.client.Streamable} parameter and gets a
  * connection to a fresh, empty store that no other test sees; everything opened on it is closed
  * after the test. Declare a {@link TestBackend} parameter to open further connections to the same
- * store, for example to restart a named consumer on a new connection.
+ * store, for example to restart a named consumer on a new connection. Works on JUnit Jupiter 5.10
+ * and later, see {@link StreamableExtension}.
  *
  * <pre>{@code
  * @StreamableTest
