@@ -277,7 +277,7 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
     /** Whether the topic has schema versions, from the cached log (read once if there is none yet). */
     boolean hasVersions(String topic) {
         SchemaLog log = logs.get(topic);
-        return !(log != null ? log : load(topic, Set.of())).versions().isEmpty();
+        return (log != null ? log : load(topic, Set.of())).hasVersions();
     }
 
     /**

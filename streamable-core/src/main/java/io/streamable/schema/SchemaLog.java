@@ -116,6 +116,11 @@ final class SchemaLog {
         return List.copyOf(versions);
     }
 
+    /** Whether any version is registered; without the copy {@link #versions()} makes, as it is asked per message. */
+    boolean hasVersions() {
+        return !versions.isEmpty();
+    }
+
     Optional<SchemaVersion> version(int number) {
         return number >= 1 && number <= versions.size() ? Optional.of(versions.get(number - 1)) : Optional.empty();
     }

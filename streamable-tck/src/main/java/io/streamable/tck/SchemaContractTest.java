@@ -523,6 +523,26 @@ public abstract class SchemaContractTest {
         }
 
         @Test
+        @DisplayName("a schemaless producer opened on a topic without versions writes unversioned, and stamps its"
+                + " payloads as soon as a typed producer of the connection registers the first version")
+        void firstVersionLater() {
+            String name = topicName("orders");
+            com.fasterxml.jackson.databind.node.JsonNodeFactory json = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+            try (Producer<com.fasterxml.jackson.databind.JsonNode> trees =
+                         streamable.producer(Topic.of(name, com.fasterxml.jackson.databind.JsonNode.class))) {
+                trees.appendAndWait(KEY, json.objectNode().put("anything", "goes"));
+                write(streamable, Topic.of(name, OrderV1.class), KEY, new OrderV1("o-1", 100));
+                trees.appendAndWait(KEY, json.objectNode().put("id", "o-2").put("cents", 200));
+                assertThatThrownBy(() -> trees.append(KEY, json.objectNode().put("anything", "goes")))
+                        .isInstanceOf(io.streamable.codec.PayloadCodecException.class)
+                        .hasMessageContaining("$.anything: not a property");
+            }
+            assertThat(readAll(Topic.of(name, com.fasterxml.jackson.databind.JsonNode.class), 3))
+                    .extracting(m -> m.header(SchemaRegistry.VERSION_HEADER))
+                    .containsExactly(Optional.empty(), Optional.of("1"), Optional.of("1"));
+        }
+
+        @Test
         @DisplayName("on a sealed family, a payload is stamped with the newest record version it matches, which a"
                 + " consumer of the sealed type decodes as that record")
         void sealedFamily() {
