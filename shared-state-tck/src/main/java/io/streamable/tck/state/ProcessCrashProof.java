@@ -283,10 +283,7 @@ public abstract class ProcessCrashProof {
                     String source = messages.get(0).headers().get(StateProcessor.SOURCE_HEADER);
                     if (source.equals(crashSource.get())) {
                         // everything appended before is printed, so the test has seen it; then die here
-                        long before = appendsStarted.get();
-                        while (printed.get() < before) {
-                            Thread.onSpinWait();
-                        }
+                        awaitPrinted(printed, appendsStarted.get());
                         System.out.println(CRASH_POINT);
                         System.out.flush();
                         new CountDownLatch(1).await();
@@ -305,9 +302,7 @@ public abstract class ProcessCrashProof {
                         .onCaughtUp(caughtUp::countDown)
                         .start();
                 caughtUp.await();
-                while (printed.get() < processor.stats().emitted()) {
-                    Thread.onSpinWait();
-                }
+                awaitPrinted(printed, processor.stats().emitted());
                 processor.close();
                 reader.close();
                 System.out.println(DONE);
@@ -318,7 +313,19 @@ public abstract class ProcessCrashProof {
         private static void print(Message<String> message, AtomicLong printed) {
             System.out.println(OUTPUT + describe(message));
             System.out.flush();
-            printed.incrementAndGet();
+            synchronized (printed) {
+                printed.incrementAndGet();
+                printed.notifyAll();
+            }
+        }
+
+        /** Waits until the output reader has printed {@code count} outputs. */
+        private static void awaitPrinted(AtomicLong printed, long count) throws InterruptedException {
+            synchronized (printed) {
+                while (printed.get() < count) {
+                    printed.wait();
+                }
+            }
         }
 
         /** An output as one line: source header, version header, payload. */
