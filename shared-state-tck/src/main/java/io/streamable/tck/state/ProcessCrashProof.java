@@ -45,11 +45,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * outputs are deduplicated by {@link StateProcessor#SOURCE_HEADER}.
  *
  * <p>The state store is the backend under test, shared across processes ({@link #stateUrl()}).
- * The topics are the in-memory backend's, private to the child: each run of the child appends
- * the same inputs in the same order (so they get the same positions) and prints every output it
- * reads back from its output topic; the test collects the outputs of both runs from the child's
- * standard output. Before dying, the first run waits until everything appended so far has been
- * printed, so the printed outputs are exactly the appended ones.
+ * The topics are those of {@link #sharedTopicUrl()} if it names one (the first run appends the
+ * inputs, the restart resumes after the consumer's saved position, the test reads the output topic
+ * at the end), else the in-memory backend's, private to the child: then each run of the child
+ * appends the same inputs in the same order (so they get the same positions) and prints every
+ * output it reads back from its output topic, and the test collects the outputs of both runs from
+ * the child's standard output. Before dying, the first run waits until everything appended so far
+ * has been printed, so the printed outputs are exactly the appended ones.
  */
 public abstract class ProcessCrashProof {
     static final Topic<Long> DEPOSITS = Topic.of("deposits", Long.class);
@@ -60,11 +62,20 @@ public abstract class ProcessCrashProof {
     static final String CRASH_POINT = "CRASH-POINT";
     static final String DONE = "DONE";
     static final String OUTPUT = "OUT ";
+    static final String INPUT = "IN ";
 
     private final List<Process> started = new ArrayList<>();
 
     /** A state URL reachable from another process on this machine, whose store is empty. */
     protected abstract String stateUrl();
+
+    /**
+     * A topic backend URL reachable from another process, with no topics yet; empty (the default)
+     * for topics in the child's memory.
+     */
+    protected java.util.Optional<String> sharedTopicUrl() {
+        return java.util.Optional.empty();
+    }
 
     @AfterEach
     void killChildren() throws InterruptedException {
@@ -78,19 +89,23 @@ public abstract class ProcessCrashProof {
     @DisplayName("a process killed between the state write and the append emits the output after restart, once per source after dedup")
     void killedBetweenWriteAndAppend() throws Exception {
         String stateUrl = stateUrl();
+        java.util.Optional<String> shared = sharedTopicUrl();
+        String topicUrl = shared.orElse("memory:");
 
-        Child first = start(stateUrl, CRASH_AT);
+        Child first = start(stateUrl, topicUrl, true, CRASH_AT);
         assertThat(first.crashPoint.await(2, TimeUnit.MINUTES)).as("the child reached the crash point; its log: "
                 + first.log()).isTrue();
         try (SharedState state = SharedState.open(stateUrl)) {
             StateStore<Long> balances = state.store(STORE, Long.class);
             String key = keyOf(CRASH_AT);
-            assertThat(balances.appliedPosition(key, DEPOSITS.name())).as("the state write of the message is done")
-                    .contains(Position.of(CRASH_AT));
+            assertThat(first.inputs).as("the inputs' sources").hasSize(MESSAGES);
+            String crashSource = first.inputs.get(CRASH_AT);
+            assertThat(balances.appliedPosition(key, DEPOSITS.name()).map(p -> DEPOSITS.name() + "@" + p.encode()))
+                    .as("the state write of the message is done").contains(crashSource);
             List<PendingOutput> pending = new ArrayList<>();
             balances.forEachPending(pending::add);
             assertThat(pending).as("its output is pending, not appended").singleElement()
-                    .satisfies(p -> assertThat(p.source().toString()).isEqualTo(DEPOSITS.name() + "@" + CRASH_AT));
+                    .satisfies(p -> assertThat(p.source().toString()).isEqualTo(crashSource));
         }
         first.process.destroyForcibly();
         assertThat(first.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -98,7 +113,7 @@ public abstract class ProcessCrashProof {
         List<String> beforeKill = first.outputs();
         assertThat(beforeKill).as("outputs appended before the kill").hasSize(CRASH_AT);
 
-        Child second = start(stateUrl, -1);
+        Child second = start(stateUrl, topicUrl, shared.isEmpty(), -1);
         assertThat(second.process.waitFor(2, TimeUnit.MINUTES)).as("the restarted child finished; its log: "
                 + second.log()).isTrue();
         assertThat(second.process.exitValue()).as("the restarted child's exit code; its log: " + second.log()).isZero();
@@ -106,15 +121,21 @@ public abstract class ProcessCrashProof {
         List<String> afterRestart = second.outputs();
 
         List<String> all = new ArrayList<>(beforeKill);
-        all.addAll(afterRestart);
+        if (shared.isPresent()) {
+            all = readOutputs(shared.get()); // both runs' outputs are in the output topic
+        } else {
+            all.addAll(afterRestart);
+        }
         Map<String, Long> perSource = all.stream().collect(Collectors.groupingBy(line -> line.split(" ")[0],
                 TreeMap::new, Collectors.counting()));
+        if (shared.isEmpty()) {
+            assertThat(second.inputs).as("the restart re-created the same input positions").isEqualTo(first.inputs);
+        }
         assertThat(perSource.keySet()).as("one output per input position after dedup by the source header")
-                .containsExactlyInAnyOrderElementsOf(LongStream.range(0, MESSAGES)
-                        .mapToObj(offset -> DEPOSITS.name() + "@" + offset).toList());
+                .containsExactlyInAnyOrderElementsOf(first.inputs);
         assertThat(afterRestart).as("the cut-off output was appended after the restart")
-                .anyMatch(line -> line.startsWith(DEPOSITS.name() + "@" + CRASH_AT + " "));
-        assertThat(perSource.values()).as("and no output twice in this run").allMatch(n -> n == 1);
+                .anyMatch(line -> line.startsWith(first.inputs.get(CRASH_AT) + " "));
+        assertThat(perSource.values()).as("no output twice").allMatch(n -> n == 1);
 
         try (SharedState state = SharedState.open(stateUrl)) {
             StateStore<Long> balances = state.store(STORE, Long.class);
@@ -138,6 +159,7 @@ public abstract class ProcessCrashProof {
         final Process process;
         final Path log;
         final List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        final List<String> inputs = Collections.synchronizedList(new ArrayList<>());
         final CountDownLatch crashPoint = new CountDownLatch(1);
         volatile boolean done;
 
@@ -152,6 +174,8 @@ public abstract class ProcessCrashProof {
                             crashPoint.countDown();
                         } else if (line.equals(DONE)) {
                             done = true;
+                        } else if (line.startsWith(INPUT)) {
+                            inputs.add(line.substring(INPUT.length()));
                         } else if (line.startsWith(OUTPUT)) {
                             lines.add(line.substring(OUTPUT.length()));
                         }
@@ -182,12 +206,28 @@ public abstract class ProcessCrashProof {
         }
     }
 
-    private Child start(String stateUrl, int crashAt) throws IOException {
+    /** Every output in the shared output topic, as the child prints them. */
+    private static List<String> readOutputs(String topicUrl) throws InterruptedException {
+        List<String> read = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch caughtUp = new CountDownLatch(1);
+        try (Streamable streamable = Streamable.open(topicUrl);
+             Consumer<String> consumer = streamable.consumer(BALANCES).startFrom(StartFrom.beginning())
+                     .handler(message -> read.add(ChildMain.describe(message)))
+                     .onCaughtUp(caughtUp::countDown).start()) {
+            assertThat(caughtUp.await(1, TimeUnit.MINUTES)).as("read the output topic to its end").isTrue();
+            assertThat(consumer.isRunning()).isTrue();
+        }
+        synchronized (read) {
+            return new ArrayList<>(read);
+        }
+    }
+
+    private Child start(String stateUrl, String topicUrl, boolean produce, int crashAt) throws IOException {
         Path log = Files.createTempFile("streamable-crash-child-", ".log");
         log.toFile().deleteOnExit();
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                ChildMain.class.getName(), stateUrl, Integer.toString(crashAt))
+                ChildMain.class.getName(), stateUrl, Integer.toString(crashAt), topicUrl, Boolean.toString(produce))
                 .redirectError(log.toFile());
         Process process = builder.start();
         started.add(process);
@@ -208,19 +248,32 @@ public abstract class ProcessCrashProof {
         /**
          * Runs the child.
          *
-         * @param args the state URL, and the input offset to stop at (-1 for none)
+         * @param args the state URL, the input offset to stop at (-1 for none), the topic URL and
+         *             whether to append the inputs
          */
         public static void main(String[] args) throws Exception {
             String stateUrl = args[0];
             long crashAt = Long.parseLong(args[1]);
-            try (Streamable streamable = Streamable.open("memory:");
+            String topicUrl = args[2];
+            boolean produce = Boolean.parseBoolean(args[3]);
+            try (Streamable streamable = Streamable.open(topicUrl);
                  SharedState state = SharedState.open(stateUrl)) {
-                try (Producer<Long> producer = streamable.producer(DEPOSITS)) {
-                    List<OutgoingMessage<Long>> inputs = new ArrayList<>();
-                    for (long i = 0; i < MESSAGES; i++) {
-                        inputs.add(OutgoingMessage.of(keyOf(i), i + 1));
+                java.util.concurrent.atomic.AtomicReference<String> crashSource = new java.util.concurrent.atomic.AtomicReference<>("");
+                if (produce) {
+                    try (Producer<Long> producer = streamable.producer(DEPOSITS)) {
+                        List<OutgoingMessage<Long>> inputs = new ArrayList<>();
+                        for (long i = 0; i < MESSAGES; i++) {
+                            inputs.add(OutgoingMessage.of(keyOf(i), i + 1));
+                        }
+                        List<Position> positions = producer.appendAllAndWait(inputs);
+                        for (int i = 0; i < positions.size(); i++) {
+                            String source = DEPOSITS.name() + "@" + positions.get(i).encode();
+                            System.out.println(INPUT + source);
+                            if (i == crashAt) {
+                                crashSource.set(source);
+                            }
+                        }
                     }
-                    producer.appendAllAndWait(inputs);
                 }
                 AtomicLong printed = new AtomicLong();
                 Consumer<String> reader = streamable.consumer(BALANCES).startFrom(StartFrom.beginning())
@@ -228,12 +281,9 @@ public abstract class ProcessCrashProof {
                 AtomicLong appendsStarted = new AtomicLong();
                 Streamable crashing = new InterceptingStreamable(streamable, (topic, messages) -> {
                     String source = messages.get(0).headers().get(StateProcessor.SOURCE_HEADER);
-                    if (source.equals(DEPOSITS.name() + "@" + crashAt)) {
+                    if (source.equals(crashSource.get())) {
                         // everything appended before is printed, so the test has seen it; then die here
-                        long before = appendsStarted.get();
-                        while (printed.get() < before) {
-                            Thread.onSpinWait();
-                        }
+                        awaitPrinted(printed, appendsStarted.get());
                         System.out.println(CRASH_POINT);
                         System.out.flush();
                         new CountDownLatch(1).await();
@@ -252,9 +302,7 @@ public abstract class ProcessCrashProof {
                         .onCaughtUp(caughtUp::countDown)
                         .start();
                 caughtUp.await();
-                while (printed.get() < processor.stats().emitted()) {
-                    Thread.onSpinWait();
-                }
+                awaitPrinted(printed, processor.stats().emitted());
                 processor.close();
                 reader.close();
                 System.out.println(DONE);
@@ -263,10 +311,27 @@ public abstract class ProcessCrashProof {
         }
 
         private static void print(Message<String> message, AtomicLong printed) {
-            System.out.println(OUTPUT + message.header(StateProcessor.SOURCE_HEADER).orElse("?") + " "
-                    + message.header(StateProcessor.VERSION_HEADER).orElse("?") + " " + message.payload());
+            System.out.println(OUTPUT + describe(message));
             System.out.flush();
-            printed.incrementAndGet();
+            synchronized (printed) {
+                printed.incrementAndGet();
+                printed.notifyAll();
+            }
+        }
+
+        /** Waits until the output reader has printed {@code count} outputs. */
+        private static void awaitPrinted(AtomicLong printed, long count) throws InterruptedException {
+            synchronized (printed) {
+                while (printed.get() < count) {
+                    printed.wait();
+                }
+            }
+        }
+
+        /** An output as one line: source header, version header, payload. */
+        static String describe(Message<String> message) {
+            return message.header(StateProcessor.SOURCE_HEADER).orElse("?") + " "
+                    + message.header(StateProcessor.VERSION_HEADER).orElse("?") + " " + message.payload();
         }
     }
 }

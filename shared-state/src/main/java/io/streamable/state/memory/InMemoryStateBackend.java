@@ -66,7 +66,9 @@ final class InMemoryStateBackend implements StateBackend {
             if (rows.putIfAbsent(state.key(), state) != null) {
                 return false;
             }
-            reindex(state.key());
+            if (state.hasPendingOutput()) {
+                reindex(state.key());
+            }
             return true;
         }
 
@@ -74,12 +76,15 @@ final class InMemoryStateBackend implements StateBackend {
         public boolean replace(StoredState state, long expectedVersion) {
             // ConcurrentSkipListMap may run the function several times and keep only the last
             // run's result, so the flag must describe that run alone
-            boolean[] replaced = {false};
+            boolean[] replaced = {false, false};
             rows.computeIfPresent(state.key(), (key, current) -> {
                 replaced[0] = current.version() == expectedVersion;
+                replaced[1] = current.hasPendingOutput();
                 return replaced[0] ? state : current;
             });
-            if (replaced[0]) {
+            // a write that neither had nor has pending output leaves the index as it is (another
+            // writer's fix-up still under way sees this write and decides again)
+            if (replaced[0] && (replaced[1] || state.hasPendingOutput())) {
                 reindex(state.key());
             }
             return replaced[0];

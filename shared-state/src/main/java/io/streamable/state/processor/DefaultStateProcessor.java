@@ -15,13 +15,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -49,7 +54,7 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
     private final LongAdder emitFailures = new LongAdder();
     private final LongAdder redelivered = new LongAdder();
     private final OutboxCodec<O> outbox;
-    private volatile java.util.concurrent.ScheduledExecutorService sweeper;
+    private volatile ScheduledExecutorService sweeper;
 
     private DefaultStateProcessor(StateProcessorBuilder<V, O> options) {
         this.options = options;
@@ -196,13 +201,13 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
      * than the grace period (their writer is gone or stuck).
      */
     private void deliverPending(boolean atStart) {
-        java.util.Set<String> inputs = new java.util.HashSet<>();
+        Set<String> inputs = new HashSet<>();
         options.inputs.forEach(input -> inputs.add(input.topic().name()));
-        java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+        AtomicLong delivered = new AtomicLong();
         try {
             options.store.forEachPending(pending -> {
-                if (!inputs.contains(pending.source().topic()) || closed.get()) {
-                    return; // another processor's input sharing the store
+                if (closed.get() || !inputs.contains(pending.source().topic())) {
+                    return; // closing, or another processor's input sharing the store
                 }
                 try {
                     OutboxCodec.Entry<O> entry = outbox.decode(pending.output());
@@ -309,7 +314,7 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
 
     private void startSweeper() {
         long period = Math.max(1, options.outboxGrace.toMillis());
-        sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+        sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "streamable-state-outbox-" + consumerName);
             thread.setDaemon(true);
             return thread;

@@ -88,18 +88,6 @@ final class MongoStateBackend implements StateBackend {
         }
         MongoCollection<Document> collection = database.getCollection(
                 MongoStateStoreProvider.collectionName(collectionPrefix, storeName));
-        if (indexed.add(storeName)) {
-            try {
-                // sparse: only the documents with pending output are in it, so the outbox lookup
-                // at a processor's start reads those alone
-                collection.createIndex(Indexes.ascending(PENDING_FIELD), new IndexOptions().sparse(true)
-                        .name("streamable_pending"));
-            } catch (MongoException e) {
-                indexed.remove(storeName);
-                LOG.warn("Could not create the outbox index on {} ({}); looking up pending output reads the"
-                        + " collection until it exists", collection.getNamespace(), e.getMessage());
-            }
-        }
         return new Table(storeName, collection);
     }
 
@@ -201,6 +189,7 @@ final class MongoStateBackend implements StateBackend {
 
         @Override
         public void scanPending(Consumer<StoredState> sink) {
+            ensurePendingIndex();
             call("look up pending output", () -> {
                 try (MongoCursor<Document> cursor = collection.find(Filters.eq(PENDING_FIELD, true)).iterator()) {
                     while (cursor.hasNext()) {
@@ -212,6 +201,26 @@ final class MongoStateBackend implements StateBackend {
                 }
                 return null;
             });
+        }
+
+        /**
+         * Creates the sparse index on {@code pending} the first time pending output is looked up
+         * (a processor's start), not when the store is made, so making a store does no I/O and
+         * works while MongoDB is down. Sparse: only documents with pending output are in it, so the
+         * lookup reads those alone. Idempotent on the server.
+         */
+        private void ensurePendingIndex() {
+            if (!indexed.add(name)) {
+                return;
+            }
+            try {
+                collection.createIndex(Indexes.ascending(PENDING_FIELD), new IndexOptions().sparse(true)
+                        .name("streamable_pending"));
+            } catch (MongoException e) {
+                indexed.remove(name);
+                LOG.warn("Could not create the outbox index on {} ({}); looking up pending output reads the whole"
+                        + " collection until it exists", collection.getNamespace(), e.getMessage());
+            }
         }
 
         private <R> R call(String what, Supplier<R> operation) {

@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * message applied to the key; a {@code '.'} in a topic name is stored as {@code '~'} (which topic
  * names cannot contain), because MongoDB reserves dots in field paths. {@code outbox} and
  * {@code pending} are there only while the key has output not yet acknowledged; a sparse index on
- * {@code pending} (created with the collection) finds those documents without reading the others.
+ * {@code pending} (created on the first lookup of pending output) finds those documents without reading
+ * the others.
  *
  * <p>Errors that mean the server is not available right now (network, timeouts, an election or
  * stepdown: {@code NotWritablePrimary}, {@code PrimarySteppedDown}, ... or any error labelled

@@ -91,6 +91,18 @@ class MongoStateStoreProviderTest {
     }
 
     @Test
+    @DisplayName("while MongoDB is down a store can be made, and its operations fail as unavailable, to be retried")
+    void downServer() {
+        try (SharedState state = SharedState.open("mongodb://127.0.0.1:1/bank?serverSelectionTimeoutMS=200")) {
+            StateStore<Long> store = state.store("balances", Long.class);
+            assertThatThrownBy(() -> store.get("k")).isInstanceOf(io.streamable.backend.BackendUnavailableException.class)
+                    .hasMessageContaining("has a primary");
+            assertThatThrownBy(() -> store.forEachPending(pending -> { }))
+                    .isInstanceOf(io.streamable.backend.BackendUnavailableException.class);
+        }
+    }
+
+    @Test
     @DisplayName("the password never shows in toString")
     void masked() {
         try (SharedState state = SharedState.open("mongodb://bank:s3cret@127.0.0.1:1/bank?serverSelectionTimeoutMS=100")) {
