@@ -45,6 +45,19 @@ public interface Consumer<T> extends AutoCloseable {
     CompletableFuture<Void> stopped();
 
     /**
+     * Waits until the consumer has caught up for the first time since it started: it has handled
+     * everything that was stored when it got there (what {@code onCaughtUp} announces). Useful in
+     * programs and tests that produce, then consume what they produced.
+     *
+     * @param timeout how long to wait at most
+     * @throws java.util.concurrent.TimeoutException if it has not caught up within {@code timeout}
+     * @throws io.streamable.StreamableException      if the consumer stopped (closed or failed) before
+     *                                                catching up; the cause is the failure, if any
+     * @throws InterruptedException                   if the waiting thread is interrupted
+     */
+    void awaitCaughtUp(java.time.Duration timeout) throws java.util.concurrent.TimeoutException, InterruptedException;
+
+    /**
      * Stops delivery, waits up to the close timeout for a running handler (interrupting it after
      * that), saves the position of what was handled and releases the consumer's name. Idempotent
      * and safe to call from any thread, the handler's included.

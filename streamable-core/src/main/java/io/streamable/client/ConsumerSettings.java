@@ -51,6 +51,12 @@ record ConsumerSettings<T>(Topic<T> topic, Optional<String> name, StartFrom star
         }
     }
 
+    /** These settings with another caught-up callback. */
+    ConsumerSettings<T> withOnCaughtUp(Runnable callback) {
+        return new ConsumerSettings<>(topic, name, startFrom, handler, callback, failureListener, failurePolicy,
+                concurrency, commitEveryMessages, commitInterval, batchSize, closeTimeout, maxInFlight);
+    }
+
     /** What the consumer calls itself in logs and errors. */
     String description() {
         return "consumer " + name.map(n -> '"' + n + '"').orElse("(unnamed)") + " of topic \"" + topic.name() + "\"";

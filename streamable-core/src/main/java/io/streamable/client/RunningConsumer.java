@@ -16,6 +16,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,6 +54,8 @@ final class RunningConsumer<T> implements Consumer<T> {
     private final AtomicBoolean closeRequested = new AtomicBoolean();
     private final AtomicBoolean readerClosed = new AtomicBoolean();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    /** Completed the first time the consumer caught up, before the user's callback returns. */
+    private final CompletableFuture<Void> caughtUp;
     private final AtomicReference<Throwable> stopCause = new AtomicReference<>();
     private final FailureReporter reporter;
     private volatile boolean running;
@@ -68,6 +73,16 @@ final class RunningConsumer<T> implements Consumer<T> {
      */
     RunningConsumer(ConsumerSettings<T> settings, TopicStore store, PayloadBinding<T> binding,
                     Function<String, TopicStore> topics, java.util.function.Consumer<RunningConsumer<T>> onStopped) {
+        CompletableFuture<Void> firstCaughtUp = new CompletableFuture<>();
+        Runnable userCallback = settings.onCaughtUp();
+        settings = settings.withOnCaughtUp(() -> {
+            try {
+                userCallback.run();
+            } finally {
+                firstCaughtUp.complete(null);
+            }
+        });
+        this.caughtUp = firstCaughtUp;
         this.settings = settings;
         this.store = store;
         this.binding = binding;
@@ -218,6 +233,19 @@ final class RunningConsumer<T> implements Consumer<T> {
     @Override
     public CompletableFuture<Void> stopped() {
         return stopped;
+    }
+
+    @Override
+    public void awaitCaughtUp(Duration timeout) throws TimeoutException, InterruptedException {
+        try {
+            CompletableFuture.anyOf(caughtUp, stopped).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new StreamableException("The " + settings.description() + " stopped before it caught up: "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+        if (!caughtUp.isDone()) {
+            throw new StreamableException("The " + settings.description() + " was closed before it caught up");
+        }
     }
 
     @Override

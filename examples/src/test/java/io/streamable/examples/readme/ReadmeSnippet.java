@@ -33,7 +33,7 @@ record ReadmeSnippet(Path file, int line, String code, Optional<List<String>> ex
             "io.streamable.schema.*", "io.streamable.state.*", "io.streamable.state.processor.*",
             "io.streamable.tck.*", "io.streamable.guice.*", "io.streamable.micrometer.*", "io.streamable.junit.*",
             "com.google.inject.*", "io.opentelemetry.api.*", "io.streamable.opentelemetry.*", "io.micrometer.core.instrument.*", "io.micrometer.core.instrument.simple.*",
-            "java.time.*", "java.util.*", "java.util.concurrent.*");
+            "org.junit.jupiter.api.*", "java.time.*", "java.util.*", "java.util.concurrent.*");
 
     /** Every java block of a README's text. */
     static List<ReadmeSnippet> parse(Path file, List<String> lines) {
@@ -89,11 +89,16 @@ record ReadmeSnippet(Path file, int line, String code, Optional<List<String>> ex
         return !code.startsWith("// compile only") && !split().statements().isBlank();
     }
 
-    /** The snippet as a compilable class named {@code className}. */
+    /** The snippet as a compilable class named {@code className}, every module's packages imported. */
     String toCompilationUnit(String className) {
+        return toCompilationUnit(className, IMPORTS);
+    }
+
+    /** The snippet as a compilable class named {@code className}, with these on-demand imports. */
+    String toCompilationUnit(String className, List<String> imports) {
         Parts parts = split();
         StringBuilder unit = new StringBuilder();
-        IMPORTS.forEach(imported -> unit.append("import ").append(imported).append(";\n"));
+        imports.forEach(imported -> unit.append("import ").append(imported).append(";\n"));
         parts.imports().forEach(imported -> unit.append(imported).append('\n'));
         unit.append("@SuppressWarnings(\"all\")\npublic class ").append(className).append(" {\n");
         unit.append(parts.declarations());
