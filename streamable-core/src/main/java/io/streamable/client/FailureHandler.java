@@ -72,11 +72,20 @@ final class FailureHandler<T> {
     }
 
     Result handle(StoredRecord record) {
-        Message<T> message;
-        try {
-            message = decode(record);
-        } catch (PayloadCodecException e) {
-            return exhausted(record, 1, e);
+        Message<T> message = null;
+        for (int unavailable = 1; message == null; unavailable++) {
+            try {
+                message = decode(record);
+            } catch (PayloadCodecException e) {
+                return exhausted(record, 1, e);
+            } catch (StreamableException e) {
+                // the schema registry could not be read now (backend down, timeout): the message itself is
+                // sound, so it waits for the backend and is never skipped or dead-lettered for this
+                reporter.report(Optional.of(record.position()), unavailable, Outcome.RETRYING, e);
+                if (!pause(decodeBackoff(unavailable))) {
+                    return Result.ABANDONED;
+                }
+            }
         }
         FailurePolicy policy = settings.failurePolicy();
         for (int attempt = 1; ; attempt++) {
@@ -114,16 +123,30 @@ final class FailureHandler<T> {
         T payload;
         try {
             payload = binding.decode(record);
+        } catch (StreamableException e) {
+            if (!(e instanceof PayloadCodecException)) {
+                throw e; // not about this message: the registry or the backend failed; retried by handle()
+            }
+            throw poison(record, e);
         } catch (RuntimeException e) {
-            String version = record.headers().get(SchemaRegistry.VERSION_HEADER);
-            throw new PayloadCodecException("The message at position " + record.position() + " of topic \""
-                    + topic + "\" (sharding key \"" + record.shardingKey() + "\""
-                    + (version == null ? ", no schema version" : ", schema version " + version) + ") does not decode as "
-                    + settings.topic().payloadType() + ": " + e.getMessage() + ". Make the payload type able to read the"
-                    + " stored data (optional properties, defaults, a new version), or dead-letter the message.", e);
+            throw poison(record, e);
         }
         return new Message<>(topic, record.position(), record.createdAt(), record.shardingKey(),
                 record.logCompactId(), record.headers(), payload);
+    }
+
+    private static Duration decodeBackoff(int failures) {
+        return Duration.ofMillis(Math.min(100L << Math.min(failures - 1, 6), 5_000));
+    }
+
+    /** A message that cannot decode: a poison message for the failure policy, naming where it is. */
+    private PayloadCodecException poison(StoredRecord record, RuntimeException e) {
+        String version = record.headers().get(SchemaRegistry.VERSION_HEADER);
+        return new PayloadCodecException("The message at position " + record.position() + " of topic \""
+                + settings.topic().name() + "\" (sharding key \"" + record.shardingKey() + "\""
+                + (version == null ? ", no schema version" : ", schema version " + version) + ") does not decode as "
+                + settings.topic().payloadType() + ": " + e.getMessage() + ". Make the payload type able to read the"
+                + " stored data (optional properties, defaults, a new version), or dead-letter the message.", e);
     }
 
     private Result exhausted(StoredRecord record, int attempts, Throwable cause) {
