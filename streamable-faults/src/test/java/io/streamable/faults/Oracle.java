@@ -23,6 +23,9 @@ import java.util.Set;
  *   <li><b>reorders</b>: per consumer process and sharding key, a message delivered for the first
  *       time in that process after a message produced later. Going back to redeliver what the
  *       process already delivered is a duplicate, not a reorder.</li>
+ *   <li><b>reused</b>: positions acknowledged to two different messages. A position is where the
+ *       backend stored a message, so it is handed out once; a reused one means a message was
+ *       stored where a reader may already have passed, or over another.</li>
  * </ul>
  */
 public final class Oracle {
@@ -77,8 +80,21 @@ public final class Oracle {
                 lostSamples.add(entry.id() + "@" + entry.position() + entry.logCompactId().map(id -> " lcid=" + id).orElse(""));
             }
         }
+        Map<String, List<String>> idsPerPosition = new LinkedHashMap<>();
+        distinctAcked.values().forEach(entry -> idsPerPosition.computeIfAbsent(entry.position(), p -> new ArrayList<>())
+                .add(entry.id()));
+        long reused = 0;
+        List<String> reusedSamples = new ArrayList<>();
+        for (Map.Entry<String, List<String>> position : idsPerPosition.entrySet()) {
+            if (position.getValue().size() > 1) {
+                reused++;
+                if (reusedSamples.size() < SAMPLES) {
+                    reusedSamples.add(position.getKey() + "=" + String.join("+", position.getValue()));
+                }
+            }
+        }
         return new Verdict(distinctAcked.size(), delivered.size(), lost, deliveryCount - delivered.size(), reorders,
-                lostSamples, reorderSamples);
+                reused, lostSamples, reorderSamples, reusedSamples);
     }
 
     private static boolean superseded(Entry entry, Map<String, Entry> newestDelivered) {

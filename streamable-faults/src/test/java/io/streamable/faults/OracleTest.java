@@ -72,6 +72,18 @@ class OracleTest {
     }
 
     @Test
+    @DisplayName("a position acknowledged to two different messages is reused; the same message acknowledged twice is not")
+    void reusedPositions() {
+        Entry first = new Entry("a", 1, 1, Optional.of("a#1"), "52");
+        Entry second = new Entry("b", 1, 7, Optional.empty(), "52");
+        Verdict verdict = Oracle.judge(List.of(first, second, plain("a", 1, 2), plain("a", 1, 2)),
+                List.of(List.of(first, second, plain("a", 1, 2))));
+        assertThat(verdict.reused()).isEqualTo(1);
+        assertThat(verdict.reusedSamples()).containsExactly("52=a/1/1+b/1/7");
+        assertThat(verdict.lost()).isZero();
+    }
+
+    @Test
     @DisplayName("log lines round-trip, and a line that is not one fails clearly")
     void lines() {
         Entry entry = compacted("p1-k0", 3, 17, "p1-k0#2");

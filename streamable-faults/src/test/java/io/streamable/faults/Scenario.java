@@ -242,8 +242,8 @@ final class Scenario implements AutoCloseable {
 
     /**
      * Stops the producers cleanly, lets the consumers drain, stops them, prints the scenario's
-     * {@code FAULTS} line and asserts the oracle: nothing acknowledged lost, nothing reordered,
-     * duplicates within what unsaved progress explains.
+     * {@code FAULTS} line and asserts the oracle: nothing acknowledged lost, nothing reordered, no
+     * position acknowledged twice, duplicates within what unsaved progress explains.
      *
      * @param faults how many faults the scenario applied, for the report
      * @param extra  more {@code name=value} fields for the report line
@@ -277,17 +277,20 @@ final class Scenario implements AutoCloseable {
         long seconds = Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds();
         System.out.println("FAULTS backend=" + backend + " scenario=" + name + " acked=" + verdict.acked()
                 + " delivered=" + verdict.delivered() + " lost=" + verdict.lost() + " duplicates=" + verdict.duplicates()
-                + " reorders=" + verdict.reorders() + " faults=" + faults + " consumerExits=" + unexpectedConsumerExits
+                + " reorders=" + verdict.reorders() + " reusedPositions=" + verdict.reused() + " faults=" + faults + " consumerExits=" + unexpectedConsumerExits
                 + (extra.isEmpty() ? "" : " " + extra) + " seconds=" + seconds);
-        if (verdict.lost() > 0 || verdict.reorders() > 0) {
+        if (verdict.lost() > 0 || verdict.reorders() > 0 || verdict.reused() > 0) {
             System.out.println("FAULTS detail backend=" + backend + " scenario=" + name + " lost e.g. "
-                    + verdict.lostSamples() + " reordered e.g. " + verdict.reorderSamples() + " (logs in " + directory + ")");
+                    + verdict.lostSamples() + " reordered e.g. " + verdict.reorderSamples() + " positions reused e.g. "
+                    + verdict.reusedSamples() + " (logs in " + directory + ")");
         }
         assertThat(verdict.acked()).as("acknowledged appends in %s", name).isGreaterThanOrEqualTo(200);
         assertThat(verdict.lost()).as("acknowledged messages lost in %s, e.g. %s (logs in %s)", name,
                 verdict.lostSamples(), directory).isZero();
         assertThat(verdict.reorders()).as("reorders within a sharding key in %s, e.g. %s (logs in %s)", name,
                 verdict.reorderSamples(), directory).isZero();
+        assertThat(verdict.reused()).as("positions acknowledged to two messages in %s, e.g. %s (logs in %s)", name,
+                verdict.reusedSamples(), directory).isZero();
         assertThat(verdict.duplicates()).as("duplicates in %s: at most a batch (%d) per disruption (%d)", name,
                 BATCH_SIZE, disruptions).isLessThanOrEqualTo(bound);
         return verdict;

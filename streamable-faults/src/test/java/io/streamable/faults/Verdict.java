@@ -12,14 +12,18 @@ import java.util.List;
  * @param duplicates     deliveries beyond the first of each message
  * @param reorders       deliveries, within one consumer process, of a message first seen after a
  *                       later message of its sharding key
+ * @param reused         positions acknowledged to more than one message: a backend may hand out a
+ *                       position once only
  * @param lostSamples    a few of the lost messages, for the report
  * @param reorderSamples a few of the reorders, for the report
+ * @param reusedSamples  a few of the reused positions with the messages acknowledged there
  */
-public record Verdict(long acked, long delivered, long lost, long duplicates, long reorders,
-                      List<String> lostSamples, List<String> reorderSamples) {
+public record Verdict(long acked, long delivered, long lost, long duplicates, long reorders, long reused,
+                      List<String> lostSamples, List<String> reorderSamples, List<String> reusedSamples) {
 
     public Verdict {
         lostSamples = List.copyOf(lostSamples);
         reorderSamples = List.copyOf(reorderSamples);
+        reusedSamples = List.copyOf(reusedSamples);
     }
 }
