@@ -129,7 +129,7 @@ class MongoRedisBackendTest {
     }
 
     @Test
-    @DisplayName("an append with a compaction id removes earlier records with that id, never the newest or unrelated ones")
+    @DisplayName("an append with a compaction id hides earlier records with that key and id, never the newest or unrelated ones")
     void compaction() throws Exception {
         TopicStore store = streamable().backend().topic("accounts");
         store.append(List.of(compacted("a", "a1"), compacted("b", "b1"), record("x", "plain"))).get();
