@@ -645,14 +645,14 @@ final class MongoTopicStore implements TopicStore {
     @Override
     public long lag(Optional<Position> position) {
         try {
-            // from positions: ids are dense, so everything after the offset is head - offset ids, less
-            // the stubs among them (counted on the stubs index, not by reading documents)
+            // From positions: ids are dense, so after the offset lie head - offset ids, less the stubs
+            // among them (counted on the stubs index, not by reading documents). Stubs first, head
+            // second: every stub counted lies below the head read after it, and a record stubbed in
+            // between is not subtracted, so the lag can only be too high for a moment, never 0 while
+            // a record after the offset is neither handled nor superseded by one that was.
             long after = position.map(this::offsetOf).orElse(0L);
-            long head = maxId();
-            if (head <= after) {
-                return 0;
-            }
             long stubs = primary.countDocuments(Filters.and(Filters.eq(COMPACTED, true), Filters.gt(ID, after)));
+            long head = maxId();
             return Math.max(0, head - after - stubs);
         } catch (MongoException e) {
             throw backend.unavailable("counting the lag on topic \"" + name + "\"", e);
