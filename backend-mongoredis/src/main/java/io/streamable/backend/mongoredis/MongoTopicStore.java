@@ -611,7 +611,7 @@ final class MongoTopicStore implements TopicStore {
             long maxId = maxId();
             return maxId == 0 ? Optional.empty() : Optional.of(Position.of(maxId));
         } catch (MongoException e) {
-            throw backend.unavailable("reading the head of topic \"" + name + "\"", e);
+            throw backend.failure("reading the head of topic \"" + name + "\"", e);
         }
     }
 
@@ -623,7 +623,7 @@ final class MongoTopicStore implements TopicStore {
             return saved != null && saved.get("offset") instanceof Number offset && offset.longValue() > 0
                     ? Optional.of(Position.of(offset.longValue())) : Optional.empty();
         } catch (MongoException e) {
-            throw backend.unavailable("reading the position of consumer \"" + consumerName + "\" on topic \""
+            throw backend.failure("reading the position of consumer \"" + consumerName + "\" on topic \""
                     + name + "\"", e);
         }
     }
@@ -638,7 +638,7 @@ final class MongoTopicStore implements TopicStore {
             }
             return names;
         } catch (MongoException e) {
-            throw backend.unavailable("listing the consumers of topic \"" + name + "\"", e);
+            throw backend.failure("listing the consumers of topic \"" + name + "\"", e);
         }
     }
 
@@ -655,7 +655,7 @@ final class MongoTopicStore implements TopicStore {
             long head = maxId();
             return Math.max(0, head - after - stubs);
         } catch (MongoException e) {
-            throw backend.unavailable("counting the lag on topic \"" + name + "\"", e);
+            throw backend.failure("counting the lag on topic \"" + name + "\"", e);
         }
     }
 
