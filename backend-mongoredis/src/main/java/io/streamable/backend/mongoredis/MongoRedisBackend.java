@@ -8,8 +8,7 @@ import com.mongodb.MongoNodeIsRecoveringException;
 import com.mongodb.MongoNotPrimaryException;
 import com.mongodb.MongoSocketException;
 import com.mongodb.MongoTimeoutException;
-import com.mongodb.MongoWriteConcernException;
-import com.mongodb.MongoWriteException;
+import com.mongodb.MongoInterruptedException;
 import com.mongodb.ReadConcern;
 import com.mongodb.ReadPreference;
 import com.mongodb.WriteConcern;
@@ -468,12 +467,10 @@ final class MongoRedisBackend implements Backend {
                 || e.hasErrorLabel("SystemOverloadedError")) {
             return true;
         }
-        if (e instanceof MongoCommandException || e instanceof MongoWriteException
-                || e instanceof MongoWriteConcernException) {
-            return TRANSIENT_CODES.contains(e.getCode());
-        }
-        // a client-side state problem (for example the pool closed under a read) heals on retry
-        return e instanceof MongoClientException;
+        // a client-side state problem (for example the pool cleared under a read) heals on retry,
+        // and so does an interrupted wait
+        return TRANSIENT_CODES.contains(e.getCode()) || e instanceof MongoClientException
+                || e instanceof MongoInterruptedException;
     }
 
     /** Server error codes of outages: network, shutdown, elections, time limits, majority not yet available. */
@@ -485,6 +482,11 @@ final class MongoRedisBackend implements Backend {
         return new StreamableException("MongoDB refused " + what + " (" + settings.masked() + "): "
                 + BackendUrl.mask(cause.getMessage()) + ". This is not an outage, so it is not retried: check the"
                 + " user's permissions and the topic's collection.", cause);
+    }
+
+    /** An outage ({@link BackendUnavailableException}, retried) or a permanent refusal (not retried). */
+    RuntimeException failure(String what, MongoException cause) {
+        return isUnavailable(cause) ? unavailable(what, cause) : refused(what, cause);
     }
 
     BackendUnavailableException unavailable(String what, Exception cause) {

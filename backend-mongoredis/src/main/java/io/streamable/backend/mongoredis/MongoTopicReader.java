@@ -137,7 +137,7 @@ final class MongoTopicReader implements TopicReader {
                 throw e;
             }
         } catch (MongoException e) {
-            throw backend.unavailable("opening a reader on topic \"" + store.name() + "\"", e);
+            throw backend.failure("opening a reader on topic \"" + store.name() + "\"", e);
         }
     }
 
@@ -218,7 +218,7 @@ final class MongoTopicReader implements TopicReader {
         try {
             renewed = renew();
         } catch (MongoException e) {
-            throw backend.unavailable("renewing the lease of consumer \"" + consumerName.get() + "\" on topic \""
+            throw backend.failure("renewing the lease of consumer \"" + consumerName.get() + "\" on topic \""
                     + store.name() + "\"", e);
         }
         if (fenced != null) {
@@ -439,7 +439,7 @@ final class MongoTopicReader implements TopicReader {
                         + " was not saved");
             }
         } catch (MongoException e) {
-            throw backend.unavailable("saving the position of consumer \"" + name + "\" on topic \""
+            throw backend.failure("saving the position of consumer \"" + name + "\" on topic \""
                     + store.name() + "\"", e);
         } finally {
             if (interrupted) {

@@ -611,7 +611,7 @@ final class MongoTopicStore implements TopicStore {
             long maxId = maxId();
             return maxId == 0 ? Optional.empty() : Optional.of(Position.of(maxId));
         } catch (MongoException e) {
-            throw backend.unavailable("reading the head of topic \"" + name + "\"", e);
+            throw backend.failure("reading the head of topic \"" + name + "\"", e);
         }
     }
 
@@ -623,7 +623,7 @@ final class MongoTopicStore implements TopicStore {
             return saved != null && saved.get("offset") instanceof Number offset && offset.longValue() > 0
                     ? Optional.of(Position.of(offset.longValue())) : Optional.empty();
         } catch (MongoException e) {
-            throw backend.unavailable("reading the position of consumer \"" + consumerName + "\" on topic \""
+            throw backend.failure("reading the position of consumer \"" + consumerName + "\" on topic \""
                     + name + "\"", e);
         }
     }
@@ -638,24 +638,24 @@ final class MongoTopicStore implements TopicStore {
             }
             return names;
         } catch (MongoException e) {
-            throw backend.unavailable("listing the consumers of topic \"" + name + "\"", e);
+            throw backend.failure("listing the consumers of topic \"" + name + "\"", e);
         }
     }
 
     @Override
     public long lag(Optional<Position> position) {
         try {
-            // from positions: ids are dense, so everything after the offset is head - offset ids, less
-            // the stubs among them (counted on the stubs index, not by reading documents)
+            // From positions: ids are dense, so after the offset lie head - offset ids, less the stubs
+            // among them (counted on the stubs index, not by reading documents). Stubs first, head
+            // second: every stub counted lies below the head read after it, and a record stubbed in
+            // between is not subtracted, so the lag can only be too high for a moment, never 0 while
+            // a record after the offset is neither handled nor superseded by one that was.
             long after = position.map(this::offsetOf).orElse(0L);
-            long head = maxId();
-            if (head <= after) {
-                return 0;
-            }
             long stubs = primary.countDocuments(Filters.and(Filters.eq(COMPACTED, true), Filters.gt(ID, after)));
+            long head = maxId();
             return Math.max(0, head - after - stubs);
         } catch (MongoException e) {
-            throw backend.unavailable("counting the lag on topic \"" + name + "\"", e);
+            throw backend.failure("counting the lag on topic \"" + name + "\"", e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.streamable.backend.mongoredis;
 
 import com.mongodb.MongoCommandException;
+import com.mongodb.MongoInterruptedException;
 import com.mongodb.MongoSocketReadException;
 import com.mongodb.MongoTimeoutException;
 import com.mongodb.ReadConcern;
@@ -90,6 +91,8 @@ class ConsistencyTest {
         assertThat(MongoRedisBackend.isUnavailable(new MongoTimeoutException("no server"))).isTrue();
         assertThat(MongoRedisBackend.isUnavailable(command(address, 189, "PrimarySteppedDown"))).isTrue();
         assertThat(MongoRedisBackend.isUnavailable(command(address, 91, "ShutdownInProgress"))).isTrue();
+        assertThat(MongoRedisBackend.isUnavailable(new MongoInterruptedException("interrupted", null))).isTrue();
+        assertThat(MongoRedisBackend.isUnavailable(command(address, 50, "MaxTimeMSExpired"))).isTrue();
         assertThat(MongoRedisBackend.isUnavailable(command(address, 13, "Unauthorized"))).isFalse();
         assertThat(MongoRedisBackend.isUnavailable(command(address, 2, "BadValue"))).isFalse();
     }

@@ -129,7 +129,7 @@ class MongoRedisBackendTest {
     }
 
     @Test
-    @DisplayName("an append with a compaction id removes earlier records with that id, never the newest or unrelated ones")
+    @DisplayName("an append with a compaction id hides earlier records with that key and id, never the newest or unrelated ones")
     void compaction() throws Exception {
         TopicStore store = streamable().backend().topic("accounts");
         store.append(List.of(compacted("a", "a1"), compacted("b", "b1"), record("x", "plain"))).get();
@@ -291,6 +291,29 @@ class MongoRedisBackendTest {
         MongoRedisBackend backend = (MongoRedisBackend) streamable.backend();
         assertThat(backend.collectionNameFor(name)).hasSizeLessThan(MongoRedisBackend.MAX_NAMESPACE).contains("~");
         assertThat(backend.collectionNameFor("short")).isEqualTo("short");
+    }
+
+    @Test
+    @DisplayName("a read holds at most 16 MB of payload: three 6 MB records come back as two reads, none lost")
+    void readsAreBoundedByBytes() throws Exception {
+        TopicStore store = streamable().backend().topic("large");
+        int size = 6 * 1024 * 1024;
+        for (int i = 0; i < 3; i++) {
+            byte[] payload = new byte[size];
+            payload[0] = (byte) i;
+            store.append(List.of(new AppendRecord("k", Optional.empty(), Map.of(), payload))).get();
+        }
+        try (TopicReader reader = store.openReader(ReaderSpec.anonymous(StartFrom.beginning()))) {
+            ReadBatch first = reader.read(10, Duration.ZERO);
+            ReadBatch second = reader.read(10, Duration.ZERO);
+
+            assertThat(first.records()).extracting(record -> record.payload()[0]).containsExactly((byte) 0, (byte) 1);
+            assertThat(first.caughtUp()).isFalse();
+            assertThat(first.records().stream().mapToLong(record -> record.payload().length).sum())
+                    .isLessThanOrEqualTo(MongoTopicReader.MAX_BATCH_BYTES);
+            assertThat(second.records()).extracting(record -> record.payload()[0]).containsExactly((byte) 2);
+            assertThat(second.caughtUp()).isTrue();
+        }
     }
 
     @Test
