@@ -4,6 +4,7 @@ import io.streamable.Topic;
 import io.streamable.TopicName;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerBuilder;
+import io.streamable.consume.ConsumerInterceptor;
 import io.streamable.consume.FailureListener;
 import io.streamable.consume.FailurePolicy;
 import io.streamable.consume.MessageHandler;
@@ -126,7 +127,9 @@ final class DefaultConsumerBuilder<T> implements ConsumerBuilder<T> {
             throw new IllegalStateException("A consumer needs a handler: call handler(message -> ...) before start()");
         }
         owner.ensureOpen();
-        ConsumerSettings<T> settings = new ConsumerSettings<>(topic, name, startFrom, handler, onCaughtUp,
+        // the user's handler inside the Streamable's consumer interceptors: every attempt passes through them
+        MessageHandler<T> intercepted = ConsumerInterceptor.chain(owner.interceptors().consumer(), name, handler);
+        ConsumerSettings<T> settings = new ConsumerSettings<>(topic, name, startFrom, intercepted, onCaughtUp,
                 Optional.ofNullable(failureListener), failurePolicy, concurrency, commitEveryMessages, commitInterval,
                 batchSize, closeTimeout, Math.max(batchSize * ConsumerSettings.IN_FLIGHT_BATCHES, concurrency * 2));
         RunningConsumer<T> consumer = new RunningConsumer<>(settings, owner.backend().topic(topic.name()),

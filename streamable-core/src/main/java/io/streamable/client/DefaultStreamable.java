@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,26 +30,38 @@ final class DefaultStreamable implements Streamable {
     private final DefaultSchemaRegistry schemas;
     private final String maskedUrl;
     private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
+    /** One producer per topic and payload type: producers are thread-safe and cheap to share. */
+    private final Map<Topic<?>, TypedProducer<?>> producers = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    DefaultStreamable(Backend backend, PayloadCodecFactory codecs, String maskedUrl) {
-        this(backend, codecs, null, maskedUrl);
-    }
+    private final Interceptors interceptors;
 
-    DefaultStreamable(Backend backend, PayloadCodecFactory codecs, DefaultSchemaRegistry schemas, String maskedUrl) {
+    DefaultStreamable(Backend backend, PayloadCodecFactory codecs, DefaultSchemaRegistry schemas, String maskedUrl,
+                      Interceptors interceptors) {
         this.backend = backend;
         this.codecs = codecs;
         this.schemas = schemas;
         this.maskedUrl = maskedUrl;
+        this.interceptors = interceptors;
+    }
+
+    Interceptors interceptors() {
+        return interceptors;
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public <T> Producer<T> producer(Topic<T> topic) {
         ensureOpen();
+        return new ProducerHandle<>((TypedProducer<T>) producers.computeIfAbsent(topic, this::newProducer));
+    }
+
+    private <T> TypedProducer<T> newProducer(Topic<T> topic) {
         // registers the payload type first: an incompatible type fails here, before anything is written
         PayloadBinding<T> binding = schemas != null ? schemas.producerBinding(topic)
                 : PayloadBinding.of(codecs.codecFor(topic.payloadType()));
-        return track(new TypedProducer<>(topic, backend.topic(topic.name()), binding, this::untrack));
+        return track(new TypedProducer<>(topic, backend.topic(topic.name()), binding, interceptors.producer(),
+                this::untrack));
     }
 
     /** How a consumer of {@code topic} decodes: by schema version when schema support is on. */

@@ -53,7 +53,12 @@ public interface Streamable extends AutoCloseable {
         return new StreamableBuilder();
     }
 
-    /** A producer for a topic; the topic is created on first use. */
+    /**
+     * A producer for a topic; the topic is created on first use. Every call with an equal topic
+     * shares one thread-safe producer underneath (the payload type is checked against the topic's
+     * schema once), so calling it inline is cheap. Closing what this returns ends that caller's use
+     * only; the shared producer closes with this {@code Streamable}.
+     */
     <T> Producer<T> producer(Topic<T> topic);
 
     /** Options for a new consumer of a topic. */
@@ -65,9 +70,7 @@ public interface Streamable extends AutoCloseable {
      * @throws IllegalStateException if schema support is off (a non-JSON codec, or
      *                               {@link StreamableBuilder#schemaRegistry(boolean)} false)
      */
-    default SchemaRegistry schemas() {
-        throw new IllegalStateException(getClass().getName() + " has no schema registry");
-    }
+    SchemaRegistry schemas();
 
     /** The names of the topics stored in the backend, framework-internal ones excluded. */
     Set<String> topics();

@@ -5,6 +5,8 @@ import io.streamable.backend.BackendNotFoundException;
 import io.streamable.backend.BackendUnavailableException;
 import io.streamable.backend.BackendUrl;
 import io.streamable.codec.PayloadCodecFactory;
+import io.streamable.consume.ConsumerInterceptor;
+import io.streamable.produce.ProducerInterceptor;
 import io.streamable.json.JsonCodecFactory;
 import io.streamable.schema.DefaultSchemaRegistry;
 import io.streamable.schema.Upcaster;
@@ -54,6 +56,8 @@ public final class StreamableBuilder {
     private PayloadCodecFactory codecFactory = JsonCodecFactory.defaults();
     private boolean schemaRegistry = true;
     private final List<Upcaster<?, ?>> upcasters = new ArrayList<>();
+    private final List<ProducerInterceptor> producerInterceptors = new ArrayList<>();
+    private final List<ConsumerInterceptor> consumerInterceptors = new ArrayList<>();
 
     /** A configuration value and where it was found, for error messages. */
     private record Sourced(String value, String source) {
@@ -73,6 +77,27 @@ public final class StreamableBuilder {
     public StreamableBuilder option(String name, String value) {
         options.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
         optionSources.put(name, "StreamableBuilder.option(\"" + name + "\", ...)");
+        return this;
+    }
+
+    /**
+     * Adds an interceptor around every append of every producer of the {@code Streamable}, for
+     * example for metrics or trace propagation; interceptors run in the order added, the first
+     * outermost.
+     */
+    public StreamableBuilder interceptor(ProducerInterceptor interceptor) {
+        producerInterceptors.add(Objects.requireNonNull(interceptor,
+                "interceptor(null): pass a ProducerInterceptor, or leave the call out"));
+        return this;
+    }
+
+    /**
+     * Adds an interceptor around every handler call of every consumer of the {@code Streamable};
+     * interceptors run in the order added, the first outermost.
+     */
+    public StreamableBuilder interceptor(ConsumerInterceptor interceptor) {
+        consumerInterceptors.add(Objects.requireNonNull(interceptor,
+                "interceptor(null): pass a ConsumerInterceptor, or leave the call out"));
         return this;
     }
 
@@ -185,7 +210,8 @@ public final class StreamableBuilder {
         try {
             DefaultSchemaRegistry registry = schemas ? new DefaultSchemaRegistry(backend,
                     ((JsonCodecFactory) codecFactory).objectMapper(), codecFactory, upcasters) : null;
-            return new DefaultStreamable(backend, codecFactory, registry, parsed.masked());
+            return new DefaultStreamable(backend, codecFactory, registry, parsed.masked(),
+                    new Interceptors(producerInterceptors, consumerInterceptors));
         } catch (RuntimeException e) {
             backend.close(); // an invalid option must not leak the connection
             throw e;

@@ -9,7 +9,9 @@ import io.streamable.produce.Producer;
 import io.streamable.schema.PayloadBinding;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import io.streamable.produce.ProducerInterceptor;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,10 +23,13 @@ final class TypedProducer<T> implements Producer<T> {
     private final TopicStore store;
     private final PayloadBinding<T> binding;
     private final Consumer<AutoCloseable> onClose;
+    private final List<ProducerInterceptor> interceptors;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    TypedProducer(Topic<T> topic, TopicStore store, PayloadBinding<T> binding, Consumer<AutoCloseable> onClose) {
+    TypedProducer(Topic<T> topic, TopicStore store, PayloadBinding<T> binding, List<ProducerInterceptor> interceptors,
+                  Consumer<AutoCloseable> onClose) {
         this.topic = topic;
+        this.interceptors = List.copyOf(interceptors);
         this.store = store;
         this.binding = binding;
         this.onClose = onClose;
@@ -37,8 +42,11 @@ final class TypedProducer<T> implements Producer<T> {
 
     @Override
     public CompletableFuture<Position> append(OutgoingMessage<T> message) {
-        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(message, "append(null): pass an OutgoingMessage, e.g. OutgoingMessage.of(key, payload)");
         ensureOpen();
+        if (!interceptors.isEmpty()) {
+            return intercepted(0, List.of(message)).thenApply(positions -> positions.get(0));
+        }
         return store.append(List.of(encode(message))).thenApply(positions -> positions.get(0));
     }
 
@@ -49,6 +57,28 @@ final class TypedProducer<T> implements Producer<T> {
         if (messages.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
+        if (!interceptors.isEmpty()) {
+            return intercepted(0, Collections.unmodifiableList(new ArrayList<>(messages)));
+        }
+        return appendEncoded(messages);
+    }
+
+    /** Runs the interceptors from {@code index} on, the last one appending to the store. */
+    private CompletableFuture<List<Position>> intercepted(int index, List<OutgoingMessage<T>> messages) {
+        if (index == interceptors.size()) {
+            return appendEncoded(messages);
+        }
+        int size = messages.size();
+        return interceptors.get(index).aroundAppend(topic, messages, changed -> {
+            if (changed.size() != size) {
+                throw new IllegalStateException("Interceptor " + interceptors.get(index) + " passed " + changed.size()
+                        + " messages on where it received " + size + "; an interceptor may change messages, not drop or add them");
+            }
+            return intercepted(index + 1, changed);
+        });
+    }
+
+    private CompletableFuture<List<Position>> appendEncoded(List<OutgoingMessage<T>> messages) {
         // encode everything before appending anything: a bad payload fails the whole batch
         List<AppendRecord> records = new ArrayList<>(messages.size());
         for (OutgoingMessage<T> message : messages) {

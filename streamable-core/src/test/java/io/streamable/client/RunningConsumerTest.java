@@ -9,6 +9,7 @@ import io.streamable.consume.ConsumerBuilder;
 import io.streamable.consume.ConsumerFailure;
 import io.streamable.consume.ConsumerFailure.Outcome;
 import io.streamable.consume.ConsumerFencedException;
+import io.streamable.consume.ConsumerInterceptor;
 import io.streamable.consume.FailurePolicy;
 import io.streamable.json.JsonCodecFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -39,7 +40,7 @@ class RunningConsumerTest {
     private final List<CountDownLatch> gates = new ArrayList<>();
     private final List<ConsumerFailure> failures = new CopyOnWriteArrayList<>();
     private FakeTopicStore.FakeBackend backend = new FakeTopicStore.FakeBackend();
-    private DefaultStreamable streamable = new DefaultStreamable(backend, JsonCodecFactory.defaults(), "fake:");
+    private DefaultStreamable streamable = streamable(backend, List.of());
 
     @AfterEach
     void closeAll() {
@@ -54,7 +55,12 @@ class RunningConsumerTest {
     private void partitioned(int partitions) {
         streamable.close();
         backend = new FakeTopicStore.FakeBackend(partitions);
-        streamable = new DefaultStreamable(backend, JsonCodecFactory.defaults(), "fake:");
+        streamable = streamable(backend, List.of());
+    }
+
+    private static DefaultStreamable streamable(FakeTopicStore.FakeBackend backend, List<ConsumerInterceptor> interceptors) {
+        return new DefaultStreamable(backend, JsonCodecFactory.defaults(), null, "fake:",
+                new Interceptors(List.of(), interceptors));
     }
 
     private FakeTopicStore store() {
@@ -326,6 +332,44 @@ class RunningConsumerTest {
         assertThat(failures).extracting(failure -> failure.cause().getMessage())
                 .anySatisfy(message -> assertThat(message).contains("commit refused"))
                 .anySatisfy(message -> assertThat(message).contains("read refused"));
+    }
+
+    @Test
+    @DisplayName("the Streamable's consumer interceptors wrap every handler attempt, retries included, outermost first")
+    void interceptorsWrapEveryAttempt() {
+        streamable.close();
+        List<String> calls = new CopyOnWriteArrayList<>();
+        streamable = streamable(backend, List.of(
+                new ConsumerInterceptor() {
+                    @Override
+                    public <T> void aroundHandle(java.util.Optional<String> consumerName, Message<T> message,
+                                                 io.streamable.consume.MessageHandler<T> next) throws Exception {
+                        calls.add("outer " + consumerName.orElse("-"));
+                        next.handle(message);
+                    }
+                },
+                new ConsumerInterceptor() {
+                    @Override
+                    public <T> void aroundHandle(java.util.Optional<String> consumerName, Message<T> message,
+                                                 io.streamable.consume.MessageHandler<T> next) throws Exception {
+                        calls.add("inner");
+                        next.handle(message);
+                    }
+                }));
+        List<String> handled = new CopyOnWriteArrayList<>();
+        consumer().name("traced").failurePolicy(FailurePolicy.retry(2).withBackoff(Duration.ZERO, Duration.ZERO))
+                .handler(message -> {
+                    calls.add("handler");
+                    if (handled.isEmpty() && calls.size() == 3) {
+                        throw new IllegalStateException("first attempt fails");
+                    }
+                    handled.add(message.payload());
+                }).start();
+
+        store().append("k", "a");
+
+        await().atMost(TIMEOUT).until(() -> handled.size() == 1);
+        assertThat(calls).containsExactly("outer traced", "inner", "handler", "outer traced", "inner", "handler");
     }
 
     private static void awaitLatch(CountDownLatch latch) {
