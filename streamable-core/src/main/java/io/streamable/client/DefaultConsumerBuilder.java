@@ -128,7 +128,7 @@ final class DefaultConsumerBuilder<T> implements ConsumerBuilder<T> {
             throw new IllegalStateException("A consumer needs a handler: call handler(message -> ...) before start()");
         }
         owner.ensureOpen();
-        // the Streamable's interceptors wrap the handler once, here, for every attempt at every message
+        // the user's handler inside the Streamable's consumer interceptors: every attempt passes through them
         MessageHandler<T> intercepted = ConsumerInterceptor.chain(owner.interceptors().consumer(), name, handler);
         ConsumerSettings<T> settings = new ConsumerSettings<>(topic, name, startFrom, intercepted, onCaughtUp,
                 Optional.ofNullable(failureListener), failurePolicy, concurrency, commitEveryMessages, commitInterval,

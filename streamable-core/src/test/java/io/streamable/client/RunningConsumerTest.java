@@ -3,11 +3,13 @@ package io.streamable.client;
 import io.streamable.Message;
 import io.streamable.Position;
 import io.streamable.Topic;
+import io.streamable.backend.BackendUnavailableException;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerBuilder;
 import io.streamable.consume.ConsumerFailure;
 import io.streamable.consume.ConsumerFailure.Outcome;
 import io.streamable.consume.ConsumerFencedException;
+import io.streamable.consume.ConsumerInterceptor;
 import io.streamable.consume.FailurePolicy;
 import io.streamable.json.JsonCodecFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -38,7 +40,7 @@ class RunningConsumerTest {
     private final List<CountDownLatch> gates = new ArrayList<>();
     private final List<ConsumerFailure> failures = new CopyOnWriteArrayList<>();
     private FakeTopicStore.FakeBackend backend = new FakeTopicStore.FakeBackend();
-    private DefaultStreamable streamable = new DefaultStreamable(backend, JsonCodecFactory.defaults(), "fake:");
+    private DefaultStreamable streamable = streamable(backend, List.of());
 
     @AfterEach
     void closeAll() {
@@ -53,7 +55,12 @@ class RunningConsumerTest {
     private void partitioned(int partitions) {
         streamable.close();
         backend = new FakeTopicStore.FakeBackend(partitions);
-        streamable = new DefaultStreamable(backend, JsonCodecFactory.defaults(), "fake:");
+        streamable = streamable(backend, List.of());
+    }
+
+    private static DefaultStreamable streamable(FakeTopicStore.FakeBackend backend, List<ConsumerInterceptor> interceptors) {
+        return new DefaultStreamable(backend, JsonCodecFactory.defaults(), null, "fake:",
+                new Interceptors(List.of(), interceptors));
     }
 
     private FakeTopicStore store() {
@@ -302,6 +309,67 @@ class RunningConsumerTest {
         release.countDown();
 
         await().atMost(TIMEOUT).untilAsserted(() -> assertThat(handledAtCaughtUp).containsExactly(2));
+    }
+
+    @Test
+    @DisplayName("a backend outage on read or commit is reported as RETRYING; delivery goes on and the position is saved later")
+    void outagesAreRetried() {
+        List<String> handled = new CopyOnWriteArrayList<>();
+        consumer().name("patient").commitEvery(1, Duration.ZERO).handler(message -> handled.add(message.payload())).start();
+        FakeTopicStore.FakeReader reader = store().holder("patient");
+        reader.failNextCommit.set(new BackendUnavailableException("commit refused", new java.io.IOException("down")));
+        Position first = store().append("k", "a");
+        await().atMost(TIMEOUT).until(() -> handled.size() == 1);
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(store().savedPosition("patient")).contains(first));
+
+        reader.failNextRead.set(new BackendUnavailableException("read refused", new java.io.IOException("down")));
+        reader.wakeup();
+        Position second = store().append("k", "b");
+
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(store().savedPosition("patient")).contains(second));
+        assertThat(handled).containsExactly("a", "b");
+        assertThat(failures).extracting(ConsumerFailure::outcome).containsExactly(Outcome.RETRYING, Outcome.RETRYING);
+        assertThat(failures).extracting(failure -> failure.cause().getMessage())
+                .anySatisfy(message -> assertThat(message).contains("commit refused"))
+                .anySatisfy(message -> assertThat(message).contains("read refused"));
+    }
+
+    @Test
+    @DisplayName("the Streamable's consumer interceptors wrap every handler attempt, retries included, outermost first")
+    void interceptorsWrapEveryAttempt() {
+        streamable.close();
+        List<String> calls = new CopyOnWriteArrayList<>();
+        streamable = streamable(backend, List.of(
+                new ConsumerInterceptor() {
+                    @Override
+                    public <T> void aroundHandle(java.util.Optional<String> consumerName, Message<T> message,
+                                                 io.streamable.consume.MessageHandler<T> next) throws Exception {
+                        calls.add("outer " + consumerName.orElse("-"));
+                        next.handle(message);
+                    }
+                },
+                new ConsumerInterceptor() {
+                    @Override
+                    public <T> void aroundHandle(java.util.Optional<String> consumerName, Message<T> message,
+                                                 io.streamable.consume.MessageHandler<T> next) throws Exception {
+                        calls.add("inner");
+                        next.handle(message);
+                    }
+                }));
+        List<String> handled = new CopyOnWriteArrayList<>();
+        consumer().name("traced").failurePolicy(FailurePolicy.retry(2).withBackoff(Duration.ZERO, Duration.ZERO))
+                .handler(message -> {
+                    calls.add("handler");
+                    if (handled.isEmpty() && calls.size() == 3) {
+                        throw new IllegalStateException("first attempt fails");
+                    }
+                    handled.add(message.payload());
+                }).start();
+
+        store().append("k", "a");
+
+        await().atMost(TIMEOUT).until(() -> handled.size() == 1);
+        assertThat(calls).containsExactly("outer traced", "inner", "handler", "outer traced", "inner", "handler");
     }
 
     private static void awaitLatch(CountDownLatch latch) {
