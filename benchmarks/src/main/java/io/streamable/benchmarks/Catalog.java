@@ -3,6 +3,7 @@ package io.streamable.benchmarks;
 import io.streamable.backend.BackendProvider;
 import io.streamable.benchmarks.harness.Scenario;
 import io.streamable.benchmarks.inmemory.InMemoryEndToEnd;
+import io.streamable.benchmarks.inmemory.SlowKey;
 import io.streamable.benchmarks.kafka.KafkaConsume;
 import io.streamable.benchmarks.kafka.KafkaLatency;
 import io.streamable.benchmarks.kafka.KafkaProduce;
@@ -25,6 +26,7 @@ final class Catalog {
     static List<Supplier<Scenario>> all() {
         return List.of(
                 InMemoryEndToEnd::new,
+                SlowKey::new,
                 MongoRedisProduce::batched,
                 MongoRedisProduce::single,
                 MongoRedisConsume::new,

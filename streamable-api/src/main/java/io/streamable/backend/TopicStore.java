@@ -17,7 +17,9 @@ import java.util.concurrent.CompletableFuture;
  *   <li>A reader never passes a record that is accepted later: once a reader has returned a
  *       position, no record with that sharding key and an earlier position can appear.</li>
  *   <li>An appended record with a log compaction id makes the earlier records of this topic with
- *       the same id removable; the newest one is never removed, nor is any record without an id.</li>
+ *       the same sharding key and the same id removable; records with that id under another
+ *       sharding key are not affected (a partitioned backend compacts within a partition, and a
+ *       key stays in one). The newest one is never removed, nor is any record without an id.</li>
  *   <li>Saved consumer positions only move forward.</li>
  * </ul>
  */

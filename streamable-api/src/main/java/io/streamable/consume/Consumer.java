@@ -40,14 +40,22 @@ public interface Consumer<T> extends AutoCloseable {
 
     /**
      * Completes normally when the consumer is closed, exceptionally with the cause when a failure
-     * stopped it.
+     * stopped it: the failure policy's stop (naming topic and position), a
+     * {@link ConsumerFencedException} when another consumer took its name over, or, after
+     * {@link #close()}, an exception naming the messages whose handlers had still not returned
+     * after being interrupted (they are delivered again on the next start).
      */
     CompletableFuture<Void> stopped();
 
     /**
-     * Stops delivery, waits up to the close timeout for a running handler (interrupting it after
-     * that), saves the position of what was handled and releases the consumer's name. Idempotent
-     * and safe to call from any thread, the handler's included.
+     * Stops delivery and saves the position of what was handled, then releases the consumer's
+     * name. No message starts once close has begun, except messages read before it that lie
+     * below one already started (with {@code concurrency(n)} keys move at their own pace); those
+     * finish too, so after a clean close the saved position covers exactly what was handled and
+     * a restart delivers nothing twice. Running handlers get the close timeout, are then
+     * interrupted and get it once more; the name is released even if a handler never returns
+     * (the log and {@link #stopped()} say which). Idempotent and safe to call from any thread;
+     * from a handler it returns at once and the consumer stops after that handler returns.
      */
     @Override
     void close();

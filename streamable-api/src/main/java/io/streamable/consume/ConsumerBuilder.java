@@ -46,7 +46,9 @@ public interface ConsumerBuilder<T> {
 
     /**
      * Handles messages on up to {@code threads} threads at once. Messages with one sharding key
-     * still run one at a time and in order; default 1.
+     * still run one at a time and in order; each key has its own queue, so a slow key does not
+     * hold back the others (reading pauses only when four batches' worth of messages are read but
+     * not handled). With 1, the default, messages run in the order they were read, across keys too.
      */
     ConsumerBuilder<T> concurrency(int threads);
 
@@ -64,7 +66,8 @@ public interface ConsumerBuilder<T> {
     ConsumerBuilder<T> closeTimeout(Duration timeout);
 
     /**
-     * Starts the consumer; delivery begins on its own thread.
+     * Starts the consumer; delivery begins on its own thread. The options are copied: changing
+     * or reusing this builder afterwards does not affect the consumer started.
      *
      * @throws ConsumerNameInUseException if a live consumer already uses this name on this topic
      * @throws IllegalStateException      if no handler was given

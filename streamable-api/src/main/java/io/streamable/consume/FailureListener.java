@@ -1,6 +1,10 @@
 package io.streamable.consume;
 
-/** Receives the failures a consumer reports; called on the consumer's thread, keep it short. */
+/**
+ * Receives the failures a consumer reports. Called on the thread where the failure happened (a
+ * handler thread, or the consumer's reading thread for backend problems), with
+ * {@code concurrency(n)} possibly from several threads at once: keep it short and thread-safe.
+ */
 @FunctionalInterface
 public interface FailureListener {
     void onFailure(ConsumerFailure failure);

@@ -5,11 +5,13 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What a consumer does when its handler throws, or when a payload does not decode.
+ * What a consumer does when its handler throws (an {@link Error} included), when a payload does
+ * not decode, or when the backend found a record it cannot read in its own shape.
  *
  * <p>A failing message is first retried, up to {@code maxAttempts} attempts in all, waiting an
- * exponentially growing backoff between attempts. Undecodable payloads are not retried: decoding
- * again cannot succeed. Then the {@link Exhausted} outcome applies:
+ * exponentially growing backoff between attempts. Undecodable payloads and unreadable records are
+ * poison messages and not retried: decoding again cannot succeed; their error names the topic, the
+ * position and what is wrong. Then the {@link Exhausted} outcome applies:
  * <ul>
  *   <li>{@link Exhausted#STOP} (the default): the consumer stops and reports the failure; its
  *       saved position stays before the failed message, so a restart delivers it again.</li>

@@ -3,9 +3,11 @@ package io.streamable.consume;
 import io.streamable.Message;
 
 /**
- * Handles one message. Returning normally acknowledges it; throwing hands it to the consumer's
- * {@link FailurePolicy}. A handler may block; it is interrupted when its consumer is closed and
- * does not return within the consumer's close timeout.
+ * Handles one message. Returning normally acknowledges it; throwing (an {@link Error} too) hands
+ * it to the consumer's {@link FailurePolicy}. A handler may block; it is interrupted when its
+ * consumer is closed and does not return within the consumer's close timeout, and should then
+ * return: a handler that ignores the interrupt is left running, and its message is delivered
+ * again on the next start.
  *
  * @param <T> the payload type
  */

@@ -380,16 +380,28 @@ final class Dispatcher {
 
         @Override
         public void run() {
+            Work previous = null;
+            Result previousResult = null;
             while (true) {
                 Work work;
+                boolean notify = false;
                 lock.lock();
                 try {
-                    work = next(this);
+                    // book the last record and take the next one under one lock: one acquisition per record
+                    if (previous != null) {
+                        notify = finished(this, previous, previousResult);
+                        previous = null;
+                    }
+                    work = notify ? null : next(this);
                 } catch (InterruptedException e) {
                     // interrupted while idle (by close): look again, shutdown() ends the loop
                     continue;
                 } finally {
                     lock.unlock();
+                }
+                if (notify) {
+                    onIdleOrHalt.run(); // outside the lock: it wakes the reader
+                    continue;
                 }
                 if (work == null) {
                     return;
@@ -403,16 +415,8 @@ final class Dispatcher {
                     result = Result.STOP;
                 }
                 Thread.interrupted(); // an interrupt meant for this record must not hit the next one
-                boolean notify;
-                lock.lock();
-                try {
-                    notify = finished(this, work, result);
-                } finally {
-                    lock.unlock();
-                }
-                if (notify) {
-                    onIdleOrHalt.run();
-                }
+                previous = work;
+                previousResult = result;
             }
         }
     }

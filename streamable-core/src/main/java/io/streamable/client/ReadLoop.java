@@ -86,7 +86,6 @@ final class ReadLoop implements Runnable {
         while (!isClosing() && !dispatcher.isHalted()) {
             if (caughtUpPending && dispatcher.isIdle()) {
                 caughtUpPending = false;
-                dispatcher.wakeWhenIdle(false);
                 if (!commit(true)) {
                     return;
                 }
@@ -99,10 +98,21 @@ final class ReadLoop implements Runnable {
                 dispatcher.awaitRoom(waitFor(false));
                 continue;
             }
+            Duration wait = askWithoutWaiting ? Duration.ZERO : waitFor(caughtUpPending);
+            // while caught up but handlers still run, the worker finishing the last record wakes
+            // the waiting read, so the callback is prompt; armed only around that read, so no
+            // wake-up is left over to cut a later read short
+            boolean armed = caughtUpPending && !wait.isZero();
+            if (armed) {
+                dispatcher.wakeWhenIdle(true);
+                if (dispatcher.isIdle()) {
+                    dispatcher.wakeWhenIdle(false);
+                    continue;
+                }
+            }
             ReadBatch batch;
             try {
-                batch = reader.read(Math.min(settings.batchSize(), room),
-                        askWithoutWaiting ? Duration.ZERO : waitFor(caughtUpPending));
+                batch = reader.read(Math.min(settings.batchSize(), room), wait);
                 unavailable = 0;
             } catch (BackendUnavailableException e) {
                 unavailable++;
@@ -114,6 +124,10 @@ final class ReadLoop implements Runnable {
                 return;
             } catch (InterruptedException e) {
                 return;
+            } finally {
+                if (armed) {
+                    dispatcher.wakeWhenIdle(false);
+                }
             }
             boolean delivered = !batch.records().isEmpty();
             if (delivered) {
@@ -124,11 +138,8 @@ final class ReadLoop implements Runnable {
             if (batch.caughtUp() && deliveredSinceCaughtUp) {
                 deliveredSinceCaughtUp = false;
                 caughtUpPending = true;
-                // a worker finishing the last record wakes the read below, so the callback is prompt
-                dispatcher.wakeWhenIdle(true);
             } else if (delivered && !batch.caughtUp()) {
                 caughtUpPending = false;
-                dispatcher.wakeWhenIdle(false);
             }
         }
     }

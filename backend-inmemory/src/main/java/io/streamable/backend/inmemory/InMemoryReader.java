@@ -56,9 +56,18 @@ final class InMemoryReader implements TopicReader {
         return wakeup.getAndSet(false) || closed.get();
     }
 
-    /** Throws {@link io.streamable.consume.ConsumerFencedException} if this named reader lost its name. */
+    /**
+     * Throws {@link io.streamable.consume.ConsumerFencedException} if this named reader lost its
+     * name; otherwise renews the lease (unless suspended), so an active reader keeps it even when
+     * the heartbeat thread is late. Called under the topic's lock.
+     */
     void checkOwnership() {
-        consumerName.ifPresent(name -> topic.checkOwner(name, epoch));
+        consumerName.ifPresent(name -> {
+            topic.checkOwner(name, epoch);
+            if (!suspended) {
+                topic.renew(name, epoch, connection.leaseTtl().toNanos());
+            }
+        });
     }
 
     /** Called by the connection's heartbeat: extends the lease unless suspended or closed. */

@@ -16,8 +16,9 @@ class InMemoryContractTest extends BackendContractTest {
         return new BackendFixture() {
             @Override
             public Streamable open() {
-                // a short lease, so the fencing tests' take-over comes quickly
-                return Streamable.open("memory:contract?leaseTtl=1s");
+                // a short lease, so the fencing tests' take-over comes quickly, yet long enough that a
+                // heartbeat delayed by a loaded machine does not lose a live reader its name
+                return Streamable.open("memory:contract?leaseTtl=3s");
             }
 
             @Override
