@@ -7,13 +7,14 @@ import io.streamable.backend.AppendRecord;
 import io.streamable.backend.ReaderSpec;
 import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
-import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -22,12 +23,11 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Header;
@@ -48,9 +48,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -77,7 +77,7 @@ final class KafkaTopicStore implements TopicStore {
     private final String name;
     private volatile int partitions;
     /** The largest record the topic takes: its max.message.bytes, capped by the producer's max.request.size. */
-    private volatile int maxRecordBytes = DEFAULT_MAX_MESSAGE_BYTES;
+    private volatile int maxRecordBytes;
     /** Appends the producer could not take at once, oldest first, handed over by the backend's lane thread. */
     private final ConcurrentLinkedQueue<PendingAppend> lane = new ConcurrentLinkedQueue<>();
     private final AtomicInteger laneSize = new AtomicInteger();
@@ -86,6 +86,7 @@ final class KafkaTopicStore implements TopicStore {
     KafkaTopicStore(KafkaBackend backend, String name) {
         this.backend = backend;
         this.name = name;
+        this.maxRecordBytes = Math.min(DEFAULT_MAX_MESSAGE_BYTES, backend.maxRequestSize());
     }
 
     @Override
