@@ -10,8 +10,9 @@ import java.util.Optional;
 
 /**
  * Reports a consumer's failures one way, whatever thread they happen on: to its failure listener
- * if it has one, and to the log. A stop is always logged as an error with topic and position, so
- * it is never silent, also when the listener throws.
+ * if it has one, and to the log, with topic and position. A stop is logged as an error and a
+ * skipped or dead-lettered message as a warning, also when a listener hears of them, so none is
+ * silent; backend retries go to the log only when no listener takes them.
  */
 final class FailureReporter {
     private static final Logger LOG = LoggerFactory.getLogger(FailureReporter.class);
@@ -27,8 +28,10 @@ final class FailureReporter {
                 outcome, cause);
         if (outcome == Outcome.STOPPED) {
             LOG.error("{}", failure, cause);
-        } else if (settings.failureListener().isEmpty()) {
-            LOG.warn("{}", failure);
+        } else if (outcome != Outcome.RETRYING || settings.failureListener().isEmpty()) {
+            LOG.warn("{}", failure); // a message skipped or dead-lettered is always in the log
+        } else {
+            LOG.debug("{}", failure); // the listener hears of every retry; the log need not repeat them
         }
         settings.failureListener().ifPresent(listener -> {
             try {

@@ -146,8 +146,9 @@ final class ReadLoop implements Runnable {
 
     /** How long a read may wait: not past a due commit while handlers are still moving the position. */
     private Duration waitFor(boolean caughtUpPending) {
-        if (!caughtUpPending && dispatcher.isIdle() && dispatcher.handled().equals(committed)) {
-            return IDLE_WAIT;
+        if (!caughtUpPending && dispatcher.isIdle()
+                && (settings.name().isEmpty() || dispatcher.handled().equals(committed))) {
+            return IDLE_WAIT; // nothing left to save: an anonymous consumer saves nothing
         }
         return settings.commitInterval().compareTo(IDLE_WAIT) < 0
                 ? (settings.commitInterval().isZero() ? Duration.ofMillis(10) : settings.commitInterval()) : IDLE_WAIT;

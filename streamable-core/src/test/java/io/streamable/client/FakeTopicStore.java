@@ -166,6 +166,8 @@ final class FakeTopicStore implements TopicStore {
         private final AtomicBoolean wakeup = new AtomicBoolean();
         /** A failure the next commit throws, once. */
         final AtomicReference<RuntimeException> failNextCommit = new AtomicReference<>();
+        /** A failure the next read throws, once. */
+        final AtomicReference<RuntimeException> failNextRead = new AtomicReference<>();
         private int next;
 
         FakeReader(Optional<String> consumer, Optional<Position> start) {
@@ -177,6 +179,10 @@ final class FakeTopicStore implements TopicStore {
         public ReadBatch read(int max, Duration maxWait) throws InterruptedException {
             synchronized (FakeTopicStore.this) {
                 checkFenced();
+                RuntimeException failure = failNextRead.getAndSet(null);
+                if (failure != null) {
+                    throw failure;
+                }
                 long deadline = System.nanoTime() + maxWait.toNanos();
                 while (next >= log.size() && !closed.get() && !wakeup.getAndSet(false)) {
                     long left = deadline - System.nanoTime();

@@ -3,6 +3,7 @@ package io.streamable.client;
 import io.streamable.Message;
 import io.streamable.Position;
 import io.streamable.Topic;
+import io.streamable.backend.BackendUnavailableException;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerBuilder;
 import io.streamable.consume.ConsumerFailure;
@@ -302,6 +303,29 @@ class RunningConsumerTest {
         release.countDown();
 
         await().atMost(TIMEOUT).untilAsserted(() -> assertThat(handledAtCaughtUp).containsExactly(2));
+    }
+
+    @Test
+    @DisplayName("a backend outage on read or commit is reported as RETRYING; delivery goes on and the position is saved later")
+    void outagesAreRetried() {
+        List<String> handled = new CopyOnWriteArrayList<>();
+        consumer().name("patient").commitEvery(1, Duration.ZERO).handler(message -> handled.add(message.payload())).start();
+        FakeTopicStore.FakeReader reader = store().holder("patient");
+        reader.failNextCommit.set(new BackendUnavailableException("commit refused", new java.io.IOException("down")));
+        Position first = store().append("k", "a");
+        await().atMost(TIMEOUT).until(() -> handled.size() == 1);
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(store().savedPosition("patient")).contains(first));
+
+        reader.failNextRead.set(new BackendUnavailableException("read refused", new java.io.IOException("down")));
+        reader.wakeup();
+        Position second = store().append("k", "b");
+
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(store().savedPosition("patient")).contains(second));
+        assertThat(handled).containsExactly("a", "b");
+        assertThat(failures).extracting(ConsumerFailure::outcome).containsExactly(Outcome.RETRYING, Outcome.RETRYING);
+        assertThat(failures).extracting(failure -> failure.cause().getMessage())
+                .anySatisfy(message -> assertThat(message).contains("commit refused"))
+                .anySatisfy(message -> assertThat(message).contains("read refused"));
     }
 
     private static void awaitLatch(CountDownLatch latch) {
