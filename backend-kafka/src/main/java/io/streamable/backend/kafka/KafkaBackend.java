@@ -76,6 +76,7 @@ final class KafkaBackend implements Backend {
     /** Read once: appends and reads consult them on every call. */
     private final Duration deliveryTimeout;
     private final Duration sessionTimeout;
+    private final long livenessNanos;
 
     private KafkaBackend(BackendUrl url, KafkaOptions options, Admin admin, KafkaProducer<byte[], byte[]> producer) {
         this.url = url;
@@ -86,6 +87,17 @@ final class KafkaBackend implements Backend {
         this.deliveryTimeout = Duration.ofMillis(delivery == null ? 120_000 : Long.parseLong(delivery.toString()));
         Object session = options.consumerConfigs().get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
         this.sessionTimeout = Duration.ofMillis(session == null ? DEFAULT_SESSION_TIMEOUT_MS : Long.parseLong(session.toString()));
+        Object maxPoll = options.consumerConfigs().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+        Duration maxPollInterval = Duration.ofMillis(maxPoll == null ? 300_000 : Long.parseLong(maxPoll.toString()));
+        this.livenessNanos = Math.min(sessionTimeout.toNanos(), maxPollInterval.toNanos());
+    }
+
+    /**
+     * The shortest pause after which the group may have expired a reader: its session (no
+     * heartbeat), or its poll interval (no poll), whichever is shorter.
+     */
+    long livenessNanos() {
+        return livenessNanos;
     }
 
     static KafkaBackend open(BackendUrl url, KafkaOptions options) {

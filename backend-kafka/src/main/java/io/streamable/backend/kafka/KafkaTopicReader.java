@@ -75,6 +75,7 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTopicReader.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration HEAD_CHECK_TIMEOUT = Duration.ofSeconds(5);
+    private static final int OPEN_ATTEMPTS = 3;
 
     private final KafkaBackend backend;
     private final String topic;
@@ -94,6 +95,9 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     private long lastPollNanos = System.nanoTime();
     /** Why this reader lost its name, once it has; never cleared. */
     private volatile String fenced;
+    /** False until {@link #open} hands the reader out: a membership lost before that is not a fencing. */
+    private boolean opened;
+    private boolean lostWhileOpening;
 
     private KafkaTopicReader(KafkaBackend backend, String topic, Optional<String> group, String clientId,
                              Map<TopicPartition, Long> startOffsets, Map<TopicPartition, Long> committed,
@@ -110,6 +114,25 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     }
 
     static KafkaTopicReader open(KafkaBackend backend, KafkaTopicStore store, ReaderSpec spec) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return tryOpen(backend, store, spec);
+            } catch (MembershipLostWhileOpening e) {
+                // nothing was delivered yet, so opening again from the start (name check included) is safe
+                if (attempt == OPEN_ATTEMPTS) {
+                    throw new BackendUnavailableException("Consumer \"" + spec.consumerName().orElse("") + "\" lost its"
+                            + " Kafka group membership " + OPEN_ATTEMPTS + " times while opening on topic \""
+                            + store.name() + "\": its heartbeats did not reach the broker within session.timeout.ms ("
+                            + backend.sessionTimeout().toMillis() + " ms). Check the load of this machine and the brokers,"
+                            + " or raise kafka.session.timeout.ms.", null);
+                }
+                LOG.info("Consumer \"{}\" lost its group membership while opening on topic \"{}\"; opening again",
+                        spec.consumerName().orElse(""), store.name());
+            }
+        }
+    }
+
+    private static KafkaTopicReader tryOpen(KafkaBackend backend, KafkaTopicStore store, ReaderSpec spec) {
         String topic = store.name();
         String clientId = CLIENT_ID_PREFIX + topic + "~" + spec.consumerName().orElse("") + "~"
                 + System.currentTimeMillis() + "~" + backend.nextClientNumber() + "-"
@@ -152,8 +175,9 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             }
         } catch (RuntimeException e) {
             reader.close();
-            throw e;
+            throw reader.lostWhileOpening ? new MembershipLostWhileOpening() : e;
         }
+        reader.opened = true;
         backend.track(reader);
         LOG.debug("Reader {} of topic \"{}\" joined group \"{}\", starting after {}", clientId, topic, name,
                 start.position.map(Position::encode).orElse("nothing"));
@@ -213,7 +237,10 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                 }
                 consumer.poll(Duration.ofMillis(100)).forEach(buffer::add);
                 lastPollNanos = System.nanoTime();
-            } catch (CommitFailedException | FencedInstanceIdException e) {
+            } catch (CommitFailedException | UnknownMemberIdException | IllegalGenerationException e) {
+                lostWhileOpening = true; // expired before it started: open again
+                throw e;
+            } catch (FencedInstanceIdException e) {
                 throw new ConsumerNameInUseException(topic, group.orElseThrow());
             } catch (KafkaException e) {
                 throw backend.failure("Saving the start of consumer \"" + group.orElseThrow() + "\" on Kafka topic \""
@@ -342,8 +369,8 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         }
         requireOwnership();
         if (!buffer.isEmpty() && group.isPresent()
-                && System.nanoTime() - lastPollNanos > backend.sessionTimeout().toNanos()) {
-            // paused (GC, SIGSTOP, a slow handler) for longer than a session: the buffered records may
+                && System.nanoTime() - lastPollNanos > backend.livenessNanos()) {
+            // paused (GC, SIGSTOP, a slow handler) for longer than the group allows: the buffered records may
             // already belong to a successor, so confirm ownership before handing out another one
             confirmOwnership();
         }
@@ -540,6 +567,10 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         if (closeRequested.get()) {
             return; // closing: the consumer leaves anyway
         }
+        if (!opened) {
+            lostWhileOpening = true; // nothing delivered yet: open() starts over
+            throw new OwnershipLost();
+        }
         fence("the Kafka group expired this member after session.timeout.ms without heartbeats or"
                 + " max.poll.interval.ms without a poll");
         throw new OwnershipLost();
@@ -613,6 +644,15 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
 
     private ConsumerFencedException fencedException() {
         return new ConsumerFencedException(topic, group.orElse(""), fenced);
+    }
+
+    /** The membership expired while the reader was opening; {@link #open} tries again. */
+    private static final class MembershipLostWhileOpening extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        MembershipLostWhileOpening() {
+            super("group membership lost while opening", null, false, false);
+        }
     }
 
     /** Thrown out of the lost-partitions callback so the consumer does not rejoin the group. */

@@ -7,13 +7,14 @@ import io.streamable.backend.AppendRecord;
 import io.streamable.backend.ReaderSpec;
 import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
-import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -22,12 +23,11 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Header;
@@ -48,9 +48,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -70,6 +70,8 @@ final class KafkaTopicStore implements TopicStore {
     private static final int RECORD_OVERHEAD_BYTES = 128;
     /** Kafka's default max.message.bytes, used when the topic's own cannot be read. */
     private static final int DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+    /** How many of the newest offsets of each partition are read to check that keys still map to it. */
+    private static final long REMAP_SAMPLE = 8;
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTopicStore.class);
 
@@ -77,7 +79,7 @@ final class KafkaTopicStore implements TopicStore {
     private final String name;
     private volatile int partitions;
     /** The largest record the topic takes: its max.message.bytes, capped by the producer's max.request.size. */
-    private volatile int maxRecordBytes = DEFAULT_MAX_MESSAGE_BYTES;
+    private volatile int maxRecordBytes;
     /** Appends the producer could not take at once, oldest first, handed over by the backend's lane thread. */
     private final ConcurrentLinkedQueue<PendingAppend> lane = new ConcurrentLinkedQueue<>();
     private final AtomicInteger laneSize = new AtomicInteger();
@@ -86,6 +88,7 @@ final class KafkaTopicStore implements TopicStore {
     KafkaTopicStore(KafkaBackend backend, String name) {
         this.backend = backend;
         this.name = name;
+        this.maxRecordBytes = Math.min(DEFAULT_MAX_MESSAGE_BYTES, backend.maxRequestSize());
     }
 
     @Override
@@ -145,8 +148,77 @@ final class KafkaTopicStore implements TopicStore {
         validate(description, created);
         int count = description.partitions().size();
         awaitOffsets(count, deadline);
+        if (!created && !internal()) {
+            refuseRemappedKeys(count);
+        }
         warmProducerMetadata(deadline);
         partitions = count;
+    }
+
+    /**
+     * A partition count changed since messages were written (an admin added partitions) moves
+     * sharding keys to other partitions, so a key's new messages would overtake its old ones. The
+     * newest framework-written records of each partition tell: their sharding key must still hash
+     * to the partition they are in.
+     */
+    private void refuseRemappedKeys(int count) {
+        Map<TopicPartition, Long> end = new HashMap<>();
+        Map<TopicPartition, Long> earliest = new HashMap<>();
+        Map<TopicPartition, OffsetSpec> latestSpec = new HashMap<>();
+        Map<TopicPartition, OffsetSpec> earliestSpec = new HashMap<>();
+        for (int partition = 0; partition < count; partition++) {
+            latestSpec.put(new TopicPartition(name, partition), OffsetSpec.latest());
+            earliestSpec.put(new TopicPartition(name, partition), OffsetSpec.earliest());
+        }
+        try {
+            backend.admin().listOffsets(latestSpec).all().get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .forEach((partition, info) -> end.put(partition, info.offset()));
+            backend.admin().listOffsets(earliestSpec).all().get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .forEach((partition, info) -> earliest.put(partition, info.offset()));
+        } catch (Exception e) {
+            throw backend.failure("Reading the offsets of Kafka topic \"" + name + "\"", e);
+        }
+        end.entrySet().removeIf(entry -> entry.getValue() <= earliest.getOrDefault(entry.getKey(), 0L));
+        if (end.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + backend.timeout().toNanos();
+        try (var consumer = backend.newConsumer("streamable-partition-check-" + backend.nextClientNumber(),
+                Optional.empty())) {
+            consumer.assign(end.keySet());
+            // the last few offsets: the very last one may be a transaction marker or compacted away
+            end.forEach((partition, next) -> consumer.seek(partition,
+                    Math.max(earliest.getOrDefault(partition, 0L), next - REMAP_SAMPLE)));
+            Set<TopicPartition> pending = new java.util.HashSet<>(end.keySet());
+            while (!pending.isEmpty() && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(java.time.Duration.ofMillis(200))) {
+                    checkPartitionOf(record, count);
+                }
+                pending.removeIf(partition -> consumer.position(partition) >= end.get(partition));
+            }
+        } catch (StreamableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // a check, not the topic's use: a principal that may not read still appends
+            LOG.debug("Could not check the partitions of the records of Kafka topic \"{}\"", name, e);
+        }
+    }
+
+    private void checkPartitionOf(ConsumerRecord<byte[], byte[]> record, int count) {
+        Header header = record.headers().lastHeader(SHARDING_KEY_HEADER);
+        if (header == null || header.value() == null) {
+            return; // another client's record: its producer chose the partition
+        }
+        String shardingKey = new String(header.value(), StandardCharsets.UTF_8);
+        int expected = partitionFor(shardingKey, count);
+        if (expected != record.partition()) {
+            throw new StreamableException("Kafka topic \"" + name + "\" has " + count + " partitions now, but its"
+                    + " message at " + record.partition() + ":" + record.offset() + " was written when it had another"
+                    + " count: its sharding key belongs in partition " + expected + " today. Someone changed the"
+                    + " partition count, which moves sharding keys to other partitions, so new messages of a key would"
+                    + " be read before its older ones. Restore the old count by moving the data to a new topic with"
+                    + " that count (partitions cannot be removed), or start a new topic.");
+        }
     }
 
     /**

@@ -8,7 +8,10 @@
  *       existing topic must match exactly, else {@code topic(name)} fails and says which value to
  *       use. Left out, created topics get the broker's defaults and existing ones are taken as they
  *       are. The backend never changes a topic's partition count: that would move sharding keys
- *       between partitions and break their order.</li>
+ *       between partitions and break their order. Someone else changing it is detected when a
+ *       connection first uses the topic: the newest framework-written records of each partition
+ *       must still hash to it under the current count, else {@code topic(name)} fails and says what
+ *       happened (whatever the URL says).</li>
  *   <li>{@code topic.<config>}: a topic config for created topics ({@code topic.retention.ms=...},
  *       {@code topic.min.insync.replicas=2}). {@code cleanup.policy} is {@code compact} unless set;
  *       a policy without {@code compact} is refused. {@code min.insync.replicas} is

@@ -38,7 +38,7 @@ final class CompactionNudger implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final Predicate<String> topics;
     /** Topics stop being nudged this long after they appeared, so old topics do not keep the cleaner busy. */
-    private static final long NUDGE_FOR_NANOS = TimeUnit.SECONDS.toNanos(90);
+    private static final long NUDGE_FOR_NANOS = TimeUnit.SECONDS.toNanos(180);
 
     private final Map<String, Integer> partitions = new HashMap<>();
     private final Map<String, Long> firstSeen = new HashMap<>();

@@ -126,6 +126,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             config.put("group.min.session.timeout.ms", "1000");
             // compaction that a test can observe within seconds (with segment.ms and min.cleanable.dirty.ratio per topic)
             config.put("log.cleaner.backoff.ms", Long.toString(CLEANER_BACKOFF_MS));
+            // every test topic is dirty within a second; two cleaners keep the compaction tests' topics from queueing
+            config.put("log.cleaner.threads", "2");
             config.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
             config.put("log.index.size.max.bytes", Integer.toString(64 * 1024));
             config.put("log.segment.delete.delay.ms", "1000");

@@ -446,6 +446,37 @@ class KafkaBackendTest {
     }
 
     @Test
+    @DisplayName("a partition count changed after messages were written is a clear error, also when the URL asks for the new count or none")
+    void partitionCountChanged() throws Exception {
+        String name = KafkaTestSupport.uniqueTopic("remapped");
+        try (Streamable streamable = KafkaTestSupport.open()) {
+            TopicStore store = streamable.backend().topic(name);
+            List<io.streamable.backend.AppendRecord> records = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                records.add(new io.streamable.backend.AppendRecord("key-" + i, java.util.Optional.empty(), Map.of(),
+                        ("\"" + i + "\"").getBytes()));
+            }
+            store.append(records).get(30, TimeUnit.SECONDS);
+        }
+        try (Streamable unchanged = KafkaTestSupport.open()) {
+            assertThat(unchanged.backend().topic(name).name()).as("reopening an unchanged topic is fine").isEqualTo(name);
+        }
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", EmbeddedKafka.shared().bootstrapServers()))) {
+            admin.createPartitions(Map.of(name, org.apache.kafka.clients.admin.NewPartitions.increaseTo(7)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        for (String url : List.of(KafkaTestSupport.url("").replace("partitions=4", "partitions=7"),
+                KafkaTestSupport.url("").replace("partitions=4&", ""))) {
+            try (Streamable streamable = Streamable.open(url)) {
+                assertThatThrownBy(() -> streamable.backend().topic(name))
+                        .isInstanceOf(StreamableException.class)
+                        .hasMessageContaining("has 7 partitions now").hasMessageContaining("changed the partition count");
+            }
+        }
+    }
+
+    @Test
     @DisplayName("a cluster that cannot be reached is a BackendUnavailableException naming the URL, without its secrets")
     void unreachable() throws Exception {
         int closedPort;

@@ -23,12 +23,13 @@ import java.util.Set;
  */
 @Execution(ExecutionMode.CONCURRENT)
 class KafkaContractTest extends BackendContractTest {
-    private static final int MAX_POLL_INTERVAL_MS = 6000;
+    private static final int MAX_POLL_INTERVAL_MS = 20_000;
     private static CompactionNudger nudger;
 
     @Override
     protected BackendFixture fixture() {
-        // a reader that stops polling loses its name after 6 s (see suspendOwnership)
+        // a reader that stops polling loses its name after 20 s (see suspendOwnership): long enough that
+        // a reader a test holds without calling it for a while keeps its name, as Kafka expires members that stop polling
         String url = KafkaTestSupport.url("kafka.max.poll.interval.ms=" + MAX_POLL_INTERVAL_MS);
         startNudger();
         return new BackendFixture() {
@@ -54,7 +55,7 @@ class KafkaContractTest extends BackendContractTest {
 
             @Override
             public Duration compactionTimeout() {
-                return Duration.ofSeconds(30);
+                return Duration.ofSeconds(60); // every test topic is a cleaning candidate, so the cleaner may queue
             }
         };
     }
