@@ -277,9 +277,6 @@ final class MongoTopicStore implements TopicStore {
         } else {
             backend.markUp();
         }
-        if (stored > 0) {
-            compact(records.subList(0, stored), ids);
-        }
         // a record the server refused fails its own append only: the appends grouped after it
         // are written again; a transient failure fails them all (the producers may retry)
         boolean refusedRecord = failure instanceof IllegalArgumentException;
@@ -302,6 +299,9 @@ final class MongoTopicStore implements TopicStore {
         }
         if (stored > 0) {
             backend.appended(name, ids[stored - 1]);
+            // after the acknowledgements: the records are durable, and a slow compaction (a scan on a
+            // server without the partial index) must not hold producers' futures back
+            compact(records.subList(0, stored), ids);
         }
         if (!again.isEmpty()) {
             write(again, again.stream().mapToInt(pending -> pending.records().size()).sum());
