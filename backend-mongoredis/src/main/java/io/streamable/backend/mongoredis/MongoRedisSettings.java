@@ -127,7 +127,7 @@ record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI>
             return Optional.empty();
         }
         try {
-            URI uri = new URI(value);
+            URI uri = new URI(withEncodedUserInfo(value));
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if (!scheme.equals("redis") && !scheme.equals("rediss") || uri.getHost() == null) {
                 throw invalid(masked, "redis=" + BackendUrl.mask(value) + " is not a Redis URL; use"
@@ -138,6 +138,30 @@ record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI>
             throw invalid(masked, "redis=" + BackendUrl.mask(value) + " is not a URL: "
                     + BackendUrl.mask(e.getReason()));
         }
+    }
+
+    /**
+     * The nested Redis URL with its user and password percent-encoded again: the option arrives
+     * decoded, so a password written correctly as {@code p%40ss} is {@code p@ss} here, and
+     * {@link URI} would take the text after its {@code @} for the host. The host follows the last
+     * {@code @}; the Redis client decodes the user info back.
+     */
+    static String withEncodedUserInfo(String value) {
+        int scheme = value.indexOf("://");
+        int at = value.lastIndexOf('@');
+        if (scheme < 0 || at < scheme + 3) {
+            return value;
+        }
+        String userInfo = value.substring(scheme + 3, at);
+        int colon = userInfo.indexOf(':');
+        String user = colon < 0 ? userInfo : userInfo.substring(0, colon);
+        String encoded = encodeUserInfoPart(user)
+                + (colon < 0 ? "" : ":" + encodeUserInfoPart(userInfo.substring(colon + 1)));
+        return value.substring(0, scheme + 3) + encoded + value.substring(at);
+    }
+
+    private static String encodeUserInfoPart(String part) {
+        return URLEncoder.encode(part, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     static Duration duration(BackendUrl url, String name, Duration fallback, String masked) {

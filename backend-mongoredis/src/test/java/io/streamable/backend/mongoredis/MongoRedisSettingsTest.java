@@ -4,6 +4,7 @@ import io.streamable.backend.BackendUrl;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 
@@ -74,5 +75,16 @@ class MongoRedisSettingsTest {
                 .hasMessageContaining("leaseTtl=100ms").hasMessageContaining("300ms");
         assertThatThrownBy(() -> parse("mongoredis://u:s3cret@h/db?redis=none&w=bogus&maxPoolSize=x"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("s3cret");
+    }
+
+    @Test
+    @DisplayName("a nested Redis password with an encoded @ (p%40ss) reaches Redis as p@ss, the host intact")
+    void encodedAtInRedisPassword() {
+        MongoRedisSettings settings = parse("mongoredis://localhost/db?redis=redis://app:p%40ss@cache:6380/2");
+        URI redis = settings.redis().orElseThrow();
+        assertThat(redis.getHost()).isEqualTo("cache");
+        assertThat(redis.getPort()).isEqualTo(6380);
+        assertThat(redis.getUserInfo()).isEqualTo("app:p@ss");
+        assertThat(settings.toString()).doesNotContain("p@ss").doesNotContain("p%40ss");
     }
 }
