@@ -38,7 +38,7 @@ public final class SharedStateBuilder {
 
     /** The state backend URL; default {@value #DEFAULT_URL}. */
     public SharedStateBuilder url(String url) {
-        this.url = Objects.requireNonNull(url, "url");
+        this.url = Objects.requireNonNull(url, "url(null): pass a state store URL such as \"memory:\", \"mongodb://host/db\" or \"redis://host:6379\", or use fromEnvironment()");
         return this;
     }
 

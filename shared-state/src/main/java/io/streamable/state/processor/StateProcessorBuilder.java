@@ -119,7 +119,7 @@ public final class StateProcessorBuilder<V, O> {
 
     /** Where an instance with no saved position starts; default the beginning. */
     public StateProcessorBuilder<V, O> startFrom(StartFrom startFrom) {
-        this.startFrom = Objects.requireNonNull(startFrom, "startFrom");
+        this.startFrom = Objects.requireNonNull(startFrom, "startFrom(null): pass StartFrom.beginning(), StartFrom.latest() or StartFrom.after(position)");
         return this;
     }
 
