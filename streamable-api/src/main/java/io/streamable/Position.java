@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * <p>Positions are immutable, compare by value and survive a round trip through
  * {@link #encode()} and {@link #parse(String)}, so users may store them anywhere.
  */
-public final class Position implements Comparable<Position> {
+public final class Position {
     private final SortedMap<Integer, Long> offsets;
 
     private Position(SortedMap<Integer, Long> offsets) {
@@ -156,14 +156,17 @@ public final class Position implements Comparable<Position> {
     }
 
     /**
-     * Orders positions of the same single partition by offset, which is the order the backend
-     * accepted them in. Positions in different partitions have no order.
+     * Orders two positions of the same single partition by offset, which is the order the backend
+     * accepted them in. Positions are deliberately not {@link Comparable}: positions in different
+     * partitions have no order, so they cannot be sorted; compare those per partition with
+     * {@link #offset(int)}, or ask {@link #covers(Position)}.
      *
+     * @param other a position in the same single partition
+     * @return negative, zero or positive as this position comes before, at or after {@code other}
      * @throws IllegalArgumentException if either position spans several partitions or they name
      *                                  different partitions
      */
-    @Override
-    public int compareTo(Position other) {
+    public int compareInPartition(Position other) {
         if (offsets.size() != 1 || other.offsets.size() != 1 || !offsets.firstKey().equals(other.offsets.firstKey())) {
             throw new IllegalArgumentException("Positions " + encode() + " and " + other.encode()
                     + " are not in the same single partition and have no order; compare per partition with offset(int)");

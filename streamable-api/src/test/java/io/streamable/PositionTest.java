@@ -47,9 +47,11 @@ class PositionTest {
     @Test
     @DisplayName("positions of one partition compare by offset; across partitions they refuse to")
     void compare() {
-        assertThat(Position.of(3)).isLessThan(Position.of(4));
-        assertThat(Position.of(2, 8)).isGreaterThan(Position.of(2, 7));
-        assertThatThrownBy(() -> Position.of(1, 1).compareTo(Position.of(2, 1)))
+        assertThat(Position.of(3).compareInPartition(Position.of(4))).isNegative();
+        assertThat(Position.of(2, 8).compareInPartition(Position.of(2, 7))).isPositive();
+        assertThat(Position.of(2, 8).compareInPartition(Position.of(2, 8))).isZero();
+        assertThat(Comparable.class.isAssignableFrom(Position.class)).as("not sortable: partitions have no order").isFalse();
+        assertThatThrownBy(() -> Position.of(1, 1).compareInPartition(Position.of(2, 1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no order");
     }
 

@@ -204,7 +204,7 @@ public abstract class CombinationContractTest {
 
     /** Whether {@code position} lies after {@code than} in the same partition. */
     private static boolean after(Position position, Position than) {
-        return partitionOf(position) == partitionOf(than) && position.compareTo(than) > 0;
+        return partitionOf(position) == partitionOf(than) && position.compareInPartition(than) > 0;
     }
 
     /** Messages as {@code [position=payload, ...]}, for failure messages. */
@@ -478,11 +478,11 @@ public abstract class CombinationContractTest {
             for (Acked message : byStart) {
                 while (next < byAck.size() && byAck.get(next).ackNanos() < message.startNanos()) {
                     Acked done = byAck.get(next++);
-                    if (highestAcked == null || done.position().compareTo(highestAcked.position()) > 0) {
+                    if (highestAcked == null || done.position().compareInPartition(highestAcked.position()) > 0) {
                         highestAcked = done;
                     }
                 }
-                if (highestAcked != null && message.position().compareTo(highestAcked.position()) <= 0) {
+                if (highestAcked != null && message.position().compareInPartition(highestAcked.position()) <= 0) {
                     overtaken.add(message + " was appended after " + highestAcked + " had been acknowledged");
                 }
             }
