@@ -268,8 +268,9 @@ public abstract class BackendContractTest {
             if (previous != null) {
                 assertThat(partitionOf(message.position())).as("partition of key %s", message.shardingKey())
                         .isEqualTo(partitionOf(previous));
-                assertThat(message.position()).as("position of a later message of key %s", message.shardingKey())
-                        .isGreaterThan(previous);
+                assertThat(message.position().compareInPartition(previous))
+                        .as("position %s of a later message of key %s, after %s", message.position(), message.shardingKey(), previous)
+                        .isPositive();
             }
         }
     }
@@ -1245,8 +1246,8 @@ public abstract class BackendContractTest {
 
             for (int i = 1; i < positions.size(); i++) {
                 assertThat(partitionOf(positions.get(i))).isEqualTo(partitionOf(positions.get(0)));
-                assertThat(positions.get(i)).isGreaterThan(positions.get(i - 1));
-                assertThat(positions.get(i - 1)).isLessThan(positions.get(i));
+                assertThat(positions.get(i).compareInPartition(positions.get(i - 1))).isPositive();
+                assertThat(positions.get(i - 1).compareInPartition(positions.get(i))).isNegative();
                 assertThat(positions.get(i).covers(positions.get(i - 1))).isTrue();
                 assertThat(positions.get(i - 1).covers(positions.get(i))).isFalse();
             }
@@ -1270,7 +1271,7 @@ public abstract class BackendContractTest {
                 }
                 Position previous = lastPerPartition.put(partitionOf(position), position);
                 if (previous != null) {
-                    assertThat(position).isGreaterThan(previous);
+                    assertThat(position.compareInPartition(previous)).as("%s after %s", position, previous).isPositive();
                 }
             }
         }
