@@ -53,7 +53,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -99,10 +98,8 @@ public abstract class BackendContractTest {
     private static final Duration CLOCK_SLACK = Duration.ofMinutes(1);
     private static final Duration SHORT_BACKOFF = Duration.ofMillis(5);
 
-    private final List<AutoCloseable> opened = new CopyOnWriteArrayList<>();
     private final List<CountDownLatch> gates = new CopyOnWriteArrayList<>();
-    private final List<ExecutorService> pools = new CopyOnWriteArrayList<>();
-    private volatile BackendFixture fixture;
+    private final TestResources resources = new TestResources(this::fixture);
 
     /**
      * The backend under test. Called once per test; every connection its {@link BackendFixture#open()}
@@ -117,20 +114,7 @@ public abstract class BackendContractTest {
                 gate.countDown();
             }
         });
-        List<AutoCloseable> closing = new ArrayList<>(opened);
-        Collections.reverse(closing);
-        Exception failure = null;
-        for (AutoCloseable resource : closing) {
-            try {
-                resource.close();
-            } catch (Exception e) {
-                failure = failure == null ? e : failure;
-            }
-        }
-        pools.forEach(ExecutorService::shutdownNow);
-        if (failure != null) {
-            throw failure;
-        }
+        resources.closeAll();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -138,12 +122,7 @@ public abstract class BackendContractTest {
     // ---------------------------------------------------------------------------------------------
 
     private BackendFixture backend() {
-        BackendFixture current = fixture;
-        if (current == null) {
-            current = Objects.requireNonNull(fixture(), "fixture() returned null; return the backend's BackendFixture");
-            fixture = current;
-        }
-        return current;
+        return resources.fixture();
     }
 
     /** Whether the backend declares a capability. */
@@ -153,9 +132,7 @@ public abstract class BackendContractTest {
 
     /** A new connection to the backend, closed after the test. */
     protected final Streamable connect() {
-        Streamable streamable = Objects.requireNonNull(backend().open(), "BackendFixture.open() returned null");
-        opened.add(streamable);
-        return streamable;
+        return resources.connect();
     }
 
     /** A topic name no other test (or earlier run against a persistent backend) uses. */
@@ -175,9 +152,7 @@ public abstract class BackendContractTest {
     }
 
     private ExecutorService threads(int count) {
-        ExecutorService pool = Executors.newFixedThreadPool(count);
-        pools.add(pool);
-        return pool;
+        return resources.threads(count);
     }
 
     private static <T> ConsumerBuilder<T> consumer(Streamable streamable, Topic<T> topic, Recorder<T> recorder) {
@@ -1898,7 +1873,7 @@ public abstract class BackendContractTest {
 
         private TopicReader openReader(Streamable streamable, Topic<?> topic, ReaderSpec spec) {
             TopicReader reader = streamable.backend().topic(topic.name()).openReader(spec);
-            opened.add(reader);
+            resources.track(reader);
             return reader;
         }
 

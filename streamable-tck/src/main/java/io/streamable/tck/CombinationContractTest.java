@@ -26,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -35,7 +34,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -92,9 +90,7 @@ public abstract class CombinationContractTest {
     /** How many violations a failure lists before it stops. */
     private static final int SHOWN = 10;
 
-    private final List<AutoCloseable> opened = new CopyOnWriteArrayList<>();
-    private final List<ExecutorService> pools = new CopyOnWriteArrayList<>();
-    private volatile BackendFixture fixture;
+    private final TestResources resources = new TestResources(this::fixture);
 
     /**
      * The backend under test. Called once per test; every connection its {@link BackendFixture#open()}
@@ -104,20 +100,7 @@ public abstract class CombinationContractTest {
 
     @AfterEach
     void closeWhatTheTestOpened() throws Exception {
-        List<AutoCloseable> closing = new ArrayList<>(opened);
-        Collections.reverse(closing);
-        Exception failure = null;
-        for (AutoCloseable resource : closing) {
-            try {
-                resource.close();
-            } catch (Exception e) {
-                failure = failure == null ? e : failure;
-            }
-        }
-        pools.forEach(ExecutorService::shutdownNow);
-        if (failure != null) {
-            throw failure;
-        }
+        resources.closeAll();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -125,12 +108,7 @@ public abstract class CombinationContractTest {
     // ---------------------------------------------------------------------------------------------
 
     private BackendFixture backend() {
-        BackendFixture current = fixture;
-        if (current == null) {
-            current = Objects.requireNonNull(fixture(), "fixture() returned null; return the backend's BackendFixture");
-            fixture = current;
-        }
-        return current;
+        return resources.fixture();
     }
 
     /** Whether the backend declares a capability. */
@@ -140,9 +118,7 @@ public abstract class CombinationContractTest {
 
     /** A new connection to the backend, closed after the test. */
     protected final Streamable connect() {
-        Streamable streamable = Objects.requireNonNull(backend().open(), "BackendFixture.open() returned null");
-        opened.add(streamable);
-        return streamable;
+        return resources.connect();
     }
 
     /** A topic no other test uses; the names start with {@code tck-combo-}. */
@@ -151,9 +127,7 @@ public abstract class CombinationContractTest {
     }
 
     private ExecutorService threads(int count) {
-        ExecutorService pool = Executors.newFixedThreadPool(count);
-        pools.add(pool);
-        return pool;
+        return resources.threads(count);
     }
 
     private static ConditionFactory eventually(Duration timeout) {
@@ -175,7 +149,7 @@ public abstract class CombinationContractTest {
                                        Recorder<Event> recorder) {
         Consumer<Event> consumer = streamable.consumer(topic).name(name).startFrom(StartFrom.beginning())
                 .concurrency(concurrency).handler(recorder).onCaughtUp(recorder::caughtUp).start();
-        opened.add(consumer);
+        resources.track(consumer);
         return consumer;
     }
 
