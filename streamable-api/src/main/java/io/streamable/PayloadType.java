@@ -32,19 +32,30 @@ public abstract class PayloadType<T> {
         this.type = Objects.requireNonNull(type, "type");
     }
 
-    /** The payload type of a plain class. */
+    /**
+     * The payload type of a plain class.
+     *
+     * @param type the payload class
+     * @param <T>  the payload type
+     * @return its payload type
+     */
     public static <T> PayloadType<T> of(Class<T> type) {
         return new PayloadType<>(type) {
         };
     }
 
-    /** A payload type from a reflected type, for frameworks that already hold one. */
+    /**
+     * A payload type from a reflected type, for frameworks that already hold one.
+     *
+     * @param type a class or a parameterized type
+     * @return a payload type for it, typed as {@code Object}
+     */
     public static PayloadType<Object> ofType(Type type) {
         return new PayloadType<>(type) {
         };
     }
 
-    /** The reflected type, for codecs. */
+    /** {@return the reflected type, for codecs} */
     public Type type() {
         return type;
     }

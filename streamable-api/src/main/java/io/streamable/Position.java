@@ -30,19 +30,35 @@ public final class Position {
         this.offsets = offsets;
     }
 
-    /** The position of offset {@code offset} in a single-log topic (partition 0). */
+    /**
+     * The position of offset {@code offset} in a single-log topic (partition 0).
+     *
+     * @param offset the offset, at least 0
+     * @return the position
+     */
     public static Position of(long offset) {
         return of(0, offset);
     }
 
-    /** The position of {@code offset} within {@code partition}. */
+    /**
+     * The position of {@code offset} within {@code partition}.
+     *
+     * @param partition the partition, at least 0
+     * @param offset    the offset within it, at least 0
+     * @return the position
+     */
     public static Position of(int partition, long offset) {
         TreeMap<Integer, Long> map = new TreeMap<>();
         map.put(checkPartition(partition), checkOffset(offset));
         return new Position(map);
     }
 
-    /** A position over several partitions. */
+    /**
+     * A position over several partitions.
+     *
+     * @param offsets each partition's offset
+     * @return the position
+     */
     public static Position of(Map<Integer, Long> offsets) {
         Objects.requireNonNull(offsets, "offsets");
         if (offsets.isEmpty()) {
@@ -56,6 +72,8 @@ public final class Position {
     /**
      * Decodes what {@link #encode()} produced: {@code "42"} or {@code "0:42,3:17"}.
      *
+     * @param encoded the string form
+     * @return the position it stands for
      * @throws IllegalArgumentException if {@code encoded} is not a position
      */
     public static Position parse(String encoded) {
@@ -84,7 +102,7 @@ public final class Position {
         }
     }
 
-    /** The string form: {@code "42"} for a single-log position, {@code "0:42,3:17"} otherwise. */
+    /** {@return the string form: {@code "42"} for a single-log position, {@code "0:42,3:17"} otherwise} */
     public String encode() {
         if (isSingleLog()) {
             return Long.toString(offsets.get(0));
@@ -99,7 +117,11 @@ public final class Position {
         return text.toString();
     }
 
-    /** Whether this is a position in a single-log topic: partition 0 only. */
+    /**
+     * Whether this is a position in a single-log topic: partition 0 only.
+     *
+     * @return {@code true} when this position mentions partition 0 only
+     */
     public boolean isSingleLog() {
         return offsets.size() == 1 && offsets.containsKey(0);
     }
@@ -107,6 +129,7 @@ public final class Position {
     /**
      * The offset of a single-log position.
      *
+     * @return the offset in partition 0
      * @throws IllegalStateException for a partitioned position; use {@link #offsets()}
      */
     public long offset() {
@@ -116,13 +139,18 @@ public final class Position {
         return offsets.get(0);
     }
 
-    /** The offset in {@code partition}, if this position mentions it. */
+    /**
+     * The offset in {@code partition}, if this position mentions it.
+     *
+     * @param partition the partition
+     * @return its offset, or empty when this position does not mention it
+     */
     public OptionalLong offset(int partition) {
         Long offset = offsets.get(partition);
         return offset == null ? OptionalLong.empty() : OptionalLong.of(offset);
     }
 
-    /** Every partition's offset, sorted by partition. */
+    /** {@return every partition's offset, sorted by partition} */
     public SortedMap<Integer, Long> offsets() {
         return Collections.unmodifiableSortedMap(offsets);
     }
@@ -130,6 +158,9 @@ public final class Position {
     /**
      * The position after consuming both this and {@code other}: the greater offset in each
      * partition. Consumers fold every handled message's position into their own this way.
+     *
+     * @param other another position of the same topic
+     * @return the merged position
      */
     public Position merge(Position other) {
         if (offsets.size() == 1 && other.offsets.size() == 1) {
@@ -144,7 +175,12 @@ public final class Position {
         return merged.equals(offsets) ? this : new Position(merged);
     }
 
-    /** Whether a consumer at this position has consumed {@code other}: every offset of it is covered. */
+    /**
+     * Whether a consumer at this position has consumed {@code other}: every offset of it is covered.
+     *
+     * @param other another position of the same topic
+     * @return {@code true} when every offset of {@code other} is at most this position's offset in that partition
+     */
     public boolean covers(Position other) {
         for (Map.Entry<Integer, Long> entry : other.offsets.entrySet()) {
             Long mine = offsets.get(entry.getKey());

@@ -31,7 +31,12 @@ public final class TopicName {
     private TopicName() {
     }
 
-    /** Whether {@code name} is a legal topic name. */
+    /**
+     * Whether {@code name} is a legal topic name.
+     *
+     * @param name the candidate name; {@code null} is not legal
+     * @return {@code true} when {@code name} is a legal topic name
+     */
     public static boolean isValid(String name) {
         return problem(name) == null;
     }
@@ -39,6 +44,9 @@ public final class TopicName {
     /**
      * Whether {@code name} is a framework-internal topic, such as {@code __schemas.orders}:
      * backends hide these from {@link io.streamable.backend.Backend#listTopics()}.
+     *
+     * @param name the topic name, may be {@code null}
+     * @return {@code true} when {@code name} starts with {@value #INTERNAL_PREFIX}
      */
     public static boolean isInternal(String name) {
         return name != null && name.startsWith(INTERNAL_PREFIX);
@@ -51,6 +59,8 @@ public final class TopicName {
      * what {@link io.streamable.backend.Backend#topic(String)} receives; backends check with it
      * rather than with {@link #requireValid(String)}.
      *
+     * @param name the topic name to check
+     * @return {@code name}, unchanged
      * @throws IllegalArgumentException naming the rule that was broken
      */
     public static String requireStorable(String name) {
@@ -69,6 +79,8 @@ public final class TopicName {
     /**
      * Returns {@code name} when legal.
      *
+     * @param name the topic name to check
+     * @return {@code name}, unchanged
      * @throws IllegalArgumentException naming the rule that was broken
      */
     public static String requireValid(String name) {

@@ -29,22 +29,22 @@ public final class AppendRecord {
         this.payload = Objects.requireNonNull(payload, "an appended record needs a payload (an empty array for none)");
     }
 
-    /** The sharding key. */
+    /** {@return the sharding key} */
     public String shardingKey() {
         return shardingKey;
     }
 
-    /** The compaction id, if any. */
+    /** {@return the compaction id, if any} */
     public Optional<String> logCompactId() {
         return logCompactId;
     }
 
-    /** The headers, framework headers included. */
+    /** {@return the headers, framework headers included} */
     public Map<String, String> headers() {
         return headers;
     }
 
-    /** The encoded payload; not copied, do not modify it. */
+    /** {@return the encoded payload; not copied, do not modify it} */
     public byte[] payload() {
         return payload;
     }

@@ -15,16 +15,21 @@ public interface Backend extends AutoCloseable {
      * ({@link io.streamable.TopicName#isInternal(String)}, for example {@code __schemas.orders}),
      * which the backend stores like any other; {@link io.streamable.TopicName#requireStorable(String)}
      * accepts exactly these names. Cheap to call repeatedly.
+     *
+     * @param name the topic name, legal or framework-internal
+     * @return the topic's store, never {@code null}
      */
     TopicStore topic(String name);
 
     /**
      * Names of the topics this backend stores, framework-internal ones
      * ({@link io.streamable.TopicName#isInternal(String)}) excluded.
+     *
+     * @return the user topics' names; an empty set when there are none
      */
     Set<String> listTopics();
 
-    /** The URL this backend was opened with, passwords masked, for logs and errors. */
+    /** {@return the URL this backend was opened with, passwords masked, for logs and errors} */
     String describe();
 
     @Override

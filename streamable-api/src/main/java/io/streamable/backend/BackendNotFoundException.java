@@ -6,6 +6,11 @@ import io.streamable.StreamableException;
 public class BackendNotFoundException extends StreamableException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message which scheme was asked for and which schemes were found
+     */
     public BackendNotFoundException(String message) {
         super(message);
     }

@@ -7,10 +7,10 @@ package io.streamable.backend;
  */
 public interface BackendProvider {
 
-    /** The URL scheme this provider opens, for example {@code "memory"} or {@code "kafka"}. */
+    /** {@return the URL scheme this provider opens, for example {@code "memory"} or {@code "kafka"}} */
     String scheme();
 
-    /** The Maven artifact that ships this provider, named in errors when it is missing. */
+    /** {@return the Maven artifact that ships this provider, named in errors when it is missing} */
     default String artifact() {
         return "io.streamable:backend-" + scheme();
     }
@@ -18,6 +18,8 @@ public interface BackendProvider {
     /**
      * Connects to the backend the URL names.
      *
+     * @param url the parsed URL, whose scheme is {@link #scheme()}
+     * @return an open backend, which the caller closes
      * @throws IllegalArgumentException     if the URL or an option is invalid (say which and why)
      * @throws BackendUnavailableException  if the servers cannot be reached
      */

@@ -9,6 +9,12 @@ import io.streamable.StreamableException;
 public class BackendUnavailableException extends StreamableException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message what could not be reached, and what the caller can do
+     * @param cause   the backend client's own error
+     */
     public BackendUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }

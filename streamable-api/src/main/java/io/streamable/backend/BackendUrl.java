@@ -55,6 +55,8 @@ public final class BackendUrl {
     /**
      * Parses a URL.
      *
+     * @param url the URL text, for example {@code "kafka://localhost:9092?acks=all"}; surrounding blanks are ignored
+     * @return the parsed URL, options URL-decoded
      * @throws IllegalArgumentException if it has no scheme
      */
     public static BackendUrl parse(String url) {
@@ -86,19 +88,24 @@ public final class BackendUrl {
         return new BackendUrl(text, scheme, rest, options);
     }
 
-    /** The same URL with extra options; options already in the URL win. */
+    /**
+     * The same URL with extra options; options already in the URL win.
+     *
+     * @param defaults options to add when the URL does not set them
+     * @return a new URL; this one is unchanged
+     */
     public BackendUrl withDefaults(Map<String, String> defaults) {
         Map<String, String> merged = new LinkedHashMap<>(defaults);
         merged.putAll(options);
         return new BackendUrl(raw, scheme, schemeSpecificPart, merged);
     }
 
-    /** The scheme, lower case: {@code "memory"}, {@code "kafka"}, {@code "mongoredis"}. */
+    /** {@return the scheme, lower case: {@code "memory"}, {@code "kafka"}, {@code "mongoredis"}} */
     public String scheme() {
         return scheme;
     }
 
-    /** What follows the scheme's colon, without the options: {@code "//host:9092"}. */
+    /** {@return what follows the scheme's colon, without the options: {@code "//host:9092"}} */
     public String schemeSpecificPart() {
         return schemeSpecificPart;
     }
@@ -108,6 +115,8 @@ public final class BackendUrl {
      * hand it to clients, never to logs. Found by structure, so a password may hold unencoded
      * {@code / # ? @}: it runs to the last {@code @} before the next nested URL. Empty when the
      * URL has no {@code //} or no user info.
+     *
+     * @return the user info, or empty when the URL has none
      */
     public Optional<String> userInfo() {
         if (!schemeSpecificPart.startsWith("//")) {
@@ -125,22 +134,27 @@ public final class BackendUrl {
         return at < 0 ? Optional.empty() : Optional.of(schemeSpecificPart.substring(2, at));
     }
 
-    /** The URL exactly as given, credentials included: hand it to clients, never to logs. */
+    /** {@return the URL exactly as given, credentials included: hand it to clients, never to logs} */
     public String raw() {
         return raw;
     }
 
-    /** All options, URL-decoded. */
+    /** {@return all options, URL-decoded, in the order the URL gives them} */
     public Map<String, String> options() {
         return options;
     }
 
-    /** One option. */
+    /**
+     * One option.
+     *
+     * @param name the option name, as in the URL
+     * @return the option's decoded value (empty text for {@code ?flag}), or empty when the URL does not set it
+     */
     public Optional<String> option(String name) {
         return Optional.ofNullable(options.get(name));
     }
 
-    /** The URL with passwords replaced by {@code ****}. */
+    /** {@return the URL with passwords replaced by {@code ****}, safe for logs and errors} */
     public String masked() {
         return mask(raw);
     }
@@ -161,6 +175,9 @@ public final class BackendUrl {
      * </ul>
      * Masking errs on the side of hiding too much. A numeric password without a host
      * ({@code kafka://user:1234}) cannot be told from {@code host:port} and is shown.
+     *
+     * @param text any text, may be {@code null}
+     * @return {@code text} with secrets replaced by {@code ****}; {@code null} for {@code null}
      */
     public static String mask(String text) {
         if (text == null) {
@@ -192,7 +209,12 @@ public final class BackendUrl {
         return masked;
     }
 
-    /** Whether an option name suggests a secret whose value must never be printed. */
+    /**
+     * Whether an option name suggests a secret whose value must never be printed.
+     *
+     * @param name an option name, may be {@code null}
+     * @return {@code true} when its value must be masked
+     */
     public static boolean isSecretOption(String name) {
         return name != null && SECRET_NAME.matcher(name).matches();
     }

@@ -15,6 +15,15 @@ import java.util.Optional;
  * @param consumerName the name whose position is saved and resumed, empty for an anonymous reader
  */
 public record ReaderSpec(StartFrom start, Optional<String> consumerName) {
+    /**
+     * Checks that the start is concrete: {@link StartFrom#latest()} must be resolved first.
+     *
+     * @param start        where to start; for a named reader only when no position is saved. Always
+     *        concrete: {@link StartFrom#beginning()} or {@link StartFrom#after(io.streamable.Position)};
+     *        the framework resolves {@link StartFrom#latest()} with {@link TopicStore#head()}
+     *        and clamps a position beyond the head before a backend sees it
+     * @param consumerName the name whose position is saved and resumed, empty for an anonymous reader
+     */
     public ReaderSpec {
         Objects.requireNonNull(start, "ReaderSpec needs a start: StartFrom.beginning() or StartFrom.after(position)");
         Objects.requireNonNull(consumerName, "ReaderSpec needs a consumer name or Optional.empty() for an anonymous reader");
@@ -24,12 +33,23 @@ public record ReaderSpec(StartFrom start, Optional<String> consumerName) {
         }
     }
 
-    /** An anonymous reader. */
+    /**
+     * An anonymous reader.
+     *
+     * @param start where to start; concrete, as for {@link #start()}
+     * @return the spec
+     */
     public static ReaderSpec anonymous(StartFrom start) {
         return new ReaderSpec(start, Optional.empty());
     }
 
-    /** A named reader. */
+    /**
+     * A named reader.
+     *
+     * @param consumerName the name whose position is saved and resumed
+     * @param fallback     where to start when the name has no saved position; concrete, as for {@link #start()}
+     * @return the spec
+     */
     public static ReaderSpec named(String consumerName, StartFrom fallback) {
         return new ReaderSpec(fallback, Optional.of(consumerName));
     }

@@ -60,6 +60,7 @@ public final class StoredRecord {
      * @param createdAt   when it was stored, {@link Instant#EPOCH} if that cannot be read either
      * @param shardingKey its sharding key if readable, else an empty string
      * @param defect      what is wrong with it, for the error the consumer reports (no payload content)
+     * @return a record whose {@link #defect()} says what is wrong, with an empty payload
      */
     public static StoredRecord malformed(Position position, Instant createdAt, String shardingKey, String defect) {
         Objects.requireNonNull(defect, "defect: say what is wrong with the record");
@@ -67,37 +68,37 @@ public final class StoredRecord {
                 Optional.of(defect));
     }
 
-    /** Where the backend stored it. */
+    /** {@return where the backend stored it} */
     public Position position() {
         return position;
     }
 
-    /** When the backend accepted it. */
+    /** {@return when the backend accepted it} */
     public Instant createdAt() {
         return createdAt;
     }
 
-    /** Its sharding key. */
+    /** {@return its sharding key} */
     public String shardingKey() {
         return shardingKey;
     }
 
-    /** Its compaction id, if any. */
+    /** {@return its compaction id, if any} */
     public Optional<String> logCompactId() {
         return logCompactId;
     }
 
-    /** Its headers, framework headers included. */
+    /** {@return its headers, framework headers included} */
     public Map<String, String> headers() {
         return headers;
     }
 
-    /** The encoded payload; not copied, do not modify it. Empty for a malformed record. */
+    /** {@return the encoded payload; not copied, do not modify it. Empty for a malformed record} */
     public byte[] payload() {
         return payload;
     }
 
-    /** What is wrong with a record the backend could not read in its own shape; empty for a sound record. */
+    /** {@return what is wrong with a record the backend could not read in its own shape; empty for a sound record} */
     public Optional<String> defect() {
         return defect;
     }

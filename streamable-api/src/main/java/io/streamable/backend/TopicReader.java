@@ -16,6 +16,9 @@ public interface TopicReader extends AutoCloseable {
      * the backend when records arrive (not by polling it), up to {@code maxWait}, then returns
      * what it has, possibly nothing.
      *
+     * @param max     the most records to return, at least 1
+     * @param maxWait how long to wait when nothing is available
+     * @return the records read, and whether the reader has caught up
      * @throws BackendUnavailableException if the backend cannot be reached; the reader stays usable
      *                                     and a later call continues where this one stopped
      * @throws io.streamable.consume.ConsumerFencedException if another reader has taken over this
@@ -30,6 +33,8 @@ public interface TopicReader extends AutoCloseable {
     /**
      * The position this reader started after: the saved or given position, the head for a
      * reader started at latest, empty when it started at the beginning.
+     *
+     * @return the start position, or empty for a reader that started at the beginning
      */
     Optional<Position> startPosition();
 
@@ -38,6 +43,7 @@ public interface TopicReader extends AutoCloseable {
      * Does nothing for an anonymous reader. The save is conditional on this reader still owning
      * its name (its fencing epoch): a fenced reader's commit is never applied.
      *
+     * @param consumed the position up to which everything has been handled
      * @throws BackendUnavailableException if it cannot be saved now
      * @throws io.streamable.consume.ConsumerFencedException if another reader has taken over the name;
      *                                     nothing was saved

@@ -25,7 +25,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface TopicStore {
 
-    /** The topic's name. */
+    /** {@return the topic's name} */
     String name();
 
     /**
@@ -34,6 +34,9 @@ public interface TopicStore {
      * cannot be reached. A record is stored whole or not at all and never leaves a hole a reader
      * could pass; after a failed append each record of the batch may or may not be stored, those
      * stored keeping their order (on a single-log backend they are a prefix of the batch).
+     *
+     * @param records the records to append, in order
+     * @return their positions, in the order of {@code records}
      */
     CompletableFuture<List<Position>> append(List<AppendRecord> records);
 
@@ -48,6 +51,8 @@ public interface TopicStore {
      * throws {@link io.streamable.consume.ConsumerFencedException} from {@link TopicReader#read}
      * before returning any further record and from {@link TopicReader#commit} without saving.
      *
+     * @param spec where to start, and the consumer name if any
+     * @return the open reader, which the caller closes
      * @throws io.streamable.consume.ConsumerNameInUseException if a live reader holds the name
      */
     TopicReader openReader(ReaderSpec spec);
@@ -58,19 +63,28 @@ public interface TopicStore {
      * none are left out). Empty when nothing is stored. The framework resolves
      * {@link io.streamable.consume.StartFrom#latest()} with it, so a backend never has to.
      *
+     * @return the head, or empty when the topic holds no records
      * @throws BackendUnavailableException if the backend cannot be reached
      */
     Optional<Position> head();
 
-    /** The position saved by a named consumer, if any. */
+    /**
+     * The position saved by a named consumer, if any.
+     *
+     * @param consumerName the consumer's name
+     * @return its saved position, or empty when it has none
+     */
     Optional<Position> savedPosition(String consumerName);
 
-    /** The names of consumers that have saved a position on this topic. */
+    /** {@return the names of consumers that have saved a position on this topic} */
     Set<String> consumerNames();
 
     /**
      * How many stored records lie after {@code position}; all of them when empty. May be an
      * estimate where compaction leaves gaps the backend cannot count cheaply.
+     *
+     * @param position the position to count from; empty counts every stored record
+     * @return the number of records after it, at least 0
      */
     long lag(Optional<Position> position);
 }

@@ -11,6 +11,8 @@ public interface PayloadCodec<T> {
     /**
      * Encodes a payload.
      *
+     * @param payload the payload, not {@code null}
+     * @return its encoded bytes
      * @throws PayloadCodecException if the payload cannot be encoded
      */
     byte[] encode(T payload);
@@ -18,6 +20,8 @@ public interface PayloadCodec<T> {
     /**
      * Decodes stored bytes.
      *
+     * @param bytes the bytes as stored, as {@link #encode} produced them
+     * @return the decoded payload
      * @throws PayloadCodecException if the bytes are not a valid {@code T}
      */
     T decode(byte[] bytes);

@@ -10,6 +10,12 @@ import io.streamable.StreamableException;
 public class PayloadCodecException extends StreamableException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message which payload or message could not be converted, and why
+     * @param cause   the codec's own error
+     */
     public PayloadCodecException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -18,10 +18,10 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Consumer<T> extends AutoCloseable {
 
-    /** The topic being consumed. */
+    /** {@return the topic being consumed} */
     Topic<T> topic();
 
-    /** The name under which this consumer saves its position; empty for an anonymous consumer. */
+    /** {@return the name under which this consumer saves its position; empty for an anonymous consumer} */
     Optional<String> name();
 
     /**
@@ -29,13 +29,23 @@ public interface Consumer<T> extends AutoCloseable {
      * a given one, or the head for {@code latest}) folded with every message handled, skipped or
      * dead-lettered since. Empty for a consumer that started at the beginning and has not
      * handled anything yet.
+     *
+     * @return the acknowledged position, or empty when nothing has been acknowledged yet
      */
     Optional<Position> position();
 
-    /** How many stored messages lie after {@link #position()}: how far behind the head this consumer is. */
+    /**
+     * How many stored messages lie after {@link #position()}: how far behind the head this consumer is.
+     *
+     * @return the number of stored messages not yet acknowledged; 0 when caught up
+     */
     long lag();
 
-    /** Whether the consumer is still delivering: false once closed or stopped by a failure. */
+    /**
+     * Whether the consumer is still delivering: false once closed or stopped by a failure.
+     *
+     * @return {@code true} until the consumer is closed or a failure stops it
+     */
     boolean isRunning();
 
     /**
@@ -44,6 +54,8 @@ public interface Consumer<T> extends AutoCloseable {
      * {@link ConsumerFencedException} when another consumer took its name over, or, after
      * {@link #close()}, an exception naming the messages whose handlers had still not returned
      * after being interrupted (they are delivered again on the next start).
+     *
+     * @return a future that completes once the consumer has stopped
      */
     CompletableFuture<Void> stopped();
 

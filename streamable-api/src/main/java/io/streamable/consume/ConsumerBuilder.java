@@ -23,25 +23,51 @@ public interface ConsumerBuilder<T> {
      * Makes this a named consumer: its position is saved in the backend under this name and a
      * later consumer with the same name resumes after it. At most one live consumer per name and
      * topic: starting a second one fails with {@link ConsumerNameInUseException}.
+     *
+     * @param consumerName the name under which the position is saved
+     * @return this builder
      */
     ConsumerBuilder<T> name(String consumerName);
 
-    /** Where to start; for a named consumer, only when it has no saved position. Default: beginning. */
+    /**
+     * Where to start; for a named consumer, only when it has no saved position. Default: beginning.
+     *
+     * @param startFrom where a consumer without a saved position begins
+     * @return this builder
+     */
     ConsumerBuilder<T> startFrom(StartFrom startFrom);
 
-    /** The handler; required. */
+    /**
+     * The handler; required.
+     *
+     * @param handler called once per message, on the consumer's threads
+     * @return this builder
+     */
     ConsumerBuilder<T> handler(MessageHandler<T> handler);
 
     /**
      * Called each time the consumer has handled everything available and starts waiting: once
      * after the initial drain, then again after each later burst.
+     *
+     * @param callback runs on the consumer's thread; it should return quickly
+     * @return this builder
      */
     ConsumerBuilder<T> onCaughtUp(Runnable callback);
 
-    /** Receives every failure; by default failures are logged. */
+    /**
+     * Receives every failure; by default failures are logged.
+     *
+     * @param listener receives each {@link ConsumerFailure}; replaces the default logging
+     * @return this builder
+     */
     ConsumerBuilder<T> onFailure(FailureListener listener);
 
-    /** What to do when the handler throws; default {@link FailurePolicy#defaults()}. */
+    /**
+     * What to do when the handler throws; default {@link FailurePolicy#defaults()}.
+     *
+     * @param policy retries, backoff and what happens after the last attempt
+     * @return this builder
+     */
     ConsumerBuilder<T> failurePolicy(FailurePolicy policy);
 
     /**
@@ -49,6 +75,9 @@ public interface ConsumerBuilder<T> {
      * still run one at a time and in order; each key has its own queue, so a slow key does not
      * hold back the others (reading pauses only when four batches' worth of messages are read but
      * not handled). With 1, the default, messages run in the order they were read, across keys too.
+     *
+     * @param threads how many handlers may run at once; at least 1
+     * @return this builder
      */
     ConsumerBuilder<T> concurrency(int threads);
 
@@ -56,19 +85,34 @@ public interface ConsumerBuilder<T> {
      * Saves a named consumer's position after every {@code messages} handled messages or every
      * {@code interval}, whichever comes first, and always when it catches up or closes. Default:
      * 500 messages or 1 second. {@code commitEvery(1, Duration.ZERO)} saves after every message.
+     *
+     * @param messages save after at most this many handled messages; at least 1
+     * @param interval save at least this often; {@code Duration.ZERO} saves after every message
+     * @return this builder
      */
     ConsumerBuilder<T> commitEvery(int messages, Duration interval);
 
-    /** The most messages read from the backend at once; default 500. */
+    /**
+     * The most messages read from the backend at once; default 500.
+     *
+     * @param messages the batch size; at least 1
+     * @return this builder
+     */
     ConsumerBuilder<T> batchSize(int messages);
 
-    /** How long {@link Consumer#close()} waits for a running handler before interrupting it; default 5 s. */
+    /**
+     * How long {@link Consumer#close()} waits for a running handler before interrupting it; default 5 s.
+     *
+     * @param timeout how long to wait; {@code Duration.ZERO} interrupts at once
+     * @return this builder
+     */
     ConsumerBuilder<T> closeTimeout(Duration timeout);
 
     /**
      * Starts the consumer; delivery begins on its own thread. The options are copied: changing
      * or reusing this builder afterwards does not affect the consumer started.
      *
+     * @return the running consumer, which the caller closes
      * @throws ConsumerNameInUseException if a live consumer already uses this name on this topic
      * @throws IllegalStateException      if no handler was given
      */

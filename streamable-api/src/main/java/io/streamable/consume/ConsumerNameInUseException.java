@@ -10,6 +10,12 @@ import io.streamable.StreamableException;
 public class ConsumerNameInUseException extends StreamableException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception, with a message that says how to resolve the conflict.
+     *
+     * @param topic        the topic both consumers read
+     * @param consumerName the name already in use
+     */
     public ConsumerNameInUseException(String topic, String consumerName) {
         super("Consumer name \"" + consumerName + "\" is already in use on topic \"" + topic
                 + "\" by a live consumer. Close that consumer first, or give this one another name;"

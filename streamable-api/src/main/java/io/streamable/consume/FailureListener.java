@@ -7,5 +7,10 @@ package io.streamable.consume;
  */
 @FunctionalInterface
 public interface FailureListener {
+    /**
+     * Called once per reported failure.
+     *
+     * @param failure what failed, where and how the consumer reacts
+     */
     void onFailure(ConsumerFailure failure);
 }

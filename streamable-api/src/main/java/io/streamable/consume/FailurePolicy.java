@@ -52,6 +52,16 @@ public record FailurePolicy(int maxAttempts, Duration initialBackoff, Duration m
         DEAD_LETTER
     }
 
+    /**
+     * Checks the components: at least one attempt, {@code 0 <= initialBackoff <= maxBackoff}, and a
+     * dead-letter topic exactly when {@code whenExhausted} is {@link Exhausted#DEAD_LETTER}.
+     *
+     * @param maxAttempts       attempts per message, at least 1
+     * @param initialBackoff    wait before the second attempt
+     * @param maxBackoff        the backoff never grows beyond this
+     * @param whenExhausted     what happens after the last failed attempt
+     * @param deadLetterTopic   the topic for {@link Exhausted#DEAD_LETTER}
+     */
     public FailurePolicy {
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be at least 1, got " + maxAttempts);
@@ -69,44 +79,73 @@ public record FailurePolicy(int maxAttempts, Duration initialBackoff, Duration m
         }
     }
 
-    /** The default: 3 attempts, 100 ms growing to 5 s, then stop. */
+    /** {@return the default: 3 attempts, 100 ms growing to 5 s, then stop} */
     public static FailurePolicy defaults() {
         return retry(3);
     }
 
-    /** Up to {@code maxAttempts} attempts with the default backoff, then stop. */
+    /**
+     * Up to {@code maxAttempts} attempts with the default backoff, then stop.
+     *
+     * @param maxAttempts how many times the handler is called for one message, at least 1
+     * @return a policy that stops the consumer when the attempts are used up
+     */
     public static FailurePolicy retry(int maxAttempts) {
         return new FailurePolicy(maxAttempts, Duration.ofMillis(100), Duration.ofSeconds(5), Exhausted.STOP,
                 Optional.empty());
     }
 
-    /** One attempt, then stop: the strictest policy. */
+    /** {@return a policy of one attempt, then stop: the strictest policy} */
     public static FailurePolicy stopOnFirstFailure() {
         return retry(1);
     }
 
-    /** The same policy with another backoff. */
+    /**
+     * The same policy with another backoff.
+     *
+     * @param initial the wait after the first failed attempt, doubling after each further one
+     * @param max     the longest wait
+     * @return a new policy
+     */
     public FailurePolicy withBackoff(Duration initial, Duration max) {
         return new FailurePolicy(maxAttempts, initial, max, whenExhausted, deadLetterTopic);
     }
 
-    /** The same retries, then stop the consumer. */
+    /**
+     * The same retries, then stop the consumer.
+     *
+     * @return a new policy
+     */
     public FailurePolicy thenStop() {
         return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Exhausted.STOP, Optional.empty());
     }
 
-    /** The same retries, then report and skip the message. */
+    /**
+     * The same retries, then report and skip the message.
+     *
+     * @return a new policy
+     */
     public FailurePolicy thenSkip() {
         return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Exhausted.SKIP, Optional.empty());
     }
 
-    /** The same retries, then move the message to {@code topicName} and continue. */
+    /**
+     * The same retries, then move the message to {@code topicName} and continue.
+     *
+     * @param topicName the dead-letter topic; must be a legal topic name
+     * @return a new policy
+     */
     public FailurePolicy thenDeadLetter(String topicName) {
         return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Exhausted.DEAD_LETTER,
                 Optional.of(io.streamable.TopicName.requireValid(topicName)));
     }
 
-    /** The wait before attempt {@code attempt + 1}, given that {@code attempt} attempts failed. */
+    /**
+     * The wait before attempt {@code attempt + 1}, given that {@code attempt} attempts failed.
+     *
+     * @param attempt how many attempts have failed so far, at least 1
+     * @return the backoff, doubling from {@code initialBackoff} and capped at {@code maxBackoff}
+     */
     public Duration backoffAfter(int attempt) {
         long millis = initialBackoff.toMillis();
         for (int i = 1; i < attempt && millis < maxBackoff.toMillis(); i++) {

@@ -13,5 +13,11 @@ import io.streamable.Message;
  */
 @FunctionalInterface
 public interface MessageHandler<T> {
+    /**
+     * Handles one message; returning normally acknowledges it.
+     *
+     * @param message the message to handle
+     * @throws Exception any failure, handed to the consumer's {@link FailurePolicy}
+     */
     void handle(Message<T> message) throws Exception;
 }

@@ -10,23 +10,29 @@ import java.util.Objects;
  */
 public sealed interface StartFrom {
 
-    /** Every message still stored, oldest first. */
+    /** {@return a start at the oldest message still stored} */
     static StartFrom beginning() {
         return Beginning.INSTANCE;
     }
 
-    /** Only messages appended after the consumer started. */
+    /** {@return a start at the head: only messages appended after the consumer started} */
     static StartFrom latest() {
         return Latest.INSTANCE;
     }
 
-    /** The messages after {@code position}, see {@link Position} for partitioned topics. */
+    /**
+     * The messages after {@code position}, see {@link Position} for partitioned topics.
+     *
+     * @param position the last position not to deliver
+     * @return a start after {@code position}
+     */
     static StartFrom after(Position position) {
         return new After(position);
     }
 
     /** Start at the oldest stored message. */
     enum Beginning implements StartFrom {
+        /** The only value. */
         INSTANCE;
 
         @Override
@@ -37,6 +43,7 @@ public sealed interface StartFrom {
 
     /** Start at the head: only messages appended from now on. */
     enum Latest implements StartFrom {
+        /** The only value. */
         INSTANCE;
 
         @Override
@@ -51,6 +58,11 @@ public sealed interface StartFrom {
      * @param position the last position not to deliver
      */
     record After(Position position) implements StartFrom {
+        /**
+         * Checks that a position is given.
+         *
+         * @param position the last position not to deliver
+         */
         public After {
             Objects.requireNonNull(position, "position");
         }

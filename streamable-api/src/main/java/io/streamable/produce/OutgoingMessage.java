@@ -29,6 +29,21 @@ public record OutgoingMessage<T>(String shardingKey, Optional<String> logCompact
     /** Header names the framework writes itself; producers may not set them. */
     public static final String RESERVED_HEADER_PREFIX = "streamable.";
 
+    /**
+     * Checks the message and copies {@code headers}, so the message stays immutable.
+     *
+     * @throws IllegalArgumentException if the sharding key is missing or blank, the compaction id is
+     *         empty, a header is null or uses the reserved {@value #RESERVED_HEADER_PREFIX} prefix, or
+     *         the payload is null; the message says what to pass instead
+     *
+     * @param shardingKey  required, non-empty: messages with one key are delivered in append order
+     * @param logCompactId optional: a later message with the same id makes this one removable
+     * @param headers      string metadata; names starting with {@code streamable.} are reserved for
+     *        the framework and refused here. To republish a consumed or dead-lettered
+     *        message, copy its user headers only:
+     *        {@code OutgoingMessage.of(key, payload).withHeaders(message.userHeaders())}
+     * @param payload      the payload, never null
+     */
     public OutgoingMessage {
         requireShardingKey(shardingKey);
         Objects.requireNonNull(logCompactId, "logCompactId: use Optional.empty() for a message that is never compacted");
@@ -55,12 +70,24 @@ public record OutgoingMessage<T>(String shardingKey, Optional<String> logCompact
         }
     }
 
-    /** A message with a sharding key and a payload, no compaction id and no headers. */
+    /**
+     * A message with a sharding key and a payload, no compaction id and no headers.
+     *
+     * @param shardingKey the id of the entity the message is about; messages with one key stay in order
+     * @param payload     the payload, never null
+     * @param <T>         the payload type
+     * @return the message
+     */
     public static <T> OutgoingMessage<T> of(String shardingKey, T payload) {
         return new OutgoingMessage<>(shardingKey, Optional.empty(), Map.of(), payload);
     }
 
-    /** The same message with a log compaction id. */
+    /**
+     * The same message with a log compaction id.
+     *
+     * @param id the id of the entity this message replaces: compaction keeps only the newest message per id
+     * @return a new message; this one is unchanged
+     */
     public OutgoingMessage<T> withLogCompactId(String id) {
         if (id == null) {
             throw new IllegalArgumentException("logCompactId must not be null (sharding key \"" + shardingKey
@@ -70,7 +97,13 @@ public record OutgoingMessage<T>(String shardingKey, Optional<String> logCompact
         return new OutgoingMessage<>(shardingKey, Optional.of(id), headers, payload);
     }
 
-    /** The same message with one more header. */
+    /**
+     * The same message with one more header.
+     *
+     * @param name  the header name; must not start with {@value #RESERVED_HEADER_PREFIX}
+     * @param value the header value
+     * @return a new message; this one is unchanged
+     */
     public OutgoingMessage<T> withHeader(String name, String value) {
         if (name != null) {
             requireUserHeader(name);
@@ -84,6 +117,9 @@ public record OutgoingMessage<T>(String shardingKey, Optional<String> logCompact
      * The same message with more headers, which replace headers of the same name. Names must not
      * be reserved: to copy a consumed message's headers, pass {@code message.userHeaders()} (or
      * {@link #userHeaders(Map)} of them), which leaves out the framework's {@code streamable.} ones.
+     *
+     * @param more the headers to add
+     * @return a new message; this one is unchanged
      */
     public OutgoingMessage<T> withHeaders(Map<String, String> more) {
         if (more == null) {
@@ -99,7 +135,12 @@ public record OutgoingMessage<T>(String shardingKey, Optional<String> logCompact
         return new OutgoingMessage<>(shardingKey, logCompactId, all, payload);
     }
 
-    /** Whether a header name is the framework's own ({@value #RESERVED_HEADER_PREFIX}…), which producers may not set. */
+    /**
+     * Whether a header name is the framework's own ({@value #RESERVED_HEADER_PREFIX}…), which producers may not set.
+     *
+     * @param name the header name
+     * @return {@code true} when it starts with {@value #RESERVED_HEADER_PREFIX}
+     */
     public static boolean isReservedHeader(String name) {
         return name.startsWith(RESERVED_HEADER_PREFIX);
     }
@@ -107,6 +148,9 @@ public record OutgoingMessage<T>(String shardingKey, Optional<String> logCompact
     /**
      * The headers without the framework's reserved ones (schema version, dead-letter source, …):
      * what a republished message may carry over from the one it copies.
+     *
+     * @param headers a message's headers
+     * @return an unmodifiable copy without the reserved headers
      */
     public static Map<String, String> userHeaders(Map<String, String> headers) {
         Map<String, String> user = new HashMap<>();

@@ -24,34 +24,64 @@ import java.util.concurrent.ExecutionException;
  */
 public interface Producer<T> extends AutoCloseable {
 
-    /** The topic this producer appends to. */
+    /** {@return the topic this producer appends to} */
     Topic<T> topic();
 
-    /** Appends one message. */
+    /**
+     * Appends one message.
+     *
+     * @param message the message
+     * @return a future of its position, completed once the backend has stored it
+     */
     CompletableFuture<Position> append(OutgoingMessage<T> message);
 
     /**
      * Appends several messages in one round trip where the backend can, keeping their order. The
      * positions are in the order of {@code messages}.
+     *
+     * @param messages the messages, in the order to store them
+     * @return a future of their positions, completed once the backend has stored all of them
      */
     CompletableFuture<List<Position>> appendAll(List<OutgoingMessage<T>> messages);
 
-    /** Appends a payload under a sharding key. */
+    /**
+     * Appends a payload under a sharding key.
+     *
+     * @param shardingKey the id of the entity the message is about; messages with one key stay in order
+     * @param payload     the payload, never null
+     * @return a future of its position, completed once the backend has stored it
+     */
     default CompletableFuture<Position> append(String shardingKey, T payload) {
         return append(OutgoingMessage.of(shardingKey, payload));
     }
 
-    /** Appends one message and waits until the backend has accepted it. */
+    /**
+     * Appends one message and waits until the backend has accepted it.
+     *
+     * @param message the message
+     * @return its position
+     */
     default Position appendAndWait(OutgoingMessage<T> message) {
         return await(append(message));
     }
 
-    /** Appends a payload under a sharding key and waits until the backend has accepted it. */
+    /**
+     * Appends a payload under a sharding key and waits until the backend has accepted it.
+     *
+     * @param shardingKey the id of the entity the message is about; messages with one key stay in order
+     * @param payload     the payload, never null
+     * @return its position
+     */
     default Position appendAndWait(String shardingKey, T payload) {
         return await(append(shardingKey, payload));
     }
 
-    /** Appends a batch and waits until the backend has accepted all of it. */
+    /**
+     * Appends a batch and waits until the backend has accepted all of it.
+     *
+     * @param messages the messages, in the order to store them
+     * @return their positions, in the order of {@code messages}
+     */
     default List<Position> appendAllAndWait(List<OutgoingMessage<T>> messages) {
         return await(appendAll(messages));
     }

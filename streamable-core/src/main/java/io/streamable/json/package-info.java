@@ -1,0 +1,5 @@
+/**
+ * The default payload codec: {@link io.streamable.json.JsonCodecFactory} encodes payloads as JSON
+ * with Jackson.
+ */
+package io.streamable.json;
