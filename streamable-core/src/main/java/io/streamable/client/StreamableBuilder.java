@@ -66,7 +66,12 @@ public final class StreamableBuilder {
     StreamableBuilder() {
     }
 
-    /** The backend URL; default {@value #DEFAULT_URL}. */
+    /**
+     * The backend URL; default {@value #DEFAULT_URL}.
+     *
+     * @param url the backend URL, for example {@code "kafka://localhost:9092"}
+     * @return this builder
+     */
     public StreamableBuilder url(String url) {
         this.url = Objects.requireNonNull(url, "The backend URL is null: pass one such as \"memory:\","
                 + " \"kafka://localhost:9092\" or \"mongoredis://localhost:27017/db?redis=redis://localhost:6379\","
@@ -75,7 +80,13 @@ public final class StreamableBuilder {
         return this;
     }
 
-    /** A backend option; options in the URL's query win over these. */
+    /**
+     * A backend option; options in the URL's query win over these.
+     *
+     * @param name  the option name, as the backend documents it
+     * @param value its value
+     * @return this builder
+     */
     public StreamableBuilder option(String name, String value) {
         options.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
         optionSources.put(name, "StreamableBuilder.option(\"" + name + "\", ...)");
@@ -86,6 +97,9 @@ public final class StreamableBuilder {
      * Adds an interceptor around every append of every producer of the {@code Streamable}, for
      * example for metrics or trace propagation; interceptors run in the order added, the first
      * outermost.
+     *
+     * @param interceptor sees every outgoing message and the result of its append
+     * @return this builder
      */
     public StreamableBuilder interceptor(ProducerInterceptor interceptor) {
         producerInterceptors.add(Objects.requireNonNull(interceptor,
@@ -96,6 +110,9 @@ public final class StreamableBuilder {
     /**
      * Adds an interceptor around every handler call of every consumer of the {@code Streamable};
      * interceptors run in the order added, the first outermost.
+     *
+     * @param interceptor wraps every handler call
+     * @return this builder
      */
     public StreamableBuilder interceptor(ConsumerInterceptor interceptor) {
         consumerInterceptors.add(Objects.requireNonNull(interceptor,
@@ -103,7 +120,12 @@ public final class StreamableBuilder {
         return this;
     }
 
-    /** The codec for payloads; default JSON through Jackson, see {@link JsonCodecFactory}. */
+    /**
+     * The codec for payloads; default JSON through Jackson, see {@link JsonCodecFactory}.
+     *
+     * @param factory makes the codec for each payload type
+     * @return this builder
+     */
     public StreamableBuilder codecs(PayloadCodecFactory factory) {
         this.codecFactory = Objects.requireNonNull(factory, "codec factory");
         return this;
@@ -114,6 +136,9 @@ public final class StreamableBuilder {
      * each message with its schema version, and consumers decode by version; default true. Schema
      * support needs the JSON codec ({@link JsonCodecFactory}): with another codec it is off. See
      * {@link io.streamable.schema.SchemaRegistry}.
+     *
+     * @param enabled {@code false} to turn schema support off
+     * @return this builder
      */
     public StreamableBuilder schemaRegistry(boolean enabled) {
         this.schemaRegistry = enabled;
@@ -123,12 +148,24 @@ public final class StreamableBuilder {
     /**
      * Adds an upcaster: consumers turn every decoded {@code from} payload into a {@code to}, so a
      * handler can see the newest version only. Chains ({@code V1 -> V2 -> V3}) apply in turn.
+     *
+     * @param from     the old payload type, as stored
+     * @param to       the newer payload type
+     * @param function turns an old payload into a newer one
+     * @param <A>      the old payload type
+     * @param <B>      the newer payload type
+     * @return this builder
      */
     public <A, B> StreamableBuilder upcaster(Class<A> from, Class<B> to, Function<? super A, ? extends B> function) {
         return upcaster(Upcaster.of(from, to, function));
     }
 
-    /** Adds an upcaster, see {@link #upcaster(Class, Class, Function)}. */
+    /**
+     * Adds an upcaster, see {@link #upcaster(Class, Class, Function)}.
+     *
+     * @param upcaster the upcaster to add
+     * @return this builder
+     */
     public StreamableBuilder upcaster(Upcaster<?, ?> upcaster) {
         upcasters.add(Objects.requireNonNull(upcaster, "upcaster"));
         return this;
@@ -143,6 +180,8 @@ public final class StreamableBuilder {
      * file and of system properties (system properties win), for the scheme of the URL in effect
      * when {@link #build()} runs, so {@code url(...)} after this call still gets its options.
      * Options set with {@link #option} and options in the URL's query win over both.
+     *
+     * @return this builder
      */
     public StreamableBuilder fromEnvironment() {
         return fromEnvironment(System::getenv, System.getProperties(), classLoader());
@@ -182,6 +221,7 @@ public final class StreamableBuilder {
     /**
      * Opens the backend.
      *
+     * @return the open {@code Streamable}, which the caller closes
      * @throws IllegalArgumentException                          if the URL or an option is invalid;
      *                                                            the message names where it came from
      * @throws io.streamable.backend.BackendNotFoundException    if no backend handles the scheme; the

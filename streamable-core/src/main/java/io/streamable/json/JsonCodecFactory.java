@@ -32,17 +32,26 @@ public final class JsonCodecFactory implements PayloadCodecFactory {
         this.mapper = mapper;
     }
 
-    /** The factory with the framework's standard {@link ObjectMapper}. */
+    /** {@return the factory with the framework's standard {@link ObjectMapper}} */
     public static JsonCodecFactory defaults() {
         return DEFAULTS;
     }
 
-    /** A factory over your own mapper, for custom modules or naming strategies. */
+    /**
+     * A factory over your own mapper, for custom modules or naming strategies.
+     *
+     * @param mapper the mapper the codecs use; configure it before passing it, it is not copied
+     * @return a factory over {@code mapper}
+     */
     public static JsonCodecFactory using(ObjectMapper mapper) {
         return new JsonCodecFactory(Objects.requireNonNull(mapper, "mapper"));
     }
 
-    /** A new mapper configured the way the framework's default is. */
+    /**
+     * A new mapper configured the way the framework's default is.
+     *
+     * @return a mapper configured the way the framework's default is, to customise and pass to {@link #using}
+     */
     public static ObjectMapper newObjectMapper() {
         return new ObjectMapper()
                 .registerModule(new Jdk8Module())
@@ -53,7 +62,7 @@ public final class JsonCodecFactory implements PayloadCodecFactory {
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
 
-    /** The mapper this factory's codecs use. */
+    /** {@return the mapper this factory's codecs use} */
     public ObjectMapper objectMapper() {
         return mapper;
     }

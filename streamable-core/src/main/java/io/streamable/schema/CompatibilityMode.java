@@ -38,17 +38,17 @@ public enum CompatibilityMode {
         this.transitive = transitive;
     }
 
-    /** Whether the new type must read data written with earlier versions. */
+    /** {@return whether the new type must read data written with earlier versions} */
     public boolean checksBackward() {
         return backward;
     }
 
-    /** Whether earlier versions must read data written with the new type. */
+    /** {@return whether earlier versions must read data written with the new type} */
     public boolean checksForward() {
         return forward;
     }
 
-    /** Whether the check covers every earlier version rather than the latest one. */
+    /** {@return whether the check covers every earlier version rather than the latest one} */
     public boolean isTransitive() {
         return transitive;
     }

@@ -285,6 +285,9 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
      * registers nothing; its payloads are checked against the topic's latest version, if any, and
      * stamped with it (see {@link SchemaRegistry}).
      *
+     * @param topic the topic the producer appends to
+     * @param <T>   the payload type
+     * @return the binding, stamping the topic's schema version on every message
      * @throws IncompatibleSchemaException if the type breaks the topic's mode
      */
     public <T> PayloadBinding<T> producerBinding(Topic<T> topic) {
@@ -295,7 +298,13 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
         return new ProducerBinding<>(topic, versions, codecs);
     }
 
-    /** The binding a consumer decodes with; reads the registry lazily, on the first versioned message. */
+    /**
+     * The binding a consumer decodes with; reads the registry lazily, on the first versioned message.
+     *
+     * @param topic the topic the consumer reads
+     * @param <T>   the payload type
+     * @return the binding, decoding each message as the version it was written with
+     */
     public <T> PayloadBinding<T> consumerBinding(Topic<T> topic) {
         return new ConsumerBinding<>(topic, this, codecs, mapper, Map.copyOf(upcasters));
     }

@@ -12,10 +12,20 @@ import java.util.List;
 public class IncompatibleSchemaException extends StreamableException {
     private static final long serialVersionUID = 1L;
 
+    /** The topic whose mode the type breaks. */
     private final String topic;
+    /** The topic's mode when the check ran. */
     private final CompatibilityMode mode;
     private final transient List<SchemaProblem> problems;
 
+    /**
+     * Creates the exception; its message lists every problem with its fix.
+     *
+     * @param topic    the topic whose schema versions were checked
+     * @param typeName the payload type that was checked
+     * @param mode     the topic's compatibility mode
+     * @param problems what is wrong, not empty
+     */
     public IncompatibleSchemaException(String topic, String typeName, CompatibilityMode mode,
                                        List<SchemaProblem> problems) {
         super(report(topic, typeName, mode, problems));
@@ -24,17 +34,17 @@ public class IncompatibleSchemaException extends StreamableException {
         this.problems = List.copyOf(problems);
     }
 
-    /** The topic whose mode the type breaks. */
+    /** {@return the topic whose mode the type breaks} */
     public String topic() {
         return topic;
     }
 
-    /** The topic's mode when the check ran. */
+    /** {@return the topic's mode when the check ran} */
     public CompatibilityMode mode() {
         return mode;
     }
 
-    /** What is wrong, one entry per property and conflicting version. */
+    /** {@return what is wrong, one entry per property and conflicting version} */
     public List<SchemaProblem> problems() {
         return problems;
     }

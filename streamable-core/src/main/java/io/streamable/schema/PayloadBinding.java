@@ -18,6 +18,8 @@ public interface PayloadBinding<T> {
     /**
      * Encodes a message, adding the framework's headers.
      *
+     * @param message the message to encode
+     * @return the record to append
      * @throws io.streamable.codec.PayloadCodecException if the payload cannot be encoded
      */
     AppendRecord encode(OutgoingMessage<T> message);
@@ -25,12 +27,20 @@ public interface PayloadBinding<T> {
     /**
      * Decodes a stored record's payload.
      *
+     * @param record the stored record
+     * @return the decoded payload
      * @throws io.streamable.codec.PayloadCodecException if it does not decode as {@code T}; the
      *                                                    message names the schema version
      */
     T decode(StoredRecord record);
 
-    /** A binding with no schema support: the codec alone. */
+    /**
+     * A binding with no schema support: the codec alone.
+     *
+     * @param codec the codec that encodes and decodes payloads
+     * @param <T>   the payload type
+     * @return a binding that adds no headers and ignores schema versions
+     */
     static <T> PayloadBinding<T> of(PayloadCodec<T> codec) {
         Objects.requireNonNull(codec, "codec");
         return new PayloadBinding<>() {

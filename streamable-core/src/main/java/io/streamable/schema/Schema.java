@@ -33,12 +33,19 @@ import java.util.TreeSet;
 })
 public sealed interface Schema {
 
-    /** A short description for reports: {@code "string"}, {@code "array of integer"}, {@code "object"}. */
+    /** {@return a short description for reports: {@code "string"}, {@code "array of integer"}, {@code "object"}} */
     String describe();
 
     /** The scalar JSON types. */
     enum JsonType {
-        STRING, INTEGER, NUMBER, BOOLEAN;
+        /** A JSON string. */
+        STRING,
+        /** A JSON number without a fraction. */
+        INTEGER,
+        /** Any JSON number, with or without a fraction. */
+        NUMBER,
+        /** A JSON boolean. */
+        BOOLEAN;
 
         @Override
         public String toString() {
@@ -55,6 +62,13 @@ public sealed interface Schema {
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Property(Schema schema, boolean required, String defaultValue) {
+        /**
+         * Checks that a schema is given.
+         *
+         * @param schema       the property's value
+         * @param required     whether every message must carry it
+         * @param defaultValue the declared default, or null
+         */
         public Property {
             Objects.requireNonNull(schema, "schema");
         }
@@ -66,10 +80,21 @@ public sealed interface Schema {
      * @param properties by JSON name, sorted
      */
     record ObjectSchema(SortedMap<String, Property> properties) implements Schema {
+        /**
+         * Copies and sorts {@code properties}.
+         *
+         * @param properties by JSON name
+         */
         public ObjectSchema {
             properties = Collections.unmodifiableSortedMap(new TreeMap<>(properties));
         }
 
+        /**
+         * A schema with these properties, sorted by name.
+         *
+         * @param properties by JSON name, in any order
+         * @return the schema
+         */
         public static ObjectSchema of(Map<String, Property> properties) {
             return new ObjectSchema(new TreeMap<>(properties));
         }
@@ -82,6 +107,11 @@ public sealed interface Schema {
 
     /** A JSON array, also for Java collections and arrays. */
     record ArraySchema(Schema items) implements Schema {
+        /**
+         * Checks that an item schema is given.
+         *
+         * @param items the schema of every item
+         */
         public ArraySchema {
             Objects.requireNonNull(items, "items");
         }
@@ -94,6 +124,11 @@ public sealed interface Schema {
 
     /** A JSON object used as a map: string keys, values of one schema. */
     record MapSchema(Schema values) implements Schema {
+        /**
+         * Checks that a value schema is given.
+         *
+         * @param values the schema of every value
+         */
         public MapSchema {
             Objects.requireNonNull(values, "values");
         }
@@ -106,6 +141,11 @@ public sealed interface Schema {
 
     /** A string restricted to known values: a Java enum, by its JSON names. */
     record EnumSchema(SortedSet<String> values) implements Schema {
+        /**
+         * Copies and sorts {@code values}.
+         *
+         * @param values the enum's JSON names
+         */
         public EnumSchema {
             values = Collections.unmodifiableSortedSet(new TreeSet<>(values));
         }
@@ -118,6 +158,11 @@ public sealed interface Schema {
 
     /** A string, integer, number or boolean. */
     record ScalarSchema(JsonType json) implements Schema {
+        /**
+         * Checks that a type is given.
+         *
+         * @param json the scalar JSON type
+         */
         public ScalarSchema {
             Objects.requireNonNull(json, "json");
         }
@@ -141,6 +186,11 @@ public sealed interface Schema {
      * children); compared by name only.
      */
     record RefSchema(String name) implements Schema {
+        /**
+         * Checks that a name is given.
+         *
+         * @param name the referenced object type's name
+         */
         public RefSchema {
             Objects.requireNonNull(name, "name");
         }

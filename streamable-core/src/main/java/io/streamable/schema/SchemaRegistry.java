@@ -77,21 +77,39 @@ public interface SchemaRegistry {
     /** The prefix of the internal topics holding schema versions. */
     String SCHEMA_TOPIC_PREFIX = TopicName.INTERNAL_PREFIX + "schemas.";
 
-    /** The internal topic holding {@code topic}'s schema versions. */
+    /**
+     * The internal topic holding {@code topic}'s schema versions.
+     *
+     * @param topic a legal topic name
+     * @return {@value #SCHEMA_TOPIC_PREFIX} followed by {@code topic}
+     */
     static String schemaTopic(String topic) {
         return SCHEMA_TOPIC_PREFIX + TopicName.requireValid(topic);
     }
 
-    /** The topic's compatibility mode; {@link CompatibilityMode#BACKWARD} unless set. */
+    /**
+     * The topic's compatibility mode; {@link CompatibilityMode#BACKWARD} unless set.
+     *
+     * @param topic the topic name
+     * @return its compatibility mode
+     */
     CompatibilityMode compatibility(String topic);
 
     /**
      * Sets the topic's mode for every later registration, for every application sharing the backend.
      * Versions already registered stay.
+     *
+     * @param topic the topic name
+     * @param mode  the mode later registrations are checked against
      */
     void setCompatibility(String topic, CompatibilityMode mode);
 
-    /** The topic's registered versions, oldest first. */
+    /**
+     * The topic's registered versions, oldest first.
+     *
+     * @param topic the topic name
+     * @return its versions; empty when none is registered
+     */
     List<SchemaVersion> versions(String topic);
 
     /**
@@ -99,6 +117,7 @@ public interface SchemaRegistry {
      * version per record.
      *
      * @return the version of each registered schema
+     * @param topic the topic whose payload type to register
      * @throws IncompatibleSchemaException if the type breaks the topic's mode; nothing is registered
      */
     List<SchemaVersion> register(Topic<?> topic);
@@ -106,6 +125,9 @@ public interface SchemaRegistry {
     /**
      * What {@link #register} would object to, without registering anything: empty when the type
      * is compatible.
+     *
+     * @param topic the topic whose payload type to check
+     * @return the problems, one per property and conflicting version
      */
     List<SchemaProblem> check(Topic<?> topic);
 
@@ -113,10 +135,16 @@ public interface SchemaRegistry {
      * Adds an upcaster for consumers started from now on, like
      * {@code StreamableBuilder.upcaster(...)} does for all of them.
      *
+     * @param upcaster the upcaster to add
      * @throws IllegalArgumentException if an upcaster from the same type is already registered
      */
     void addUpcaster(Upcaster<?, ?> upcaster);
 
-    /** The schema the registry derives for a type. */
+    /**
+     * The schema the registry derives for a type.
+     *
+     * @param type the payload type
+     * @return its structural schema
+     */
     Schema schemaOf(PayloadType<?> type);
 }

@@ -19,6 +19,13 @@ import java.util.function.Function;
  * @param <B>      the newer type
  */
 public record Upcaster<A, B>(Class<A> from, Class<B> to, Function<? super A, ? extends B> function) {
+    /**
+     * Checks the components.
+     *
+     * @param from     the older type
+     * @param to       the newer type, not {@code from}
+     * @param function the conversion; must not return null
+     */
     public Upcaster {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");
@@ -28,7 +35,16 @@ public record Upcaster<A, B>(Class<A> from, Class<B> to, Function<? super A, ? e
         }
     }
 
-    /** An upcaster from {@code from} to {@code to}. */
+    /**
+     * An upcaster from {@code from} to {@code to}.
+     *
+     * @param from     the older type
+     * @param to       the newer type
+     * @param function the conversion; must not return null
+     * @param <A>      the older type
+     * @param <B>      the newer type
+     * @return the upcaster
+     */
     public static <A, B> Upcaster<A, B> of(Class<A> from, Class<B> to, Function<? super A, ? extends B> function) {
         return new Upcaster<>(from, to, function);
     }
