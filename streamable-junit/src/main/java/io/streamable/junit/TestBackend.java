@@ -8,12 +8,12 @@ import io.streamable.client.Streamable;
  */
 public interface TestBackend {
 
-    /** The URL of this test's store, {@code memory:NAME}; unique to the test. */
+    /** {@return the URL of this test's store, {@code memory:NAME}; unique to the test} */
     String url();
 
-    /** The connection injected as the test's {@link Streamable} parameter. */
+    /** {@return the connection injected as the test's {@link Streamable} parameter} */
     Streamable streamable();
 
-    /** A new connection to the same store, as if another process of the application connected. */
+    /** {@return a new connection to the same store, as if another process of the application connected} */
     Streamable open();
 }

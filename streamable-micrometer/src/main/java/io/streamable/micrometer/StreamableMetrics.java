@@ -73,7 +73,12 @@ public final class StreamableMetrics {
         this.registry = registry;
     }
 
-    /** Metrics recorded in {@code registry}. */
+    /**
+     * Metrics recorded in {@code registry}.
+     *
+     * @param registry where the meters are registered
+     * @return the metrics, whose interceptors and wrappers record into {@code registry}
+     */
     public static StreamableMetrics using(MeterRegistry registry) {
         return new StreamableMetrics(Objects.requireNonNull(registry, "registry"));
     }
@@ -125,7 +130,13 @@ public final class StreamableMetrics {
         };
     }
 
-    /** The same producer, counting what it appends. */
+    /**
+     * The same producer, counting what it appends.
+     *
+     * @param producer the producer to wrap
+     * @param <T>      the payload type
+     * @return a producer that appends through {@code producer} and counts each append
+     */
     public <T> Producer<T> producer(Producer<T> producer) {
         String topic = producer.topic().name();
         return new MeteredProducer<>(producer,
@@ -135,7 +146,14 @@ public final class StreamableMetrics {
                         .description("Messages whose append failed").register(registry));
     }
 
-    /** A producer for {@code topic} that counts what it appends. */
+    /**
+     * A producer for {@code topic} that counts what it appends.
+     *
+     * @param streamable the connection that opens the producer
+     * @param topic      the topic
+     * @param <T>        the payload type
+     * @return a counting producer for {@code topic}
+     */
     public <T> Producer<T> producer(Streamable streamable, Topic<T> topic) {
         return producer(streamable.producer(topic));
     }
@@ -143,6 +161,11 @@ public final class StreamableMetrics {
     /**
      * {@code streamable.consumer(topic)}, except that the consumer it starts records consumed
      * counts, handler time, failures and (when named) lag.
+     *
+     * @param streamable the connection that opens the consumer
+     * @param topic      the topic
+     * @param <T>        the payload type
+     * @return a builder whose started consumers are metered
      */
     public <T> ConsumerBuilder<T> consumer(Streamable streamable, Topic<T> topic) {
         return new MeteredConsumerBuilder<>(streamable.consumer(topic), topic.name(), this);

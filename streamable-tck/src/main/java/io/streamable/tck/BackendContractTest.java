@@ -104,6 +104,8 @@ public abstract class BackendContractTest {
     /**
      * The backend under test. Called once per test; every connection its {@link BackendFixture#open()}
      * makes must see the same stored data.
+     *
+     * @return the fixture that opens connections to the backend under test
      */
     protected abstract BackendFixture fixture();
 
@@ -125,17 +127,31 @@ public abstract class BackendContractTest {
         return resources.fixture();
     }
 
-    /** Whether the backend declares a capability. */
+    /**
+     * Whether the backend declares a capability.
+     *
+     * @param capability the capability a test needs
+     * @return {@code true} when the fixture declares it
+     */
     protected final boolean has(Capability capability) {
         return backend().capabilities().contains(capability);
     }
 
-    /** A new connection to the backend, closed after the test. */
+    /**
+     * A new connection to the backend, closed after the test.
+     *
+     * @return the connection, which the test may also close itself
+     */
     protected final Streamable connect() {
         return resources.connect();
     }
 
-    /** A topic name no other test (or earlier run against a persistent backend) uses. */
+    /**
+     * A topic name no other test (or earlier run against a persistent backend) uses.
+     *
+     * @param purpose what the test uses the topic for; becomes part of the name
+     * @return a legal, unique topic name
+     */
     protected static String topicName(String purpose) {
         return "tck-" + purpose + "-" + UUID.randomUUID();
     }

@@ -24,10 +24,16 @@ public interface BackendFixture {
     /**
      * A new connection to the backend under test; the test closes it. Every connection a fixture
      * opens must see the same stored data, so a test can close one and resume on another.
+     *
+     * @return the connection, which the test closes
      */
     Streamable open();
 
-    /** What the backend declares it can do; tests that need something else adapt or say why they skip. */
+    /**
+     * What the backend declares it can do; tests that need something else adapt or say why they skip.
+     *
+     * @return the declared capabilities; none by default
+     */
     default Set<Capability> capabilities() {
         return Set.of();
     }
@@ -38,13 +44,19 @@ public interface BackendFixture {
      * over once the lease has expired. The fencing tests use it to check that the paused reader's
      * later reads and commits are refused. Fixtures should open connections with a lease of a few
      * seconds so the take-over comes quickly.
+     *
+     * @param reader a named reader this fixture's backend opened
      */
     default void suspendOwnership(TopicReader reader) {
         throw new UnsupportedOperationException("This fixture does not implement suspendOwnership(TopicReader),"
                 + " which the fencing tests need: make the reader stop renewing its lease (a test hook of the backend)");
     }
 
-    /** How long the backend may take until compaction becomes visible to a reader from the beginning. */
+    /**
+     * How long the backend may take until compaction becomes visible to a reader from the beginning.
+     *
+     * @return the longest wait until compaction shows
+     */
     default Duration compactionTimeout() {
         return Duration.ofSeconds(10);
     }

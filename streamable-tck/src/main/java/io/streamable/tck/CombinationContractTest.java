@@ -95,6 +95,8 @@ public abstract class CombinationContractTest {
     /**
      * The backend under test. Called once per test; every connection its {@link BackendFixture#open()}
      * makes must see the same stored data.
+     *
+     * @return the fixture that opens connections to the backend under test
      */
     protected abstract BackendFixture fixture();
 
@@ -111,12 +113,21 @@ public abstract class CombinationContractTest {
         return resources.fixture();
     }
 
-    /** Whether the backend declares a capability. */
+    /**
+     * Whether the backend declares a capability.
+     *
+     * @param capability the capability a test needs
+     * @return {@code true} when the fixture declares it
+     */
     protected final boolean has(Capability capability) {
         return backend().capabilities().contains(capability);
     }
 
-    /** A new connection to the backend, closed after the test. */
+    /**
+     * A new connection to the backend, closed after the test.
+     *
+     * @return the connection, which the test may also close itself
+     */
     protected final Streamable connect() {
         return resources.connect();
     }

@@ -25,7 +25,13 @@ public final class ContractPayloads {
      * @param seq    its number within its producer
      */
     public record Event(String key, int source, int seq) {
-        /** An event from producer 0. */
+        /**
+         * An event from producer 0.
+         *
+         * @param key the sharding key
+         * @param seq its number within producer 0
+         * @return the event
+         */
         public static Event of(String key, int seq) {
             return new Event(key, 0, seq);
         }
@@ -40,7 +46,12 @@ public final class ContractPayloads {
     }
 
     /** An enum inside {@link Rich}. */
-    public enum Size { SMALL, LARGE }
+    public enum Size {
+        /** The first value. */
+        SMALL,
+        /** The second value. */
+        LARGE
+    }
 
     /** A payload with every kind of field a JSON codec must carry intact. */
     public record Rich(String text, int number, long big, double ratio, boolean flag, BigDecimal amount,
@@ -48,7 +59,11 @@ public final class ContractPayloads {
                        Duration duration, Optional<String> present, Optional<String> absent,
                        Optional<Inner> nested, List<String> tags, Map<String, Integer> counts, Size size) {
 
-        /** A sample with awkward values: unicode, quotes, nanoseconds, an offset, an empty Optional. */
+        /**
+         * A sample with awkward values: unicode, quotes, nanoseconds, an offset, an empty Optional.
+         *
+         * @return the sample, the same on every call
+         */
         public static Rich sample() {
             Map<String, Integer> counts = new LinkedHashMap<>();
             counts.put("apples", 3);

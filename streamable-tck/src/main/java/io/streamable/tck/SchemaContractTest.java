@@ -65,7 +65,11 @@ public abstract class SchemaContractTest {
      */
     private static final String KEY = "order-stream";
 
-    /** The backend under test. */
+    /**
+     * The backend under test.
+     *
+     * @return the fixture that opens connections to the backend under test
+     */
     protected abstract BackendFixture fixture();
 
     private final List<Streamable> opened = new ArrayList<>();
@@ -151,7 +155,12 @@ public abstract class SchemaContractTest {
     }
 
     /** Status values for the java.time/Optional/enum round trip. */
-    public enum Status { OPEN, PAID }
+    public enum Status {
+        /** Not paid yet. */
+        OPEN,
+        /** Paid. */
+        PAID
+    }
 
     /** A nested record. */
     public record Line(String sku, int quantity) {

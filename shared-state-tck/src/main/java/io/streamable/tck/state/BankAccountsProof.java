@@ -59,8 +59,13 @@ public abstract class BankAccountsProof {
     static final int PRODUCERS = 4;
     static final int CONCURRENCY = 4;
 
-    /** An input message. */
-    public enum Kind { DEPOSIT, WITHDRAWAL }
+    /** What a {@link Transaction} does to its account. */
+    public enum Kind {
+        /** Adds the amount to the balance. */
+        DEPOSIT,
+        /** Takes the amount from the balance; rejected when the balance is smaller. */
+        WITHDRAWAL
+    }
 
     /** A deposit or withdrawal, sharded by account. */
     public record Transaction(String id, String account, Kind kind, long amount) {
@@ -90,12 +95,18 @@ public abstract class BankAccountsProof {
     static final Topic<Transaction> TRANSACTIONS = Topic.of("transactions", Transaction.class);
     static final Topic<BalanceChanged> EVENTS = Topic.of("balance-events", BalanceChanged.class);
 
-    /** A state URL whose stores are empty, seen by every connection opened with it. */
+    /**
+     * A state URL whose stores are empty, seen by every connection opened with it.
+     *
+     * @return the state URL
+     */
     protected abstract String stateUrl();
 
     /**
      * The id of the instance started after the kill: the killed one's id ({@code "b"}) resumes
      * after its saved position; a new id replays the topic from the beginning.
+     *
+     * @return the instance id of the restarted instance
      */
     protected abstract String replacementInstanceId();
 

@@ -35,11 +35,20 @@ public final class InterceptingStreamable implements Streamable {
         /**
          * Called with the messages about to be appended; throwing fails the append with that
          * exception (nothing is appended).
+         *
+         * @param topic    the topic appended to
+         * @param messages the messages, in append order
+         * @throws Exception to fail the append with it
          */
         void beforeAppend(Topic<?> topic, List<? extends OutgoingMessage<?>> messages) throws Exception;
     }
 
-    /** Wraps {@code delegate}; closing this closes it. */
+    /**
+     * Wraps {@code delegate}; closing this closes it.
+     *
+     * @param delegate the connection that does the work
+     * @param hook     called before every append of every producer
+     */
     public InterceptingStreamable(Streamable delegate, BeforeAppend hook) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
         this.hook = Objects.requireNonNull(hook, "hook");

@@ -66,12 +66,18 @@ public abstract class ProcessCrashProof {
 
     private final List<Process> started = new ArrayList<>();
 
-    /** A state URL reachable from another process on this machine, whose store is empty. */
+    /**
+     * A state URL reachable from another process on this machine, whose store is empty.
+     *
+     * @return the state URL
+     */
     protected abstract String stateUrl();
 
     /**
      * A topic backend URL reachable from another process, with no topics yet; empty (the default)
      * for topics in the child's memory.
+     *
+     * @return the topic URL, or empty for topics in the child's memory
      */
     protected java.util.Optional<String> sharedTopicUrl() {
         return java.util.Optional.empty();
@@ -250,6 +256,8 @@ public abstract class ProcessCrashProof {
          *
          * @param args the state URL, the input offset to stop at (-1 for none), the topic URL and
          *             whether to append the inputs
+         *
+         * @throws Exception when the child fails; the parent sees a non-zero exit
          */
         public static void main(String[] args) throws Exception {
             String stateUrl = args[0];

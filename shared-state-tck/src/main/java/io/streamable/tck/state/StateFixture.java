@@ -20,6 +20,8 @@ public interface StateFixture {
     /**
      * A new connection to the backend under test; the test closes it. Every connection a fixture
      * opens must see the same stored data, so a test can write on one and read on another.
+     *
+     * @return the connection, which the test closes
      */
     SharedState open();
 }

@@ -47,7 +47,11 @@ public abstract class StateStoreContractTest {
     private final List<SharedState> opened = new ArrayList<>();
     private String storeName;
 
-    /** The backend under test. */
+    /**
+     * The backend under test.
+     *
+     * @return the fixture that opens connections to the backend under test
+     */
     protected abstract StateFixture fixture();
 
     @BeforeEach
@@ -60,7 +64,11 @@ public abstract class StateStoreContractTest {
         opened.forEach(SharedState::close);
     }
 
-    /** A new connection, closed after the test. */
+    /**
+     * A new connection, closed after the test.
+     *
+     * @return the connection
+     */
     protected SharedState connect() {
         SharedState state = fixture().open();
         opened.add(state);

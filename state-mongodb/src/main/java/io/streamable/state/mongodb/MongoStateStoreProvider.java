@@ -81,7 +81,13 @@ public final class MongoStateStoreProvider implements StateStoreProvider {
         return "io.streamable:state-mongodb";
     }
 
-    /** The collection a store's documents live in, for tools and benchmarks that read it directly. */
+    /**
+     * The collection a store's documents live in, for tools and benchmarks that read it directly.
+     *
+     * @param collectionPrefix the prefix configured for the backend
+     * @param storeName        the store's name
+     * @return the collection name
+     */
     public static String collectionName(String collectionPrefix, String storeName) {
         return collectionPrefix + storeName;
     }
