@@ -15,17 +15,37 @@ import java.util.Optional;
  */
 public record Change<V>(Optional<V> value, Optional<byte[]> output) {
 
+    /**
+     * Checks that both components are given; empty is how to say none.
+     *
+     * @param value  the new value; empty deletes the key (leaving a tombstone)
+     * @param output bytes to keep pending for the update's source (the caller's own encoding), or
+     *        empty for none. The array is not copied: do not modify it.
+     */
     public Change {
         Objects.requireNonNull(value, "value: use Optional.empty() to delete the key");
         Objects.requireNonNull(output, "output: use Optional.empty() for no output");
     }
 
-    /** A new value with output. */
+    /**
+     * A new value with output.
+     *
+     * @param value  the new value
+     * @param output the output to keep in the key's outbox
+     * @param <V>    the value type
+     * @return the change
+     */
     public static <V> Change<V> of(V value, byte[] output) {
         return new Change<>(Optional.of(value), Optional.of(output));
     }
 
-    /** A new value without output. */
+    /**
+     * A new value without output.
+     *
+     * @param value the new value
+     * @param <V>   the value type
+     * @return the change
+     */
     public static <V> Change<V> of(V value) {
         return new Change<>(Optional.of(value), Optional.empty());
     }

@@ -13,6 +13,14 @@ import java.util.Objects;
  */
 public record PendingOutput(String key, Source source, long version, byte[] output) {
 
+    /**
+     * Checks that key, source and output are given.
+     *
+     * @param key     the state key
+     * @param source  the message whose update stored it
+     * @param version the key's version written by that update
+     * @param output  the bytes as given; not copied, do not modify them
+     */
     public PendingOutput {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(source, "source");

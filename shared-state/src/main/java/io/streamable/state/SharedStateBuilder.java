@@ -36,19 +36,35 @@ public final class SharedStateBuilder {
     SharedStateBuilder() {
     }
 
-    /** The state backend URL; default {@value #DEFAULT_URL}. */
+    /**
+     * The state backend URL; default {@value #DEFAULT_URL}.
+     *
+     * @param url the state backend URL
+     * @return this builder
+     */
     public SharedStateBuilder url(String url) {
         this.url = Objects.requireNonNull(url, "url(null): pass a state store URL such as \"memory:\", \"mongodb://host/db\" or \"redis://host:6379\", or use fromEnvironment()");
         return this;
     }
 
-    /** A backend option; options in the URL's query win over these. */
+    /**
+     * A backend option; options in the URL's query win over these.
+     *
+     * @param name  the option name, as the backend documents it
+     * @param value its value
+     * @return this builder
+     */
     public SharedStateBuilder option(String name, String value) {
         options.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
         return this;
     }
 
-    /** The codec for values; default JSON through Jackson, the same as for payloads. */
+    /**
+     * The codec for values; default JSON through Jackson, the same as for payloads.
+     *
+     * @param factory makes the codec for each value type
+     * @return this builder
+     */
     public SharedStateBuilder codecs(PayloadCodecFactory factory) {
         this.codecs = Objects.requireNonNull(factory, "codec factory");
         return this;
@@ -57,6 +73,9 @@ public final class SharedStateBuilder {
     /**
      * How many times one update reads, computes and tries to write before giving up with
      * {@link StateConflictException}; default {@value #DEFAULT_MAX_ATTEMPTS}.
+     *
+     * @param attempts the most attempts per update, at least 1
+     * @return this builder
      */
     public SharedStateBuilder maxAttempts(int attempts) {
         if (attempts < 1) {
@@ -69,6 +88,8 @@ public final class SharedStateBuilder {
     /**
      * Reads the URL from {@value #URL_ENVIRONMENT_VARIABLE}, else the {@value #URL_PROPERTY}
      * system property, else keeps the current one ({@value #DEFAULT_URL} unless set).
+     *
+     * @return this builder
      */
     public SharedStateBuilder fromEnvironment() {
         String configured = System.getenv(URL_ENVIRONMENT_VARIABLE);
@@ -84,6 +105,7 @@ public final class SharedStateBuilder {
     /**
      * Connects to the state backend.
      *
+     * @return the open connection, which the caller closes
      * @throws StateBackendNotFoundException if no provider on the class path handles the scheme
      */
     public SharedState build() {

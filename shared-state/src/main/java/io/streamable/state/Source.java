@@ -22,6 +22,12 @@ import java.util.TreeMap;
  */
 public record Source(String topic, Position position) {
 
+    /**
+     * Checks the topic name, and that the position names one partition: a source is one message.
+     *
+     * @param topic    the topic the message was read from
+     * @param position the message's position in that topic, one partition
+     */
     public Source {
         TopicName.requireValid(topic);
         Objects.requireNonNull(position, "position");
@@ -32,22 +38,33 @@ public record Source(String topic, Position position) {
         }
     }
 
-    /** The source of a message being handled. */
+    /**
+     * The source of a message being handled.
+     *
+     * @param message the message
+     * @return its topic and position
+     */
     public static Source of(Message<?> message) {
         return new Source(message.topic(), message.position());
     }
 
-    /** A source from a topic name and an offset in a single-log topic. */
+    /**
+     * A source from a topic name and an offset in a single-log topic.
+     *
+     * @param topic  the topic name
+     * @param offset the offset in partition 0
+     * @return the source
+     */
     public static Source of(String topic, long offset) {
         return new Source(topic, Position.of(offset));
     }
 
-    /** The partition this source's position is in. */
+    /** {@return the partition this source's position is in} */
     public int partition() {
         return position.offsets().firstKey();
     }
 
-    /** The offset within {@link #partition()}. */
+    /** {@return the offset within {@link #partition()}} */
     public long offset() {
         return position.offsets().get(partition());
     }
@@ -55,6 +72,9 @@ public record Source(String topic, Position position) {
     /**
      * Whether an update from this source was already applied, given the position recorded for its
      * topic: true when the recorded offset in this source's partition is at or after this one.
+     *
+     * @param recorded the position recorded for this source's topic on the key
+     * @return {@code true} when the update from this source must be refused
      */
     public boolean isCoveredBy(Position recorded) {
         return recorded != null && recorded.offset(partition()).orElse(-1) >= offset();

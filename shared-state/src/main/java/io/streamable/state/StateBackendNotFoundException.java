@@ -6,6 +6,11 @@ import io.streamable.StreamableException;
 public class StateBackendNotFoundException extends StreamableException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message what was not found, and what to add to the class path
+     */
     public StateBackendNotFoundException(String message) {
         super(message);
     }

@@ -10,6 +10,13 @@ import io.streamable.StreamableException;
 public class StateConflictException extends StreamableException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception, with a message that says what to do.
+     *
+     * @param store    the state store's name
+     * @param key      the key that could not be updated
+     * @param attempts how many attempts were made
+     */
     public StateConflictException(String store, String key, int attempts) {
         super("Update of key \"" + key + "\" in state store \"" + store + "\" lost to concurrent writers " + attempts
                 + " times in a row and was given up; nothing was written. Retry it, raise maxAttempts, or spread"

@@ -65,23 +65,35 @@ import java.util.function.Function;
  */
 public interface StateStore<V> {
 
-    /** The store's name. */
+    /** {@return the store's name} */
     String name();
 
-    /** The type of its values. */
+    /** {@return the type of its values} */
     PayloadType<V> valueType();
 
-    /** The value of a key, if it has one. */
+    /**
+     * The value of a key, if it has one.
+     *
+     * @param key the key
+     * @return its value, or empty when it has none (never set, or deleted)
+     */
     Optional<V> get(String key);
 
-    /** The value of a key with its version and recorded source positions, if it has a value. */
+    /**
+     * The value of a key with its version and recorded source positions, if it has a value.
+     *
+     * @param key the key
+     * @return its value with version and positions, or empty when it has no value
+     */
     Optional<Versioned<V>> read(String key);
 
     /**
      * Atomically replaces a key's value with {@code fn(current)}, retrying on conflict.
      *
+     * @param key the key to update
      * @param fn receives the current value (empty if none) and returns the new one, never null;
      *           may run several times
+     * @return what was written
      * @throws StateConflictException if every attempt lost to a concurrent writer
      */
     default UpdateResult<V> update(String key, Function<Optional<V>, V> fn) {
@@ -92,12 +104,24 @@ public interface StateStore<V> {
      * An apply-once update for the message at {@code source}: refused with
      * {@link UpdateResult.Status#ALREADY_APPLIED} if the key records that position or a newer one
      * for the topic, otherwise like {@link #update(String, Function)} and records the position.
+     *
+     * @param key    the key to update
+     * @param source the message this update is for
+     * @param fn     receives the current value (empty if none) and returns the new one, never null; may run several times
+     * @return what was written, or that the source was already applied
      */
     default UpdateResult<V> update(String key, Source source, Function<Optional<V>, V> fn) {
         return compute(key, Optional.of(source), current -> Optional.of(requireValue(fn.apply(current), key)));
     }
 
-    /** An apply-once update for a message being handled; see {@link #update(String, Source, Function)}. */
+    /**
+     * An apply-once update for a message being handled; see {@link #update(String, Source, Function)}.
+     *
+     * @param key     the key to update
+     * @param message the message being handled
+     * @param fn      receives the current value (empty if none) and returns the new one, never null; may run several times
+     * @return what was written, or that the message was already applied
+     */
     default UpdateResult<V> update(String key, Message<?> message, Function<Optional<V>, V> fn) {
         return update(key, Source.of(message), fn);
     }
@@ -105,6 +129,11 @@ public interface StateStore<V> {
     /**
      * The general form of update: {@code fn} returns the new value, or empty to delete the key.
      * With a source the update is apply-once, see the class description.
+     *
+     * @param key    the key to update
+     * @param source the message this update is for; empty for an update that is not apply-once
+     * @param fn     receives the current value (empty if none) and returns the new one, or empty to delete the key; may run several times
+     * @return what was written, or that the source was already applied
      */
     UpdateResult<V> compute(String key, Optional<Source> source, Function<Optional<V>, Optional<V>> fn);
 
@@ -115,8 +144,11 @@ public interface StateStore<V> {
      * not run, nothing is written, and the result's {@link UpdateResult#pending()} holds the
      * source's output if it is still pending, so the caller can deliver it again.
      *
+     * @param key    the key to update
+     * @param source the message this update is for
      * @param fn receives the current value (empty if none); may run several times, keep it free of
      *           side effects
+     * @return what was written, or that the source was already applied, with its pending output if any
      */
     UpdateResult<V> computeWithOutput(String key, Source source, Function<Optional<V>, Change<V>> fn);
 
@@ -125,6 +157,8 @@ public interface StateStore<V> {
      * A write (the version goes up by one) that changes nothing else.
      *
      * @return false, writing nothing, if no output is pending for that source
+     * @param key    the key whose outbox holds the output
+     * @param source the message the output was derived from
      */
     boolean acknowledge(String key, Source source);
 
@@ -132,35 +166,60 @@ public interface StateStore<V> {
      * Passes every output pending in this store's outboxes to {@code action}, in no particular
      * order: what a processor delivers again when it starts. Uses the backend's outbox index, so it
      * reads only the keys with pending output.
+     *
+     * @param action receives each pending output
      */
     void forEachPending(Consumer<PendingOutput> action);
 
-    /** Deletes a key's value, leaving a tombstone; a no-op result if it has none. */
+    /**
+     * Deletes a key's value, leaving a tombstone; a no-op result if it has none.
+     *
+     * @param key the key to delete
+     * @return what was written
+     */
     default UpdateResult<V> delete(String key) {
         return compute(key, Optional.empty(), current -> Optional.empty());
     }
 
-    /** An apply-once delete for the message at {@code source}. */
+    /**
+     * An apply-once delete for the message at {@code source}.
+     *
+     * @param key    the key to delete
+     * @param source the message this delete is for
+     * @return what was written, or that the source was already applied
+     */
     default UpdateResult<V> delete(String key, Source source) {
         return compute(key, Optional.of(source), current -> Optional.empty());
     }
 
-    /** The keys starting with {@code prefix} and their values, sorted by key; {@code ""} for all. */
+    /**
+     * The keys starting with {@code prefix} and their values, sorted by key; {@code ""} for all.
+     *
+     * @param prefix the key prefix; {@code ""} for all keys
+     * @return the matching keys and values, sorted by key
+     */
     SortedMap<String, V> entries(String prefix);
 
     /**
      * Calls {@code action} for each key starting with {@code prefix}, in key order, without
      * holding all values in memory at once.
+     *
+     * @param prefix the key prefix; {@code ""} for all keys
+     * @param action receives each key and its value
      */
     void forEach(String prefix, BiConsumer<String, V> action);
 
     /**
      * The newest position of {@code topic} applied to a key, if any (also for a deleted key): a
      * message at or before it will be refused.
+     *
+     * @param key   the key
+     * @param topic the topic name
+     * @return the newest applied position, or empty when none is recorded
      */
     Optional<Position> appliedPosition(String key, String topic);
 
-    /** What this handle has done so far. */
+    /** {@return what this handle has done so far} */
     StateStoreStats stats();
 
     private static <V> V requireValue(V value, String key) {

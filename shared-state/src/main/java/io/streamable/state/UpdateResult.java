@@ -32,6 +32,20 @@ public record UpdateResult<V>(String key, Status status, Optional<V> previous, O
         ALREADY_APPLIED
     }
 
+    /**
+     * Checks that every component but the version is given.
+     *
+     * @param key      the key updated
+     * @param status   whether the update was written or refused as already applied
+     * @param previous the value before the update; empty if the key had none
+     * @param value    the value now stored; empty if the key has none (never set, or deleted)
+     * @param version  the key's version now stored: one more than before when written, unchanged
+     *        when refused, 0 when the key has never been written
+     * @param pending  for an update with a source: the output pending in the key's outbox for that
+     *        source, the one this update stored when applied, or, when refused as already
+     *        applied, the one the first application stored if it is still not acknowledged
+     *        (see {@link StateStore#computeWithOutput})
+     */
     public UpdateResult {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(status, "status");
@@ -40,17 +54,26 @@ public record UpdateResult<V>(String key, Status status, Optional<V> previous, O
         Objects.requireNonNull(pending, "pending");
     }
 
-    /** A result without pending output. */
+    /**
+     * A result without pending output.
+     *
+     * @param key      the key updated
+     * @param status   whether the update was written or refused as already applied
+     * @param previous the value before the update; empty if the key had none
+     * @param value    the value now stored; empty if the key has none (never set, or deleted)
+     * @param version  the key's version now stored: one more than before when written, unchanged
+     *        when refused, 0 when the key has never been written
+     */
     public UpdateResult(String key, Status status, Optional<V> previous, Optional<V> value, long version) {
         this(key, status, previous, value, version, Optional.empty());
     }
 
-    /** Whether this call wrote its update. */
+    /** {@return whether this call wrote its update} */
     public boolean applied() {
         return status == Status.APPLIED;
     }
 
-    /** Whether this call was refused because its source was already applied. */
+    /** {@return whether this call was refused because its source was already applied} */
     public boolean alreadyApplied() {
         return status == Status.ALREADY_APPLIED;
     }

@@ -49,7 +49,7 @@ public interface ConsumerBuilder<T> {
      * Called each time the consumer has handled everything available and starts waiting: once
      * after the initial drain, then again after each later burst.
      *
-     * @param callback runs on the consumer's thread; it should return quickly
+     * @param callback the action to run each time the consumer catches up
      * @return this builder
      */
     ConsumerBuilder<T> onCaughtUp(Runnable callback);

@@ -22,6 +22,6 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 public @interface StreamState {
-    /** The store's name. */
+    /** {@return the store's name} */
     String value();
 }

@@ -23,6 +23,6 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 public @interface StreamTopic {
-    /** The topic's name. */
+    /** {@return the topic's name} */
     String value();
 }

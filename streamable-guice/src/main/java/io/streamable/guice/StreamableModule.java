@@ -66,12 +66,16 @@ public final class StreamableModule extends AbstractModule {
     private record StoreDeclaration<V>(String name, PayloadType<V> valueType) {
     }
 
-    /** Options for the module. */
+    /** {@return a builder for the module, configured from the environment until told otherwise} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A module configured from the environment, like {@code Streamable.open()}, with no topics declared. */
+    /**
+     * A module configured from the environment, like {@code Streamable.open()}, with no topics declared.
+     *
+     * @return the module
+     */
     public static StreamableModule fromEnvironment() {
         return builder().fromEnvironment().build();
     }
@@ -138,13 +142,22 @@ public final class StreamableModule extends AbstractModule {
         private Builder() {
         }
 
-        /** Configure from the environment, like {@code Streamable.open()}; the default. */
+        /**
+         * Configure from the environment, like {@code Streamable.open()}; the default.
+         *
+         * @return this builder
+         */
         public Builder fromEnvironment() {
             configuration = StreamableBuilder::fromEnvironment;
             return this;
         }
 
-        /** Open this URL instead of reading the environment. */
+        /**
+         * Open this URL instead of reading the environment.
+         *
+         * @param url the backend URL
+         * @return this builder
+         */
         public Builder url(String url) {
             Objects.requireNonNull(url, "The backend URL is null: pass one such as \"memory:\" or"
                     + " \"kafka://localhost:9092\", or use fromEnvironment() to read STREAMABLE_URL");
@@ -155,23 +168,45 @@ public final class StreamableModule extends AbstractModule {
         /**
          * Full control over the {@link StreamableBuilder}: URL, options, codecs. Replaces
          * {@link #url} and {@link #fromEnvironment()}.
+         *
+         * @param configuration applied to a fresh {@link StreamableBuilder} when the module opens the connection
+         * @return this builder
          */
         public Builder configure(Consumer<StreamableBuilder> configuration) {
             this.configuration = Objects.requireNonNull(configuration, "configuration");
             return this;
         }
 
-        /** Declares a topic, binding {@code @StreamTopic(name)} Topic, Producer and ConsumerBuilder of it. */
+        /**
+         * Declares a topic, binding {@code @StreamTopic(name)} Topic, Producer and ConsumerBuilder of it.
+         *
+         * @param name         the topic name, also the binding's {@code @StreamTopic} value
+         * @param payloadClass the payload class
+         * @param <T>          the payload type
+         * @return this builder
+         */
         public <T> Builder topic(String name, Class<T> payloadClass) {
             return topic(Topic.of(name, payloadClass));
         }
 
-        /** Declares a topic with a generic payload type, e.g. {@code new PayloadType<List<Order>>() {}}. */
+        /**
+         * Declares a topic with a generic payload type, e.g. {@code new PayloadType<List<Order>>() {}}.
+         *
+         * @param name        the topic name, also the binding's {@code @StreamTopic} value
+         * @param payloadType the payload type
+         * @param <T>         the payload type
+         * @return this builder
+         */
         public <T> Builder topic(String name, PayloadType<T> payloadType) {
             return topic(Topic.of(name, payloadType));
         }
 
-        /** Declares a topic. */
+        /**
+         * Declares a topic.
+         *
+         * @param topic the topic; its name is the binding's {@code @StreamTopic} value
+         * @return this builder
+         */
         public Builder topic(Topic<?> topic) {
             Objects.requireNonNull(topic, "topic");
             if (!names.add(topic.name())) {
@@ -187,12 +222,24 @@ public final class StreamableModule extends AbstractModule {
          * {@link SharedState} behind the stores is configured from the environment
          * ({@code STREAMABLE_STATE_URL}, {@code -Dstreamable.state.url}, default {@code memory:})
          * unless {@link #sharedState} says otherwise.
+         *
+         * @param name      the store name, also the binding's {@code @StreamState} value
+         * @param valueType the value type
+         * @param <V>       the value type
+         * @return this builder
          */
         public <V> Builder stateStore(String name, Class<V> valueType) {
             return stateStore(name, PayloadType.of(valueType));
         }
 
-        /** Declares a state store with a generic value type. */
+        /**
+         * Declares a state store with a generic value type.
+         *
+         * @param name      the store name, also the binding's {@code @StreamState} value
+         * @param valueType the value type
+         * @param <V>       the value type
+         * @return this builder
+         */
         public <V> Builder stateStore(String name, PayloadType<V> valueType) {
             io.streamable.TopicName.requireValid(name);
             Objects.requireNonNull(valueType, "valueType");
@@ -204,19 +251,28 @@ public final class StreamableModule extends AbstractModule {
             return this;
         }
 
-        /** How to open the {@link SharedState} behind the declared stores, e.g. {@code b -> b.url("mongodb://...")}. */
+        /**
+         * How to open the {@link SharedState} behind the declared stores, e.g. {@code b -> b.url("mongodb://...")}.
+         *
+         * @param configuration applied to the {@link SharedStateBuilder} before it opens
+         * @return this builder
+         */
         public Builder sharedState(Consumer<SharedStateBuilder> configuration) {
             this.stateConfiguration = Objects.requireNonNull(configuration, "configuration");
             return this;
         }
 
-        /** Also close everything from a JVM shutdown hook, for applications without their own stop hook. */
+        /**
+         * Also close everything from a JVM shutdown hook, for applications without their own stop hook.
+         *
+         * @return this builder
+         */
         public Builder closeOnShutdown() {
             this.closeOnShutdown = true;
             return this;
         }
 
-        /** The module. */
+        /** {@return the module, with the options given so far} */
         public StreamableModule build() {
             return new StreamableModule(this);
         }

@@ -34,7 +34,7 @@ public final class StreamableService implements AutoCloseable {
         }
     }
 
-    /** The connection the module bound. */
+    /** {@return the connection the module bound} */
     public Streamable streamable() {
         return streamable;
     }
@@ -42,6 +42,10 @@ public final class StreamableService implements AutoCloseable {
     /**
      * Closes {@code resource} when the service stops, newest first and before the
      * {@link Streamable}: for processors and other things an application runs on its topics.
+     *
+     * @param resource the resource to close
+     * @param <C>      its type
+     * @return {@code resource}, for chaining
      */
     public synchronized <C extends AutoCloseable> C closeOnStop(C resource) {
         ensureOpen();
@@ -62,7 +66,7 @@ public final class StreamableService implements AutoCloseable {
         }
     }
 
-    /** Whether {@link #close()} has run. */
+    /** {@return whether {@link #close()} has run} */
     public boolean isClosed() {
         return closed.get();
     }

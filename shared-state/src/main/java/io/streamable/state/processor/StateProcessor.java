@@ -86,41 +86,69 @@ public interface StateProcessor extends AutoCloseable {
      */
     String SOURCE_HEADER = "state.source";
 
-    /** A processor without an output topic. */
+    /**
+     * A processor without an output topic.
+     *
+     * @param streamable the connection the inputs are consumed from
+     * @param store      the state store the transitions update
+     * @param <V>        the state type
+     * @return a builder; {@link StateProcessorBuilder#start()} starts the processor
+     */
     static <V> StateProcessorBuilder<V, Void> builder(Streamable streamable, StateStore<V> store) {
         return new StateProcessorBuilder<>(streamable, store, null);
     }
 
-    /** A processor that appends derived messages to {@code output}. */
+    /**
+     * A processor that appends derived messages to {@code output}.
+     *
+     * @param streamable the connection the inputs are consumed from and the output appended to
+     * @param store      the state store the transitions update
+     * @param output     the topic derived messages are appended to
+     * @param <V>        the state type
+     * @param <O>        the output payload type
+     * @return a builder; {@link StateProcessorBuilder#start()} starts the processor
+     */
     static <V, O> StateProcessorBuilder<V, O> builder(Streamable streamable, StateStore<V> store, Topic<O> output) {
         return new StateProcessorBuilder<>(streamable, store, java.util.Objects.requireNonNull(output, "output"));
     }
 
-    /** The processor's name, shared by all its instances. */
+    /** {@return the processor's name, shared by all its instances} */
     String name();
 
-    /** This instance's id. */
+    /** {@return this instance's id} */
     String instanceId();
 
     /**
      * The consumer name this instance uses on each input topic: {@code NAME.INSTANCE_ID}, or
      * {@code NAME.shard-INDEX-of-COUNT.INSTANCE_ID} for a sharded instance.
+     *
+     * @return the consumer name
      */
     String consumerName();
 
-    /** How many input messages this instance has not handled yet, over all inputs. */
+    /**
+     * How many input messages this instance has not handled yet, over all inputs.
+     *
+     * @return the number of input messages not handled yet; 0 when caught up
+     */
     long lag();
 
-    /** Whether every input consumer is still running. */
+    /**
+     * Whether every input consumer is still running.
+     *
+     * @return {@code true} while every input consumer is running
+     */
     boolean isRunning();
 
     /**
      * Completes when the processor is closed, or exceptionally when an input consumer stopped on
      * a failure (the processor then closes its other inputs).
+     *
+     * @return a future that completes once the processor has stopped
      */
     CompletableFuture<Void> stopped();
 
-    /** What this instance has done. */
+    /** {@return what this instance has done} */
     ProcessorStats stats();
 
     /**

@@ -63,7 +63,12 @@ public final class StateProcessorBuilder<V, O> {
     record Input<T, V, O>(Topic<T> topic, Function<Message<T>, String> keyOf, Transition<T, V, O> transition) {
     }
 
-    /** The processor's name, the same for all its instances; follows the topic name rules. Required. */
+    /**
+     * The processor's name, the same for all its instances; follows the topic name rules. Required.
+     *
+     * @param name the processor's name
+     * @return this builder
+     */
     public StateProcessorBuilder<V, O> name(String name) {
         this.name = requireName(name, "processor name");
         return this;
@@ -73,6 +78,9 @@ public final class StateProcessorBuilder<V, O> {
      * This instance's id, stable across its restarts (a host or pod name) so it resumes where it
      * stopped; follows the topic name rules. Default: a random id, which replays from
      * {@link #startFrom(StartFrom)} on every start.
+     *
+     * @param instanceId this instance's id
+     * @return this builder
      */
     public StateProcessorBuilder<V, O> instanceId(String instanceId) {
         this.instanceId = requireName(instanceId, "instance id");
@@ -82,6 +90,12 @@ public final class StateProcessorBuilder<V, O> {
     /**
      * Consumes {@code topic}: each message updates the state key {@code keyOf} returns, through
      * {@code transition}. Give the messages of one key one sharding key so they stay in order.
+     *
+     * @param topic      the input topic
+     * @param keyOf      the state key a message updates
+     * @param transition the key's next state, and the messages to derive, for each message
+     * @param <T>        the input payload type
+     * @return this builder
      */
     public <T> StateProcessorBuilder<V, O> input(Topic<T> topic, Function<Message<T>, String> keyOf,
                                                  Transition<T, V, O> transition) {
@@ -106,6 +120,10 @@ public final class StateProcessorBuilder<V, O> {
      *
      * <p>Requires that every message updating one state key carries one sharding key, which the
      * apply-once invariant requires anyway.
+     *
+     * @param index this instance's shard, from 0 to {@code count - 1}
+     * @param count the number of shards, at least 1
+     * @return this builder
      */
     public StateProcessorBuilder<V, O> shard(int index, int count) {
         if (count < 1 || index < 0 || index >= count) {
@@ -117,13 +135,23 @@ public final class StateProcessorBuilder<V, O> {
         return this;
     }
 
-    /** Where an instance with no saved position starts; default the beginning. */
+    /**
+     * Where an instance with no saved position starts; default the beginning.
+     *
+     * @param startFrom where an instance with no saved position starts
+     * @return this builder
+     */
     public StateProcessorBuilder<V, O> startFrom(StartFrom startFrom) {
         this.startFrom = Objects.requireNonNull(startFrom, "startFrom(null): pass StartFrom.beginning(), StartFrom.latest() or StartFrom.after(position)");
         return this;
     }
 
-    /** Handles messages of different sharding keys on up to {@code threads} threads; default 1. */
+    /**
+     * Handles messages of different sharding keys on up to {@code threads} threads; default 1.
+     *
+     * @param threads how many messages may be handled at once; at least 1
+     * @return this builder
+     */
     public StateProcessorBuilder<V, O> concurrency(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1, got " + threads);
@@ -132,19 +160,34 @@ public final class StateProcessorBuilder<V, O> {
         return this;
     }
 
-    /** What the input consumers do when handling fails; default {@link #DEFAULT_FAILURE_POLICY}. */
+    /**
+     * What the input consumers do when handling fails; default {@link #DEFAULT_FAILURE_POLICY}.
+     *
+     * @param policy retries, backoff and what happens after the last attempt
+     * @return this builder
+     */
     public StateProcessorBuilder<V, O> failurePolicy(FailurePolicy policy) {
         this.failurePolicy = Objects.requireNonNull(policy, "policy");
         return this;
     }
 
-    /** Receives the input consumers' failures; by default they are logged. */
+    /**
+     * Receives the input consumers' failures; by default they are logged.
+     *
+     * @param listener receives each failure; replaces the default logging
+     * @return this builder
+     */
     public StateProcessorBuilder<V, O> onFailure(FailureListener listener) {
         this.failureListener = Optional.of(Objects.requireNonNull(listener, "listener"));
         return this;
     }
 
-    /** Called whenever an input consumer has handled everything available. */
+    /**
+     * Called whenever an input consumer has handled everything available.
+     *
+     * @param callback the action to run each time an input catches up
+     * @return this builder
+     */
     public StateProcessorBuilder<V, O> onCaughtUp(Runnable callback) {
         this.onCaughtUp = Objects.requireNonNull(callback, "callback");
         return this;
@@ -158,6 +201,9 @@ public final class StateProcessorBuilder<V, O> {
      * name left. Shorter means faster recovery of another instance's crash and more duplicates
      * while a slow append is still under way (downstream deduplicates by
      * {@link StateProcessor#SOURCE_HEADER}).
+     *
+     * @param grace how long other instances leave pending output alone
+     * @return this builder
      */
     public StateProcessorBuilder<V, O> outboxGrace(java.time.Duration grace) {
         if (grace == null || grace.isNegative() || grace.isZero()) {
@@ -171,6 +217,9 @@ public final class StateProcessorBuilder<V, O> {
      * How output payloads are encoded while they wait in the state store's outbox (see
      * {@link StateProcessor}); default JSON through Jackson. Set it when the output payload type
      * needs the codec the {@link Streamable} was built with.
+     *
+     * @param factory makes the codec for the output payload type
+     * @return this builder
      */
     public StateProcessorBuilder<V, O> outboxCodecs(PayloadCodecFactory factory) {
         this.outboxCodecs = Objects.requireNonNull(factory, "codec factory");
@@ -180,6 +229,7 @@ public final class StateProcessorBuilder<V, O> {
     /**
      * Starts consuming every input.
      *
+     * @return the running processor, which the caller closes
      * @throws IllegalStateException if the name or inputs are missing
      * @throws io.streamable.consume.ConsumerNameInUseException if an instance with this id is already running
      */

@@ -17,6 +17,13 @@ import java.util.Optional;
 @FunctionalInterface
 public interface Transition<T, V, O> {
 
-    /** The next state of the key and the messages to derive, given its current state. */
+    /**
+     * The next state of the key and the messages to derive, given its current state.
+     *
+     * @param state   the key's current state; empty when it has none
+     * @param message the message being handled
+     * @return the key's next state and the messages to derive
+     * @throws Exception to fail the message; the processor's failure policy decides what happens next
+     */
     Step<V, O> apply(Optional<V> state, Message<T> message) throws Exception;
 }

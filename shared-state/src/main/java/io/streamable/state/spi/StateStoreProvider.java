@@ -9,15 +9,15 @@ import io.streamable.backend.BackendUrl;
  */
 public interface StateStoreProvider {
 
-    /** The URL scheme this provider opens, for example {@code "memory"} or {@code "mongodb"}. */
+    /** {@return the URL scheme this provider opens, for example {@code "memory"} or {@code "mongodb"}} */
     String scheme();
 
-    /** Further schemes it also opens, for example {@code "mongodb+srv"}. */
+    /** {@return further schemes it also opens, for example {@code "mongodb+srv"}; none by default} */
     default java.util.Set<String> aliases() {
         return java.util.Set.of();
     }
 
-    /** The Maven artifact that ships this provider, named in errors when it is missing. */
+    /** {@return the Maven artifact that ships this provider, named in errors when it is missing} */
     default String artifact() {
         return "io.streamable:state-" + scheme();
     }
@@ -25,6 +25,8 @@ public interface StateStoreProvider {
     /**
      * Connects to the backend the URL names.
      *
+     * @param url the parsed URL, whose scheme is {@link #scheme()} or one of {@link #aliases()}
+     * @return an open backend, which the caller closes
      * @throws IllegalArgumentException if the URL or an option is invalid (say which and why)
      * @throws io.streamable.backend.BackendUnavailableException if the servers cannot be reached
      */

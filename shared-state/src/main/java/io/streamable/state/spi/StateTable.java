@@ -10,16 +10,22 @@ import java.util.function.Consumer;
  */
 public interface StateTable {
 
-    /** The store's name. */
+    /** {@return the store's name} */
     String name();
 
-    /** The key as stored, tombstones included. */
+    /**
+     * The key as stored, tombstones included.
+     *
+     * @param key the key
+     * @return its stored state, or empty when it was never written
+     */
     Optional<StoredState> read(String key);
 
     /**
      * Stores a key that does not exist yet, atomically.
      *
      * @return false, writing nothing, if the key already exists (tombstones count as existing)
+     * @param state the state to store, at version 1
      */
     boolean insert(StoredState state);
 
@@ -27,12 +33,17 @@ public interface StateTable {
      * Replaces a key's stored state if its version is still {@code expectedVersion}, atomically.
      *
      * @return false, writing nothing, if the key is missing or has another version
+     * @param state           the new state, at {@code expectedVersion + 1}
+     * @param expectedVersion the version the caller read
      */
     boolean replace(StoredState state, long expectedVersion);
 
     /**
      * Passes every key starting with {@code prefix}, tombstones included, to {@code sink} in
      * ascending key order ({@link String#compareTo}). Need not be a consistent snapshot.
+     *
+     * @param prefix the key prefix; {@code ""} for all keys
+     * @param sink   receives each key's stored state
      */
     void scan(String prefix, Consumer<StoredState> sink);
 
@@ -43,6 +54,8 @@ public interface StateTable {
      * is the number of keys with pending output, not the size of the store. The default scans every
      * key; it is correct, and only meant for backends that cannot keep an index. Need not be a
      * consistent snapshot, but a key that has had pending output since before the call is passed.
+     *
+     * @param sink receives each key with pending output
      */
     default void scanPending(Consumer<StoredState> sink) {
         scan("", state -> {

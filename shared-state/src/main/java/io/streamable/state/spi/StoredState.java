@@ -21,6 +21,20 @@ import java.util.Optional;
 public record StoredState(String key, long version, Optional<byte[]> value, Map<String, String> applied,
                           Map<String, byte[]> outbox) {
 
+    /**
+     * Checks the components, the version at least 1, and copies the maps, so the state stays immutable.
+     *
+     * @param key     the key
+     * @param version 1 for the first write, incremented by every write
+     * @param value   the encoded value; empty for a tombstone (a deleted key that keeps its
+     *        version and recorded positions). The array is not copied: do not modify it.
+     * @param applied for each source topic, the encoded {@link io.streamable.Position} of the newest
+     *        message applied to this key from it
+     * @param outbox  output not yet acknowledged, by source ({@code topic@position}, see
+     *        {@link io.streamable.state.Source#toString()}): opaque bytes the framework
+     *        encodes, stored and returned unchanged. Written in the same atomic write as the
+     *        value. The arrays are not copied: do not modify them.
+     */
     public StoredState {
         Objects.requireNonNull(key, "key");
         if (version < 1) {
@@ -31,17 +45,26 @@ public record StoredState(String key, long version, Optional<byte[]> value, Map<
         outbox = Map.copyOf(outbox);
     }
 
-    /** A key without pending output. */
+    /**
+     * A key without pending output.
+     *
+     * @param key     the key
+     * @param version 1 for the first write, incremented by every write
+     * @param value   the encoded value; empty for a tombstone (a deleted key that keeps its
+     *        version and recorded positions). The array is not copied: do not modify it.
+     * @param applied for each source topic, the encoded {@link io.streamable.Position} of the newest
+     *        message applied to this key from it
+     */
     public StoredState(String key, long version, Optional<byte[]> value, Map<String, String> applied) {
         this(key, version, value, applied, Map.of());
     }
 
-    /** Whether this is a deleted key kept for its version and positions. */
+    /** {@return whether this is a deleted key kept for its version and positions} */
     public boolean isTombstone() {
         return value.isEmpty();
     }
 
-    /** Whether the key has output not yet acknowledged, so it belongs in the backend's outbox index. */
+    /** {@return whether the key has output not yet acknowledged, so it belongs in the backend's outbox index} */
     public boolean hasPendingOutput() {
         return !outbox.isEmpty();
     }
