@@ -103,7 +103,7 @@ public interface ConsumerBuilder<T> {
     /**
      * How long {@link Consumer#close()} waits for a running handler before interrupting it; default 5 s.
      *
-     * @param timeout how long to wait; {@code Duration.ZERO} interrupts at once
+     * @param timeout how long to wait for a running handler
      * @return this builder
      */
     ConsumerBuilder<T> closeTimeout(Duration timeout);
