@@ -277,6 +277,11 @@ final class MongoTopicStore implements TopicStore {
         } else {
             backend.markUp();
         }
+        if (stored > 0) {
+            // before the acknowledgements: once an append's future completed, a reader from the
+            // beginning no longer sees what it superseded (the contract on memory and MongoDB)
+            compact(records.subList(0, stored), ids);
+        }
         // a record the server refused fails its own append only: the appends grouped after it
         // are written again; a transient failure fails them all (the producers may retry)
         boolean refusedRecord = failure instanceof IllegalArgumentException;
@@ -299,9 +304,6 @@ final class MongoTopicStore implements TopicStore {
         }
         if (stored > 0) {
             backend.appended(name, ids[stored - 1]);
-            // after the acknowledgements: the records are durable, and a slow compaction (a scan on a
-            // server without the partial index) must not hold producers' futures back
-            compact(records.subList(0, stored), ids);
         }
         if (!again.isEmpty()) {
             write(again, again.stream().mapToInt(pending -> pending.records().size()).sum());
