@@ -1,0 +1,18 @@
+package io.streamable.backend.mongoredis;
+
+import io.streamable.client.Streamable;
+import io.streamable.tck.AdminContractTest;
+import io.streamable.tck.BackendFixture;
+
+/**
+ * Resetting and deleting consumers and topics against MongoDB and Redis (external servers from the
+ * environment, else embedded ones, see {@link TestServers}).
+ */
+class MongoRedisAdminContractTest extends AdminContractTest {
+    private static final String URL = TestServers.url("leaseTtl=2s");
+
+    @Override
+    protected BackendFixture fixture() {
+        return () -> Streamable.open(URL);
+    }
+}
