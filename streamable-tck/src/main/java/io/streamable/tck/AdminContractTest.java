@@ -3,14 +3,18 @@ package io.streamable.tck;
 import io.streamable.Message;
 import io.streamable.Position;
 import io.streamable.Topic;
+import io.streamable.backend.ReaderSpec;
+import io.streamable.backend.TopicReader;
 import io.streamable.client.Streamable;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerBuilder;
+import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.ConsumerNameInUseException;
 import io.streamable.consume.StartFrom;
 import io.streamable.produce.OutgoingMessage;
 import io.streamable.produce.Producer;
 import io.streamable.tck.ContractPayloads.Event;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -40,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
  * }</pre>
  *
  * <p>Deleting a consumer or a topic that does not exist is a no-op on every backend. Each test
- * works on topics of its own.
+ * works on topics of its own. The fencing test needs {@link BackendFixture#suspendOwnership}.
  */
 public abstract class AdminContractTest {
     /** The longest any single wait may take before a test fails: generous, for loaded CI machines. */
@@ -167,6 +171,32 @@ public abstract class AdminContractTest {
             assertThat(recorder.handled()).extracting(message -> message.payload().seq()).containsExactly(1, 2, 3, 4, 5);
             assertThat(runUntilCaughtUp(connect(), topic, "busy", StartFrom.beginning(), 0)).as("nothing moved back")
                     .isEmpty();
+        }
+    }
+
+    @Nested
+    @DisplayName("Fencing")
+    class Fencing {
+
+        @ContractTest
+        @DisplayName("a reset fences a paused holder whose lease expired: its later commit is refused and the reset stands")
+        void resetFencesExpiredHolder() {
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("reset-fenced");
+            List<Position> positions = append(streamable.producer(topic), 1, 4);
+            TopicReader paused = resources.track(streamable.backend().topic(topic.name())
+                    .openReader(ReaderSpec.named("paused", StartFrom.beginning())));
+            paused.commit(positions.get(1));
+
+            resources.fixture().suspendOwnership(paused);
+            Awaitility.await("the reset accepted once the paused reader's lease expired").atMost(TIMEOUT)
+                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptionsInstanceOf(ConsumerNameInUseException.class)
+                    .untilAsserted(() -> connect().resetConsumer(topic.name(), "paused", StartFrom.beginning()));
+
+            assertThatThrownBy(() -> paused.commit(positions.get(3))).isInstanceOf(ConsumerFencedException.class);
+            assertThat(runUntilCaughtUp(connect(), topic, "paused", StartFrom.latest(), 4))
+                    .as("the reset stands: everything again").isEqualTo(range(1, 4));
         }
     }
 

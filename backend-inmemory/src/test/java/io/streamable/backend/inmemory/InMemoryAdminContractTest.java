@@ -1,5 +1,6 @@
 package io.streamable.backend.inmemory;
 
+import io.streamable.backend.TopicReader;
 import io.streamable.client.Streamable;
 import io.streamable.tck.AdminContractTest;
 import io.streamable.tck.BackendFixture;
@@ -12,6 +13,16 @@ class InMemoryAdminContractTest extends AdminContractTest {
 
     @Override
     protected BackendFixture fixture() {
-        return () -> Streamable.open("memory:admin-contract?leaseTtl=3s");
+        return new BackendFixture() {
+            @Override
+            public Streamable open() {
+                return Streamable.open("memory:admin-contract?leaseTtl=3s");
+            }
+
+            @Override
+            public void suspendOwnership(TopicReader reader) {
+                ((InMemoryReader) reader).suspendOwnership();
+            }
+        };
     }
 }

@@ -1,5 +1,6 @@
 package io.streamable.backend.mongoredis;
 
+import io.streamable.backend.TopicReader;
 import io.streamable.client.Streamable;
 import io.streamable.tck.AdminContractTest;
 import io.streamable.tck.BackendFixture;
@@ -13,6 +14,16 @@ class MongoRedisAdminContractTest extends AdminContractTest {
 
     @Override
     protected BackendFixture fixture() {
-        return () -> Streamable.open(URL);
+        return new BackendFixture() {
+            @Override
+            public Streamable open() {
+                return Streamable.open(URL);
+            }
+
+            @Override
+            public void suspendOwnership(TopicReader reader) {
+                ((MongoTopicReader) reader).suspendOwnership();
+            }
+        };
     }
 }
