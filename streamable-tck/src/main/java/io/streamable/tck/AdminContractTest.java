@@ -269,6 +269,22 @@ public abstract class AdminContractTest {
         }
 
         @ContractTest
+        @DisplayName("the deleting connection's own producer and consumers work on the topic used again")
+        void sameConnectionAfterDeletion() {
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("delete-same");
+            Producer<Event> producer = streamable.producer(topic);
+            append(producer, 1, 3);
+            runUntilCaughtUp(streamable, topic, "reader", StartFrom.beginning(), 3);
+            streamable.deleteTopic(topic.name());
+
+            append(streamable.producer(topic), 10, 2);
+
+            assertThat(runUntilCaughtUp(streamable, topic, "reader", StartFrom.beginning(), 2)).containsExactly(10, 11);
+            assertThat(runUntilCaughtUp(connect(), topic, "other", StartFrom.beginning(), 2)).containsExactly(10, 11);
+        }
+
+        @ContractTest
         @DisplayName("deleting a topic that does not exist does nothing; an internal name is refused")
         void unknownTopicIsNoOpInternalRefused() {
             Streamable streamable = connect();

@@ -9,12 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 final class InMemoryStorage {
     private final Map<String, InMemoryTopic> topics = new ConcurrentHashMap<>();
 
-    /** Names deleted and not used since: they stay out of {@link #topicNames()}. */
-    private final Set<String> deleted = ConcurrentHashMap.newKeySet();
-
     InMemoryTopic topic(String name) {
-        deleted.remove(name);
-        return topics.computeIfAbsent(name, InMemoryTopic::new);
+        InMemoryTopic topic = topics.computeIfAbsent(name, InMemoryTopic::new);
+        topic.exist(); // created on first use, also after a deletion
+        return topic;
     }
 
     /**
@@ -25,15 +23,14 @@ final class InMemoryStorage {
         InMemoryTopic topic = topics.get(name);
         if (topic != null) {
             topic.clear();
-            deleted.add(name);
         }
     }
 
     Set<String> topicNames() {
         Set<String> names = new TreeSet<>();
-        for (String name : topics.keySet()) {
-            if (!name.startsWith("__") && !deleted.contains(name)) {
-                names.add(name);
+        for (InMemoryTopic topic : topics.values()) {
+            if (!topic.name().startsWith("__") && topic.exists()) {
+                names.add(topic.name());
             }
         }
         return names;

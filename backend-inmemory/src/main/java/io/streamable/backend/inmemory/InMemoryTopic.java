@@ -50,6 +50,8 @@ final class InMemoryTopic {
     /** The last epoch given out per name; never reset, so a later holder always has a higher one. */
     private final Map<String, Long> epochs = new HashMap<>();
     private long liveRecords;
+    /** False once deleted, until used again: a deleted topic is not listed. */
+    private volatile boolean exists = true;
 
     InMemoryTopic(String name) {
         this.name = name;
@@ -59,8 +61,20 @@ final class InMemoryTopic {
         return name;
     }
 
+    boolean exists() {
+        return exists;
+    }
+
+    /** Lists the topic again after a deletion. */
+    void exist() {
+        if (!exists) {
+            exists = true;
+        }
+    }
+
     List<Position> append(List<AppendRecord> records) {
         List<Position> positions = new ArrayList<>(records.size());
+        exist(); // a producer that still holds a deleted topic creates it again, as a new store would
         lock.lock();
         try {
             Instant now = Instant.now();
@@ -297,6 +311,7 @@ final class InMemoryTopic {
             savedPositions.clear();
             startedFromBeginning.clear();
             liveRecords = 0;
+            exists = false;
             appended.signalAll();
         } finally {
             lock.unlock();
