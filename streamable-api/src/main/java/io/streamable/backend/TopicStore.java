@@ -20,7 +20,8 @@ import java.util.concurrent.CompletableFuture;
  *       the same sharding key and the same id removable; records with that id under another
  *       sharding key are not affected (a partitioned backend compacts within a partition, and a
  *       key stays in one). The newest one is never removed, nor is any record without an id.</li>
- *   <li>Saved consumer positions only move forward.</li>
+ *   <li>Saved consumer positions only move forward, except through {@link #resetPosition}, which
+ *       moves them while their consumer is stopped.</li>
  * </ul>
  */
 public interface TopicStore {
