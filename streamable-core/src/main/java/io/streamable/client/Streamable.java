@@ -86,7 +86,8 @@ public interface Streamable extends AutoCloseable {
      * {@code kafka-consumer-groups --reset-offsets}: its next start resumes at {@code to}.
      * {@link StartFrom#latest()} means after the newest message stored now, and a position beyond
      * it is lowered to it, as when a consumer starts. The consumer must not be running: a live
-     * consumer is never moved under its feet.
+     * consumer is never moved under its feet. The name need not have been used yet (its first
+     * start then resumes at {@code to}); a topic that does not exist is created, as on first use.
      *
      * <pre>{@code
      * streamable.resetConsumer("orders", "billing", StartFrom.beginning()); // replay everything
