@@ -53,6 +53,16 @@ public final class TopicName {
     }
 
     /**
+     * The framework-internal topic that holds the schema versions of {@code topic}:
+     * {@code __schemas.<topic>}. A backend deleting a topic deletes this one too.
+     *
+     * @throws IllegalArgumentException if {@code topic} is not a legal topic name
+     */
+    public static String schemaTopicOf(String topic) {
+        return INTERNAL_PREFIX + "schemas." + requireValid(topic);
+    }
+
+    /**
      * Returns {@code name} when a backend may store it: a legal topic name, or a framework-internal
      * one, which is {@value #INTERNAL_PREFIX} followed by a legal name (the prefix and what the
      * framework adds may take it past {@value #MAX_LENGTH} characters, up to Kafka's 249). This is

@@ -29,6 +29,24 @@ public interface Backend extends AutoCloseable {
      */
     Set<String> listTopics();
 
+    /**
+     * Deletes a topic with its messages and its consumers' saved positions, and its schema topic
+     * ({@link io.streamable.TopicName#schemaTopicOf(String)}); it leaves {@link #listTopics()}.
+     * Deleting a topic that does not exist does nothing. Using the name again later creates a new,
+     * empty topic. Backends that predate this method throw {@link UnsupportedOperationException}.
+     *
+     * @param name a legal topic name ({@link io.streamable.TopicName#requireValid(String)})
+     * @throws IllegalArgumentException if {@code name} is not a legal topic name, for example a
+     *                                  framework-internal one, which goes with its topic
+     * @throws io.streamable.consume.ConsumerNameInUseException if a live named consumer reads the
+     *                                                         topic; close it first
+     * @throws BackendUnavailableException if the backend cannot be reached
+     */
+    default void deleteTopic(String name) {
+        throw new UnsupportedOperationException("This backend (" + describe() + ") cannot delete topics:"
+                + " upgrade the backend module to one that implements Backend.deleteTopic");
+    }
+
     /** {@return the URL this backend was opened with, passwords masked, for logs and errors} */
     String describe();
 

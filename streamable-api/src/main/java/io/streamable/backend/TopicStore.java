@@ -20,7 +20,8 @@ import java.util.concurrent.CompletableFuture;
  *       the same sharding key and the same id removable; records with that id under another
  *       sharding key are not affected (a partitioned backend compacts within a partition, and a
  *       key stays in one). The newest one is never removed, nor is any record without an id.</li>
- *   <li>Saved consumer positions only move forward.</li>
+ *   <li>Saved consumer positions only move forward, except through {@link #resetPosition}, which
+ *       moves them while their consumer is stopped.</li>
  * </ul>
  */
 public interface TopicStore {
@@ -87,4 +88,37 @@ public interface TopicStore {
      * @return the number of records after it, at least 0
      */
     long lag(Optional<Position> position);
+
+    /**
+     * Moves a named consumer's saved position, also backwards: to after {@code position}, or to
+     * the beginning when empty, which the name then keeps (its next start reads everything, and it
+     * is still listed in {@link #consumerNames()}). Offline only: the holder's lease is checked and
+     * the change is made in one step, so a live consumer is never moved under its feet, and a
+     * holder whose lease had expired is fenced (its later commits are refused rather than undoing
+     * the reset). The framework has resolved {@link io.streamable.consume.StartFrom#latest()}
+     * already. Backends that predate this method throw {@link UnsupportedOperationException}.
+     *
+     * @throws io.streamable.consume.ConsumerNameInUseException if a live reader holds the name;
+     *                                                         close that consumer first
+     * @throws BackendUnavailableException if the backend cannot be reached
+     */
+    default void resetPosition(String consumerName, Optional<Position> position) {
+        throw new UnsupportedOperationException("This backend cannot reset consumer positions (topic \"" + name()
+                + "\"): upgrade the backend module to one that implements TopicStore.resetPosition");
+    }
+
+    /**
+     * Forgets a named consumer: its saved position goes, so its next start uses its
+     * {@link io.streamable.consume.StartFrom} again, and it leaves {@link #consumerNames()}.
+     * Forgetting a name that has nothing saved does nothing. Fenced like
+     * {@link #resetPosition}.
+     *
+     * @throws io.streamable.consume.ConsumerNameInUseException if a live reader holds the name;
+     *                                                         close that consumer first
+     * @throws BackendUnavailableException if the backend cannot be reached
+     */
+    default void deleteConsumer(String consumerName) {
+        throw new UnsupportedOperationException("This backend cannot delete consumers (topic \"" + name()
+                + "\"): upgrade the backend module to one that implements TopicStore.deleteConsumer");
+    }
 }

@@ -5,7 +5,9 @@ import io.streamable.Position;
 import io.streamable.backend.TopicStore;
 import io.streamable.client.Streamable;
 import picocli.CommandLine.Command;
+import io.streamable.consume.StartFrom;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -20,7 +22,8 @@ import java.util.concurrent.Callable;
 /** Named consumers with their saved positions and lag, one JSON line each. */
 @Command(name = "consumers", mixinStandardHelpOptions = true,
         description = {"Named consumers: one JSON line each with topic, consumer, saved position and lag.",
-            "Without TOPIC, the consumers of every topic."})
+            "Without TOPIC, the consumers of every topic. See 'consumers reset' and 'consumers delete'."},
+        subcommands = {ConsumersCommand.Reset.class, ConsumersCommand.Delete.class})
 final class ConsumersCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -62,5 +65,91 @@ final class ConsumersCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Fails unless {@code topic} exists: asking the backend for it would create it. */
+    static void requireTopic(Streamable streamable, String topic) {
+        Set<String> existing = streamable.topics();
+        if (!existing.contains(topic)) {
+            throw new IllegalArgumentException("There is no topic \"" + topic + "\" in "
+                    + streamable.backend().describe() + "; topics: " + new TreeSet<>(existing));
+        }
+    }
+
+    /** Moves a consumer's saved position, like kafka-consumer-groups --reset-offsets. */
+    @Command(name = "reset", mixinStandardHelpOptions = true,
+            description = {"Move a named consumer's saved position, also backwards; its next start resumes there.",
+                "The consumer must be stopped. Prints the new saved position as a JSON line."})
+    static final class Reset implements Callable<Integer> {
+        @ParentCommand
+        ConsumersCommand consumers;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "TOPIC")
+        String topic;
+
+        @Parameters(index = "1", paramLabel = "NAME")
+        String consumer;
+
+        @Option(names = "--to", required = true, paramLabel = "beginning|latest|POSITION",
+                description = "beginning (everything again), latest (after the newest message), or a position"
+                        + " such as 42 or 0:42,1:17 to resume after")
+        String to;
+
+        @Override
+        public Integer call() {
+            Streamable streamable = consumers.cli.streamable(spec);
+            requireTopic(streamable, topic);
+            StartFrom start = switch (to) {
+                case "beginning" -> StartFrom.beginning();
+                case "latest" -> StartFrom.latest();
+                default -> StartFrom.after(Position.parse(to));
+            };
+            streamable.resetConsumer(topic, consumer, start);
+            Optional<Position> saved = streamable.backend().topic(topic).savedPosition(consumer);
+            ObjectNode node = Json.MAPPER.createObjectNode();
+            node.put("topic", topic);
+            node.put("consumer", consumer);
+            if (saved.isPresent()) {
+                node.put("position", saved.get().encode());
+            } else {
+                node.putNull("position");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(Json.write(node));
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** Forgets a consumer's saved position. */
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = {"Forget a named consumer's saved position: its next start uses its own start again.",
+                "The consumer must be stopped. Forgetting a name that saved nothing does nothing."})
+    static final class Delete implements Callable<Integer> {
+        @ParentCommand
+        ConsumersCommand consumers;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "TOPIC")
+        String topic;
+
+        @Parameters(index = "1", paramLabel = "NAME")
+        String consumer;
+
+        @Override
+        public Integer call() {
+            Streamable streamable = consumers.cli.streamable(spec);
+            requireTopic(streamable, topic);
+            streamable.deleteConsumer(topic, consumer);
+            spec.commandLine().getErr().println(Messages.prefix(spec) + "deleted consumer \"" + consumer
+                    + "\" of topic \"" + topic + "\"");
+            spec.commandLine().getErr().flush();
+            return 0;
+        }
     }
 }

@@ -25,8 +25,8 @@ import java.util.concurrent.Callable;
 
 /** Lists topics, one name per line; {@code topics describe} prints one JSON line per topic. */
 @Command(name = "topics", mixinStandardHelpOptions = true,
-        description = "List topic names, one per line. See 'topics describe'.",
-        subcommands = TopicsCommand.Describe.class)
+        description = "List topic names, one per line. See 'topics describe' and 'topics delete'.",
+        subcommands = {TopicsCommand.Describe.class, TopicsCommand.Delete.class})
 final class TopicsCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -110,6 +110,36 @@ final class TopicsCommand implements Callable<Integer> {
         /** The position of the newest message: where a reader started at latest begins. */
         private static Optional<Position> head(TopicStore store) {
             return store.head();
+        }
+    }
+
+    /** Deletes topics with their messages, saved positions and schema versions. */
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = {"Delete topics: their messages, their consumers' saved positions and their schema versions.",
+                "No named consumer may be running on them. A topic that does not exist is reported and skipped."})
+    static final class Delete implements Callable<Integer> {
+        @ParentCommand
+        TopicsCommand topics;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "TOPIC", arity = "1..*")
+        List<String> names = List.of();
+
+        @Override
+        public Integer call() {
+            Streamable streamable = topics.cli.streamable(spec);
+            Set<String> existing = streamable.topics();
+            PrintWriter err = spec.commandLine().getErr();
+            for (String name : names) {
+                boolean existed = existing.contains(name);
+                streamable.deleteTopic(name);
+                err.println(Messages.prefix(spec) + (existed ? "deleted topic \"" + name + "\""
+                        : "there is no topic \"" + name + "\"; nothing deleted"));
+            }
+            err.flush();
+            return 0;
         }
     }
 }

@@ -250,6 +250,54 @@ class StreamableCliTest {
         }
 
         @Test
+        @DisplayName("consumers reset moves a saved position to the beginning, latest or after a position")
+        void consumersReset() {
+            run("", "produce", "t", "-k", "k", "1", "2", "3");
+            run("", "tail", "t", "--name", "r", "-q");
+
+            CliRun toBeginning = run("", "consumers", "reset", "t", "r", "--to", "beginning");
+            assertThat(toBeginning.code()).as(toBeginning.toString()).isZero();
+            assertThat(toBeginning.lines()).containsExactly("{\"topic\":\"t\",\"consumer\":\"r\",\"position\":null}");
+            assertThat(run("", "tail", "t", "--name", "r", "-q").lines()).as("everything again").hasSize(3);
+
+            assertThat(run("", "consumers", "reset", "t", "r", "--to", "0").lines())
+                    .containsExactly("{\"topic\":\"t\",\"consumer\":\"r\",\"position\":\"0\"}");
+            assertThat(run("", "tail", "t", "--name", "r", "-q").lines()).as("after position 0").hasSize(2);
+
+            run("", "consumers", "reset", "t", "r", "--to", "beginning");
+            assertThat(run("", "consumers", "reset", "t", "r", "--to", "latest").lines())
+                    .containsExactly("{\"topic\":\"t\",\"consumer\":\"r\",\"position\":\"2\"}");
+        }
+
+        @Test
+        @DisplayName("consumers reset of a missing topic fails clearly; without --to it is a usage error")
+        void consumersResetErrors() {
+            CliRun missing = run("", "consumers", "reset", "nope", "r", "--to", "beginning");
+            assertThat(missing.code()).isEqualTo(1);
+            assertThat(missing.err()).contains("There is no topic \"nope\"");
+            assertThat(run("", "consumers", "reset", "t", "r").code()).isEqualTo(2);
+        }
+
+        @Test
+        @DisplayName("consumers delete forgets a consumer; topics delete removes a topic and its consumers")
+        void deletes() {
+            run("", "produce", "t", "-k", "k", "1", "2");
+            run("", "produce", "u", "-k", "k", "1");
+            run("", "tail", "t", "--name", "gone", "-q");
+            run("", "tail", "t", "--name", "kept", "-q");
+
+            CliRun deleted = run("", "consumers", "delete", "t", "gone");
+            assertThat(deleted.code()).as(deleted.toString()).isZero();
+            assertThat(run("", "consumers", "t").lines()).hasSize(1).allMatch(line -> line.contains("\"kept\""));
+
+            CliRun dropped = run("", "topics", "delete", "t", "nope");
+            assertThat(dropped.code()).as(dropped.toString()).isZero();
+            assertThat(dropped.err()).contains("deleted topic \"t\"").contains("no topic \"nope\"");
+            assertThat(run("", "topics").lines()).containsExactly("u");
+            assertThat(run("", "topics", "delete").code()).as("a topic is required").isEqualTo(2);
+        }
+
+        @Test
         @DisplayName("compact explains that the in-memory backend compacts on append, exit code 3")
         void compact() {
             run("", "produce", "t", "-k", "k", "1");

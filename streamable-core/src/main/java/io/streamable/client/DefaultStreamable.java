@@ -98,6 +98,29 @@ final class DefaultStreamable implements Streamable {
                 .collect(Collectors.toUnmodifiableSet());
     }
 
+    /**
+     * Also closes this instance's shared producers of the topic and forgets its cached schema
+     * log: they would go on writing schema versions the deletion removed. A {@link Producer}
+     * obtained before the deletion then fails as closed; ask {@link #producer} for a new one.
+     */
+    @Override
+    public void deleteTopic(String topic) {
+        ensureOpen();
+        TopicName.requireValid(topic);
+        // closed first, so none of them writes between the deletion and the cache's eviction
+        producers.entrySet().removeIf(entry -> {
+            if (!entry.getKey().name().equals(topic)) {
+                return false;
+            }
+            entry.getValue().close();
+            return true;
+        });
+        backend.deleteTopic(topic);
+        if (schemas != null) {
+            schemas.forgetTopic(topic);
+        }
+    }
+
     @Override
     public Backend backend() {
         return backend;

@@ -1,11 +1,17 @@
 package io.streamable.client;
 
+import io.streamable.Position;
 import io.streamable.Topic;
+import io.streamable.TopicName;
 import io.streamable.backend.Backend;
+import io.streamable.backend.TopicStore;
 import io.streamable.consume.ConsumerBuilder;
+import io.streamable.consume.StartFrom;
 import io.streamable.produce.Producer;
 import io.streamable.schema.SchemaRegistry;
 
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -93,6 +99,77 @@ public interface Streamable extends AutoCloseable {
 
     /** {@return the names of the topics stored in the backend, framework-internal ones excluded} */
     Set<String> topics();
+
+    /**
+     * Moves a named consumer's saved position, also backwards, like Kafka's
+     * {@code kafka-consumer-groups --reset-offsets}: its next start resumes at {@code to}.
+     * {@link StartFrom#latest()} means after the newest message stored now, and a position beyond
+     * it is lowered to it, as when a consumer starts. The consumer must not be running: a live
+     * consumer is never moved under its feet. The name need not have been used yet (its first
+     * start then resumes at {@code to}); a topic that does not exist is created, as on first use.
+     *
+     * <pre>{@code
+     * streamable.resetConsumer("orders", "billing", StartFrom.beginning()); // replay everything
+     * }</pre>
+     *
+     * @param topic        the topic's name
+     * @param consumerName the consumer's {@link ConsumerBuilder#name(String) name}
+     * @param to           where its next start resumes
+     * @throws io.streamable.consume.ConsumerNameInUseException if a live consumer of that name reads
+     *                                                         the topic; close it first
+     * @throws IllegalArgumentException if a name is not legal
+     */
+    default void resetConsumer(String topic, String consumerName, StartFrom to) {
+        Objects.requireNonNull(to, "to is null: pass StartFrom.beginning(), StartFrom.latest() or StartFrom.after(position)");
+        TopicStore store = backend().topic(TopicName.requireValid(topic));
+        StartFrom resolved = StartResolver.resolve(to, store, "consumer \"" + requireConsumerName(consumerName)
+                + "\" of topic \"" + topic + "\"");
+        Optional<Position> after = resolved instanceof StartFrom.After a ? Optional.of(a.position()) : Optional.empty();
+        store.resetPosition(consumerName, after);
+    }
+
+    /**
+     * Forgets a named consumer's saved position, so its next start uses its
+     * {@link ConsumerBuilder#startFrom(StartFrom) start} again; it leaves
+     * {@link io.streamable.backend.TopicStore#consumerNames()}. Forgetting a name that has nothing
+     * saved does nothing.
+     *
+     * @param topic        the topic's name
+     * @param consumerName the consumer's name
+     * @throws io.streamable.consume.ConsumerNameInUseException if a live consumer of that name reads
+     *                                                         the topic; close it first
+     * @throws IllegalArgumentException if a name is not legal
+     */
+    default void deleteConsumer(String topic, String consumerName) {
+        requireConsumerName(consumerName);
+        // asking for the store would create a topic that does not exist
+        if (backend().listTopics().contains(TopicName.requireValid(topic))) {
+            backend().topic(topic).deleteConsumer(consumerName);
+        }
+    }
+
+    /**
+     * Deletes a topic: its messages, its consumers' saved positions and its schema versions. It
+     * leaves {@link #topics()}; using the name again creates a new, empty topic. Deleting a topic
+     * that does not exist does nothing.
+     *
+     * @param topic the topic's name
+     * @throws io.streamable.consume.ConsumerNameInUseException if a live named consumer reads the
+     *                                                         topic; close it first
+     * @throws IllegalArgumentException if {@code topic} is not a legal topic name (framework-internal
+     *                                  topics go with the topic they belong to)
+     */
+    default void deleteTopic(String topic) {
+        backend().deleteTopic(TopicName.requireValid(topic));
+    }
+
+    private static String requireConsumerName(String consumerName) {
+        if (!TopicName.isValid(consumerName)) {
+            throw new IllegalArgumentException("Invalid consumer name " + (consumerName == null ? "null" : '"'
+                    + consumerName + '"') + ": use the name the consumer was started with (ConsumerBuilder.name)");
+        }
+        return consumerName;
+    }
 
     /**
      * The backend connection beneath, for administration tools and backend-specific features;

@@ -253,6 +253,14 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
         return log;
     }
 
+    /**
+     * Forgets what this registry cached of a topic whose schema log was deleted with it, so the
+     * next producer registers its type again instead of writing versions that no longer exist.
+     */
+    public void forgetTopic(String topic) {
+        logs.remove(topic);
+    }
+
     /** The cached log of a topic, reloaded when it does not know {@code version} yet. */
     Optional<SchemaVersion> version(String topic, int version) {
         SchemaLog log = logs.get(topic);

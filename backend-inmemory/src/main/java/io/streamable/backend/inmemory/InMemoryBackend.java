@@ -1,5 +1,6 @@
 package io.streamable.backend.inmemory;
 
+import io.streamable.TopicName;
 import io.streamable.backend.Backend;
 import io.streamable.backend.TopicStore;
 
@@ -69,6 +70,14 @@ final class InMemoryBackend implements Backend {
     public Set<String> listTopics() {
         ensureOpen();
         return storage.topicNames();
+    }
+
+    @Override
+    public void deleteTopic(String name) {
+        ensureOpen();
+        TopicName.requireValid(name);
+        storage.delete(name);
+        storage.delete(TopicName.schemaTopicOf(name));
     }
 
     @Override

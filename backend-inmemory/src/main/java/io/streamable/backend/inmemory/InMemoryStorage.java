@@ -10,14 +10,27 @@ final class InMemoryStorage {
     private final Map<String, InMemoryTopic> topics = new ConcurrentHashMap<>();
 
     InMemoryTopic topic(String name) {
-        return topics.computeIfAbsent(name, InMemoryTopic::new);
+        InMemoryTopic topic = topics.computeIfAbsent(name, InMemoryTopic::new);
+        topic.exist(); // created on first use, also after a deletion
+        return topic;
+    }
+
+    /**
+     * Empties a topic and unlists it. The topic object stays, so stores and producers that
+     * still hold it write to the one topic a later {@link #topic} returns, not to a lost copy.
+     */
+    void delete(String name) {
+        InMemoryTopic topic = topics.get(name);
+        if (topic != null) {
+            topic.clear();
+        }
     }
 
     Set<String> topicNames() {
         Set<String> names = new TreeSet<>();
-        for (String name : topics.keySet()) {
-            if (!name.startsWith("__")) {
-                names.add(name);
+        for (InMemoryTopic topic : topics.values()) {
+            if (!topic.name().startsWith("__") && topic.exists()) {
+                names.add(topic.name());
             }
         }
         return names;

@@ -50,6 +50,8 @@ final class InMemoryTopic {
     /** The last epoch given out per name; never reset, so a later holder always has a higher one. */
     private final Map<String, Long> epochs = new HashMap<>();
     private long liveRecords;
+    /** False once deleted, until used again: a deleted topic is not listed. */
+    private volatile boolean exists = true;
 
     InMemoryTopic(String name) {
         this.name = name;
@@ -59,8 +61,20 @@ final class InMemoryTopic {
         return name;
     }
 
+    boolean exists() {
+        return exists;
+    }
+
+    /** Lists the topic again after a deletion. */
+    void exist() {
+        if (!exists) {
+            exists = true;
+        }
+    }
+
     List<Position> append(List<AppendRecord> records) {
         List<Position> positions = new ArrayList<>(records.size());
+        exist(); // a producer that still holds a deleted topic creates it again, as a new store would
         lock.lock();
         try {
             Instant now = Instant.now();
@@ -254,6 +268,61 @@ final class InMemoryTopic {
             savedPositions.merge(consumerName, position, Position::merge);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Sets or forgets a name's saved position while no live reader holds it: under the lock, so
+     * no reader can take the name in between. An expired lease is dropped, which fences its
+     * paused holder: its later reads and commits are refused instead of undoing the change.
+     *
+     * @param forget whether to forget the name; otherwise it saves {@code position}, empty for the beginning
+     */
+    void setOffline(String consumerName, Optional<Position> position, boolean forget) {
+        lock.lock();
+        try {
+            refuseLiveHolder(consumerName, System.nanoTime());
+            leases.remove(consumerName);
+            savedPositions.remove(consumerName);
+            startedFromBeginning.remove(consumerName);
+            if (!forget) {
+                position.ifPresentOrElse(p -> savedPositions.put(consumerName, p),
+                        () -> startedFromBeginning.add(consumerName));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Drops every record and saved position while no live named reader reads the topic. Epochs
+     * stay, so a holder of the old topic never matches a later one's lease.
+     */
+    void clear() {
+        lock.lock();
+        try {
+            long now = System.nanoTime();
+            for (String consumerName : leases.keySet()) {
+                refuseLiveHolder(consumerName, now);
+            }
+            leases.clear();
+            log.clear();
+            newestByCompactId.clear();
+            savedPositions.clear();
+            startedFromBeginning.clear();
+            liveRecords = 0;
+            exists = false;
+            appended.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Call under the lock. */
+    private void refuseLiveHolder(String consumerName, long now) {
+        Lease held = leases.get(consumerName);
+        if (held != null && now - held.expiresAtNanos < 0) {
+            throw new ConsumerNameInUseException(name, consumerName);
         }
     }
 

@@ -84,4 +84,17 @@ final class InMemoryTopicStore implements TopicStore {
     public long lag(Optional<Position> position) {
         return topic.countAfter(position.map(Position::offset).orElse(-1L));
     }
+
+    @Override
+    public void resetPosition(String consumerName, Optional<Position> position) {
+        connection.ensureOpen();
+        position.ifPresent(p -> requestedStart(StartFrom.after(p)));
+        topic.setOffline(consumerName, position, false);
+    }
+
+    @Override
+    public void deleteConsumer(String consumerName) {
+        connection.ensureOpen();
+        topic.setOffline(consumerName, Optional.empty(), true);
+    }
 }

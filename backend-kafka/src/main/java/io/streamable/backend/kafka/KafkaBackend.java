@@ -3,15 +3,20 @@ package io.streamable.backend.kafka;
 import io.streamable.StreamableException;
 import io.streamable.TopicName;
 import io.streamable.backend.Backend;
+import io.streamable.backend.BackendUnavailableException;
 import io.streamable.backend.BackendUrl;
 import io.streamable.backend.TopicStore;
+import io.streamable.consume.ConsumerNameInUseException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.GroupListing;
+import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -22,11 +27,13 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -152,6 +159,61 @@ final class KafkaBackend implements Backend {
         KafkaTopicStore store = stores.computeIfAbsent(name, n -> new KafkaTopicStore(this, n));
         store.ensureReady();
         return store;
+    }
+
+    /**
+     * Deletes the topic and its schema topic with the admin client, after checking that no
+     * consumer group has a live member reading it, and waits until the cluster no longer lists
+     * them (Kafka deletes asynchronously; creating the name again before that would fail). Kafka
+     * drops the groups' committed offsets of a deleted topic itself.
+     */
+    @Override
+    public void deleteTopic(String name) {
+        ensureOpen();
+        TopicName.requireValid(name);
+        List<String> doomed = List.of(name, TopicName.schemaTopicOf(name));
+        try {
+            Set<String> existing = new TreeSet<>(admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
+                    .get(options.timeout().toMillis(), TimeUnit.MILLISECONDS));
+            existing.retainAll(doomed);
+            if (existing.isEmpty()) {
+                return; // nothing to delete
+            }
+            for (GroupListing group : admin.listGroups(ListGroupsOptions.forConsumerGroups()).all()
+                    .get(options.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                if (!KafkaTopicReader.holders(this, name, group.groupId(), null).isEmpty()) {
+                    throw new ConsumerNameInUseException(name, group.groupId());
+                }
+            }
+            admin.deleteTopics(existing).all().get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            for (String topic : doomed) {
+                KafkaTopicStore store = stores.get(topic);
+                if (store != null) {
+                    store.forgetReady();
+                }
+            }
+            long deadline = System.nanoTime() + options.timeout().toNanos();
+            while (admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
+                    .get(options.timeout().toMillis(), TimeUnit.MILLISECONDS).stream().anyMatch(existing::contains)) {
+                if (System.nanoTime() > deadline) {
+                    throw new BackendUnavailableException("Kafka accepted the deletion of topic \"" + name
+                            + "\" but still lists it after " + options.timeout() + "; check the brokers' logs", null);
+                }
+                Thread.sleep(100); // Kafka has no notification for a finished deletion
+            }
+        } catch (ConsumerNameInUseException | BackendUnavailableException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StreamableException("Interrupted while deleting Kafka topic \"" + name + "\"", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return; // deleted meanwhile by someone else
+            }
+            throw failure("Deleting topic \"" + name + "\"", e);
+        } catch (Exception e) {
+            throw failure("Deleting topic \"" + name + "\"", e);
+        }
     }
 
     @Override

@@ -282,7 +282,7 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     }
 
     /** Live group members reading {@code topic}, other than {@code exceptClientId}. */
-    private static List<MemberDescription> holders(KafkaBackend backend, String topic, String group,
+    static List<MemberDescription> holders(KafkaBackend backend, String topic, String group,
                                                    String exceptClientId) {
         ConsumerGroupDescription description;
         try {

@@ -7,6 +7,7 @@ import io.streamable.backend.AppendRecord;
 import io.streamable.backend.ReaderSpec;
 import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
+import io.streamable.consume.ConsumerNameInUseException;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -25,7 +26,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.apache.kafka.common.errors.GroupSubscribedToTopicException;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -120,6 +126,13 @@ final class KafkaTopicStore implements TopicStore {
      * Creates the topic or checks the existing one, then waits until every partition serves
      * offsets: appending right after creation can otherwise lose the first batch (KAFKA-15591).
      */
+    /** The topic was deleted: the next use creates it again, as on first use. */
+    void forgetReady() {
+        synchronized (this) {
+            partitions = 0;
+        }
+    }
+
     void ensureReady() {
         if (partitions > 0) {
             return; // the common case, on every append: no lock
@@ -677,6 +690,74 @@ final class KafkaTopicStore implements TopicStore {
         backend.ensureOpen();
         ensureReady();
         return KafkaTopicReader.open(backend, this, spec);
+    }
+
+    /**
+     * Commits the group's offsets on this topic with the admin client, which Kafka allows only
+     * while the group has no members: so a live reader, here or of the same name on another topic,
+     * is never moved, and a member whose session expired has left the group (its later commits
+     * fail on its stale generation).
+     */
+    @Override
+    public void resetPosition(String consumerName, Optional<Position> position) {
+        backend.ensureOpen();
+        ensureReady();
+        refuseLiveHolders(consumerName);
+        Map<TopicPartition, Long> next = new HashMap<>(offsets(OffsetSpec.earliest()));
+        position.ifPresent(after -> after.offsets().forEach((partition, offset) -> {
+            TopicPartition topicPartition = new TopicPartition(name, partition);
+            if (!next.containsKey(topicPartition)) {
+                throw new IllegalArgumentException("Position " + after.encode() + " names partition " + partition
+                        + ", but Kafka topic \"" + name + "\" has " + partitions + " partition(s): pass a position"
+                        + " read from this topic");
+            }
+            next.merge(topicPartition, offset + 1, Math::max);
+        }));
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        next.forEach((partition, offset) -> offsets.put(partition, new OffsetAndMetadata(offset)));
+        try {
+            backend.admin().alterConsumerGroupOffsets(consumerName, offsets).all()
+                    .get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw adminRefusal(consumerName, "Resetting", e);
+        } catch (Exception e) {
+            throw backend.failure("Resetting consumer \"" + consumerName + "\" on Kafka topic \"" + name + "\"", e);
+        }
+    }
+
+    /** Deletes the group's offsets on this topic; refused by Kafka while a member reads it. */
+    @Override
+    public void deleteConsumer(String consumerName) {
+        backend.ensureOpen();
+        ensureReady();
+        refuseLiveHolders(consumerName);
+        try {
+            backend.admin().deleteConsumerGroupOffsets(consumerName, Set.copyOf(topicPartitions())).all()
+                    .get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) {
+                return; // the name was never used: nothing to forget
+            }
+            throw adminRefusal(consumerName, "Deleting", e);
+        } catch (Exception e) {
+            throw backend.failure("Deleting consumer \"" + consumerName + "\" on Kafka topic \"" + name + "\"", e);
+        }
+    }
+
+    private void refuseLiveHolders(String consumerName) {
+        if (!KafkaTopicReader.holders(backend, name, consumerName, null).isEmpty()) {
+            throw new ConsumerNameInUseException(name, consumerName);
+        }
+    }
+
+    private RuntimeException adminRefusal(String consumerName, String doing, ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof UnknownMemberIdException || cause instanceof GroupNotEmptyException
+                || cause instanceof GroupSubscribedToTopicException || cause instanceof RebalanceInProgressException) {
+            // the group has members, perhaps readers of this name on other topics: Kafka refuses to move it
+            return new ConsumerNameInUseException(name, consumerName);
+        }
+        return backend.failure(doing + " consumer \"" + consumerName + "\" on Kafka topic \"" + name + "\"", e);
     }
 
     /** The committed offsets of a group on this topic (next offset to read), empty if it has none. */

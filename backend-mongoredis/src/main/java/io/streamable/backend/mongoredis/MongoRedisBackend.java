@@ -211,6 +211,24 @@ final class MongoRedisBackend implements Backend {
         }
     }
 
+    /**
+     * Deletes the topic and its schema topic: their collections, positions, and long-name
+     * mappings; lease documents are released, not deleted, so epochs keep growing.
+     */
+    @Override
+    public void deleteTopic(String name) {
+        ensureOpen();
+        TopicName.requireValid(name);
+        for (String topic : List.of(TopicName.schemaTopicOf(name), name)) {
+            requireCollectionName(topic);
+            ((MongoTopicStore) topic(topic)).delete();
+            String collection = collectionNameFor(topic);
+            if (!collection.equals(topic)) {
+                database.getCollection(LONG_NAMES).deleteOne(Filters.eq("_id", collection));
+            }
+        }
+    }
+
     @Override
     public String describe() {
         return settings.masked();

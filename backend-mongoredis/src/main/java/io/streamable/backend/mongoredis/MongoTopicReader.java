@@ -13,6 +13,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.result.UpdateResult;
 import io.streamable.Position;
@@ -35,6 +36,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -550,6 +552,82 @@ final class MongoTopicReader implements TopicReader {
                         + name + "\" on topic \"" + store.name() + "\"", e);
             }
         }
+    }
+
+    /**
+     * Saves {@code offset} as the name's position (0 = the beginning), or forgets the name when
+     * empty, while no live reader holds it. The change is made holding the name's lease, taken
+     * without waiting: a live holder (renewed within its TTL) is refused, and the new epoch
+     * fences a holder whose lease had expired (its commits and renewals no longer match).
+     */
+    static void changeOffline(MongoRedisBackend backend, MongoTopicStore store, String name, OptionalLong offset) {
+        if (backend.holdsLocally(store.name(), name)) {
+            throw MongoTopicStore.nameInUse(store.name(), name);
+        }
+        String owner = "admin-" + UUID.randomUUID();
+        String key = store.positionKey(name);
+        long ttl = backend.settings.leaseTtl().toMillis();
+        try {
+            Document taken = null;
+            for (int attempt = 0; attempt < 2 && taken == null; attempt++) {
+                taken = backend.leases().findOneAndUpdate(
+                        Filters.and(Filters.eq(MongoTopicStore.ID, key), Filters.or(Filters.eq(OWNER, null), EXPIRED)),
+                        Updates.combine(Updates.set(OWNER, owner), Updates.inc(EPOCH, 1L),
+                                Updates.currentDate(RENEWED_AT), Updates.set(TTL_MS, ttl),
+                                Updates.set("topic", store.name()), Updates.set("consumer", name)),
+                        new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+                if (taken == null) {
+                    if (backend.leases().find(Filters.eq(MongoTopicStore.ID, key)).first() != null) {
+                        throw MongoTopicStore.nameInUse(store.name(), name); // held and not expired: live
+                    }
+                    try {
+                        // created released, as a first reader would, so that the update above takes it
+                        backend.leases().insertOne(new Document(MongoTopicStore.ID, key).append(OWNER, null)
+                                .append(EPOCH, 0L).append(RENEWED_AT, new Date(0)).append(TTL_MS, ttl)
+                                .append("topic", store.name()).append("consumer", name));
+                    } catch (MongoWriteException e) {
+                        if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                            throw e;
+                        }
+                    }
+                }
+            }
+            if (taken == null) {
+                throw MongoTopicStore.nameInUse(store.name(), name);
+            }
+            long epoch = ((Number) taken.get(EPOCH)).longValue();
+            try {
+                if (offset.isPresent()) {
+                    // a plain $set, not the commits' $max: a reset may move back
+                    backend.positions().updateOne(Filters.eq(MongoTopicStore.ID, key),
+                            Updates.combine(Updates.set(OWNER, owner), Updates.set(EPOCH, epoch),
+                                    Updates.set("topic", store.name()), Updates.set("consumer", name),
+                                    Updates.set("offset", offset.getAsLong())),
+                            new UpdateOptions().upsert(true));
+                } else {
+                    backend.positions().deleteOne(Filters.eq(MongoTopicStore.ID, key));
+                }
+            } finally {
+                releaseLease(backend, store, name, owner, epoch);
+            }
+        } catch (MongoException e) {
+            throw backend.failure((offset.isPresent() ? "resetting" : "deleting") + " consumer \"" + name
+                    + "\" on topic \"" + store.name() + "\"", e);
+        }
+    }
+
+    /**
+     * Releases every lease of {@code topic} unless one is live, which is refused: a deleted topic
+     * keeps its lease documents (released, so epochs keep growing) and fences expired holders.
+     */
+    static void releaseAllOffline(MongoRedisBackend backend, String topic) {
+        Document live = backend.leases().find(Filters.and(Filters.eq("topic", topic), Filters.ne(OWNER, null),
+                new Document("$expr", new Document("$gte", List.of(
+                        new Document("$add", List.of("$" + RENEWED_AT, "$" + TTL_MS)), "$$NOW"))))).first();
+        if (live != null) {
+            throw MongoTopicStore.nameInUse(topic, live.getString("consumer"));
+        }
+        backend.leases().updateMany(Filters.eq("topic", topic), Updates.set(OWNER, null));
     }
 
     /** Called by the backend's heartbeat. */

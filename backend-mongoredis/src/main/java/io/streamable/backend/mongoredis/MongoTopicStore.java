@@ -40,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -667,6 +668,34 @@ final class MongoTopicStore implements TopicStore {
                     + "\" on mongoredis is a single log; use a position such as \"42\"");
         }
         return position.offset();
+    }
+
+    @Override
+    public void resetPosition(String consumerName, Optional<Position> position) {
+        MongoTopicReader.changeOffline(backend, this, consumerName, OptionalLong.of(position.map(this::offsetOf).orElse(0L)));
+    }
+
+    @Override
+    public void deleteConsumer(String consumerName) {
+        MongoTopicReader.changeOffline(backend, this, consumerName, OptionalLong.empty());
+    }
+
+    /**
+     * Drops the topic's collection, positions and leases' holders (see
+     * {@link MongoTopicReader#releaseAllOffline}). This process's producers claim from 1 again;
+     * another process still writing to the topic would claim after its cached head and leave a
+     * gap readers report, so delete a topic only while nothing writes to it.
+     */
+    void delete() {
+        try {
+            MongoTopicReader.releaseAllOffline(backend, name);
+            collection.drop();
+            backend.positions().deleteMany(Filters.eq("topic", name));
+            indexed = false;
+            forgetHead();
+        } catch (MongoException e) {
+            throw backend.failure("deleting topic \"" + name + "\"", e);
+        }
     }
 
     static ConsumerNameInUseException nameInUse(String topic, String consumerName) {
