@@ -56,6 +56,8 @@ public final class TopicName {
      * The framework-internal topic that holds the schema versions of {@code topic}:
      * {@code __schemas.<topic>}. A backend deleting a topic deletes this one too.
      *
+     * @param topic a legal topic name
+     * @return the name of its schema topic
      * @throws IllegalArgumentException if {@code topic} is not a legal topic name
      */
     public static String schemaTopicOf(String topic) {

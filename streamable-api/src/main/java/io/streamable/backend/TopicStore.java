@@ -98,6 +98,8 @@ public interface TopicStore {
      * the reset). The framework has resolved {@link io.streamable.consume.StartFrom#latest()}
      * already. Backends that predate this method throw {@link UnsupportedOperationException}.
      *
+     * @param consumerName the consumer's name
+     * @param position     the new saved position (the consumer resumes after it); empty for the beginning
      * @throws io.streamable.consume.ConsumerNameInUseException if a live reader holds the name;
      *                                                         close that consumer first
      * @throws BackendUnavailableException if the backend cannot be reached
@@ -113,6 +115,7 @@ public interface TopicStore {
      * Forgetting a name that has nothing saved does nothing. Fenced like
      * {@link #resetPosition}.
      *
+     * @param consumerName the consumer's name
      * @throws io.streamable.consume.ConsumerNameInUseException if a live reader holds the name;
      *                                                         close that consumer first
      * @throws BackendUnavailableException if the backend cannot be reached

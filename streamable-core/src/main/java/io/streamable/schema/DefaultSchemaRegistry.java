@@ -256,6 +256,8 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
     /**
      * Forgets what this registry cached of a topic whose schema log was deleted with it, so the
      * next producer registers its type again instead of writing versions that no longer exist.
+     *
+     * @param topic the deleted topic's name
      */
     public void forgetTopic(String topic) {
         logs.remove(topic);

@@ -55,6 +55,8 @@ public abstract class AdminContractTest {
     /**
      * The backend under test. Called once per test; every connection its {@link BackendFixture#open()}
      * makes must see the same stored data.
+     *
+     * @return the fixture of the backend under test
      */
     protected abstract BackendFixture fixture();
 
@@ -63,7 +65,7 @@ public abstract class AdminContractTest {
         resources.closeAll();
     }
 
-    /** A new connection to the backend, closed after the test. */
+    /** {@return a new connection to the backend, closed after the test} */
     protected final Streamable connect() {
         return resources.connect();
     }
