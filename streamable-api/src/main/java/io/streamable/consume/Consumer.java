@@ -3,8 +3,10 @@ package io.streamable.consume;
 import io.streamable.Position;
 import io.streamable.Topic;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A running consumer: it delivers every message of a topic from its start onwards to its handler,
@@ -65,12 +67,12 @@ public interface Consumer<T> extends AutoCloseable {
      * programs and tests that produce, then consume what they produced.
      *
      * @param timeout how long to wait at most
-     * @throws java.util.concurrent.TimeoutException if it has not caught up within {@code timeout}
+     * @throws TimeoutException                      if it has not caught up within {@code timeout}
      * @throws io.streamable.StreamableException      if the consumer stopped (closed or failed) before
      *                                                catching up; the cause is the failure, if any
      * @throws InterruptedException                   if the waiting thread is interrupted
      */
-    void awaitCaughtUp(java.time.Duration timeout) throws java.util.concurrent.TimeoutException, InterruptedException;
+    void awaitCaughtUp(Duration timeout) throws TimeoutException, InterruptedException;
 
     /**
      * Stops delivery and saves the position of what was handled, then releases the consumer's

@@ -2,6 +2,7 @@ package io.streamable.consume;
 
 import io.streamable.Message;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -34,7 +35,7 @@ public interface ConsumerInterceptor {
      * @param <T>          the payload type
      * @return the wrapped handler, {@code handler} itself when there are no interceptors
      */
-    static <T> MessageHandler<T> chain(java.util.List<ConsumerInterceptor> interceptors, Optional<String> consumerName,
+    static <T> MessageHandler<T> chain(List<ConsumerInterceptor> interceptors, Optional<String> consumerName,
                                        MessageHandler<T> handler) {
         MessageHandler<T> chained = handler;
         for (int i = interceptors.size() - 1; i >= 0; i--) {

@@ -47,10 +47,7 @@ final class StartResolver {
     static Optional<Position> clamp(Position requested, Optional<Position> head) {
         Map<Integer, Long> offsets = new TreeMap<>();
         requested.offsets().forEach((partition, offset) -> {
-            long newest = head.flatMap(h -> {
-                var inPartition = h.offset(partition);
-                return inPartition.isPresent() ? Optional.of(inPartition.getAsLong()) : Optional.empty();
-            }).orElse(-1L);
+            long newest = head.map(h -> h.offset(partition).orElse(-1L)).orElse(-1L);
             long kept = Math.min(offset, newest);
             if (kept >= 0) {
                 offsets.put(partition, kept);
