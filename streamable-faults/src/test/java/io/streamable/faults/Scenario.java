@@ -30,6 +30,8 @@ final class Scenario implements AutoCloseable {
     static final Duration START_PATIENCE = Duration.ofSeconds(90);
     /** How long the system may take to make progress again after a fault. */
     static final Duration PROGRESS_PATIENCE = Duration.ofSeconds(120);
+    /** The least traffic a scenario must have acknowledged for its verdict to mean anything. */
+    private static final int MIN_ACKED = 200;
     private static final Duration QUIET = Duration.ofSeconds(15);
     private static final Duration STOP_PATIENCE = Duration.ofMinutes(3);
 
@@ -249,6 +251,14 @@ final class Scenario implements AutoCloseable {
      * @param extra  more {@code name=value} fields for the report line
      */
     Verdict finish(int faults, String extra) {
+        // a short scenario whose server was down much of the time may not have produced enough yet
+        // for the verdict to mean anything: keep producing until it has
+        await("at least " + MIN_ACKED + " acknowledged appends in " + name + " (logs in " + directory + ")")
+                .atMost(PROGRESS_PATIENCE).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    superviseConsumers();
+                    return count(ackLogs) >= MIN_ACKED;
+                });
         for (ProducerSlot producer : producers) {
             int exit = producer.child.stop(STOP_PATIENCE);
             assertThat(exit).as("exit code of %s (log %s)", producer.child, directory).isZero();
@@ -284,7 +294,7 @@ final class Scenario implements AutoCloseable {
                     + verdict.lostSamples() + " reordered e.g. " + verdict.reorderSamples() + " positions reused e.g. "
                     + verdict.reusedSamples() + " (logs in " + directory + ")");
         }
-        assertThat(verdict.acked()).as("acknowledged appends in %s", name).isGreaterThanOrEqualTo(200);
+        assertThat(verdict.acked()).as("acknowledged appends in %s", name).isGreaterThanOrEqualTo(MIN_ACKED);
         assertThat(verdict.lost()).as("acknowledged messages lost in %s, e.g. %s (logs in %s)", name,
                 verdict.lostSamples(), directory).isZero();
         assertThat(verdict.reorders()).as("reorders within a sharding key in %s, e.g. %s (logs in %s)", name,
