@@ -1,6 +1,8 @@
 package io.streamable.backend.kafka;
 
+import io.streamable.Message;
 import io.streamable.Position;
+import io.streamable.Topic;
 import io.streamable.backend.AppendRecord;
 import io.streamable.backend.ReadBatch;
 import io.streamable.backend.ReaderSpec;
@@ -8,8 +10,10 @@ import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
 import io.streamable.client.Streamable;
+import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.StartFrom;
+import io.streamable.produce.Producer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -26,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -46,6 +51,67 @@ import static org.awaitility.Awaitility.await;
  */
 class KafkaSharedNameRebalanceTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    record Event(int seq) {
+    }
+
+    @Test
+    @DisplayName("a consumer that closes while another topic's consumer of its name joins keeps its final save: restarted, it gets exactly the unseen messages")
+    void closeDuringRebalanceKeepsFinalSave() throws Exception {
+        String name = KafkaTestSupport.uniqueTopic("shared-name");
+        Topic<Event> topic = Topic.of(KafkaTestSupport.uniqueTopic("close-rebalance"), Event.class);
+        Topic<Event> otherTopic = Topic.of(KafkaTestSupport.uniqueTopic("close-rebalance-other"), Event.class);
+        String stalledTopic = KafkaTestSupport.uniqueTopic("close-rebalance-stalled");
+        try (Streamable streamable = KafkaTestSupport.open()) {
+            streamable.backend().topic(stalledTopic);
+            Producer<Event> producer = streamable.producer(topic);
+            List<Message<Event>> first = new CopyOnWriteArrayList<>();
+            Consumer<Event> consumer = streamable.consumer(topic).name(name).startFrom(StartFrom.beginning())
+                    .commitEvery(1_000_000, Duration.ofHours(1)).handler(first::add).start();
+            for (int seq = 1; seq <= 3; seq++) {
+                producer.appendAndWait("k", new Event(seq));
+            }
+            await().atMost(TIMEOUT).until(() -> first.size() == 3);
+
+            // a member of the group that rejoins only when the test polls it, so the rebalance the other
+            // consumer's join starts stays in progress until the close is under way
+            try (KafkaConsumer<byte[], byte[]> stalled = groupMember(name)) {
+                stalled.subscribe(List.of(stalledTopic));
+                await().atMost(TIMEOUT).pollInSameThread().until(() -> {
+                    stalled.poll(Duration.ofMillis(100));
+                    return !stalled.assignment().isEmpty();
+                });
+                CompletableFuture<Consumer<Event>> other = CompletableFuture.supplyAsync(() -> streamable
+                        .consumer(otherTopic).name(name).handler(message -> { }).start());
+                awaitGroupState(name, GroupState.PREPARING_REBALANCE);
+
+                CompletableFuture<Void> closing = CompletableFuture.runAsync(consumer::close);
+                long deadline = System.nanoTime() + TIMEOUT.toNanos();
+                while (!closing.isDone() && System.nanoTime() < deadline) {
+                    stalled.poll(Duration.ofMillis(100)); // lets the rebalance complete
+                }
+                closing.get(1, TimeUnit.SECONDS);
+                await().atMost(TIMEOUT).pollInSameThread().until(() -> {
+                    stalled.poll(Duration.ofMillis(100)); // and the one the close starts
+                    return other.isDone();
+                });
+                other.get().close();
+            }
+            for (int seq = 4; seq <= 6; seq++) {
+                producer.appendAndWait("k", new Event(seq));
+            }
+
+            List<Message<Event>> resumed = new CopyOnWriteArrayList<>();
+            try (Consumer<Event> again = streamable.consumer(topic).name(name).startFrom(StartFrom.beginning())
+                    .handler(resumed::add).start()) {
+                await().atMost(TIMEOUT).until(() -> resumed.size() >= 3);
+                again.awaitCaughtUp(TIMEOUT);
+            }
+            assertThat(first).extracting(message -> message.payload().seq()).containsExactly(1, 2, 3);
+            assertThat(resumed).as("the final save on close was kept: nothing handled is delivered again")
+                    .extracting(message -> message.payload().seq()).containsExactly(4, 5, 6);
+        }
+    }
 
     @Test
     @DisplayName("a commit, woken up by a close, that meets a rebalance caused by another topic's reader of the name completes it and saves")
@@ -118,16 +184,20 @@ class KafkaSharedNameRebalanceTest {
         }
     }
 
-    private static void pollUntilStopped(String group, String topic, AtomicBoolean stop) {
-        Map<String, Object> config = Map.of(
+    /** A plain Kafka client in {@code group}, as a process outside the framework would be. */
+    private static KafkaConsumer<byte[], byte[]> groupMember(String group) {
+        return new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, EmbeddedKafka.shared().bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, group,
                 ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+    }
+
+    private static void pollUntilStopped(String group, String topic, AtomicBoolean stop) {
+        try (KafkaConsumer<byte[], byte[]> consumer = groupMember(group)) {
             consumer.subscribe(List.of(topic));
             while (!stop.get()) {
                 try {
