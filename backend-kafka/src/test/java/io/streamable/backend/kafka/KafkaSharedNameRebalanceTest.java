@@ -44,10 +44,13 @@ import static org.awaitility.Awaitility.await;
  * of a closing consumer, typically, woken up by close() in the middle of its poll's rejoin) must
  * complete the rebalance and commit, not lose the position.
  *
- * <p>The tests drive the readers from the test thread, so each step happens in a known order: the
- * other member's JoinGroup reaches the broker first (the group is seen preparing a rebalance), then
- * the reader is made to rejoin by a poll that returns before the join completes, which leaves its
- * consumer in the middle of the rebalance when it commits, as in a close during a rebalance.
+ * <p>The reader tests drive the readers from the test thread, so each step happens in a known order:
+ * the other member's JoinGroup reaches the broker first (the group is seen preparing a rebalance),
+ * then the reader is made to rejoin by a poll that returns before the join completes, which leaves
+ * its consumer in the middle of the rebalance when it commits, as in a close during a rebalance.
+ * The end-to-end test closes a consumer while a rebalance is held open by a member the test polls;
+ * whether the consumer's own poll has rejoined by then depends on its heartbeat, so it guards the
+ * whole close path rather than reproducing the lost save on every run, as the reader tests do.
  */
 class KafkaSharedNameRebalanceTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
