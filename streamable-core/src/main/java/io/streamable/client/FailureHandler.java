@@ -152,11 +152,11 @@ final class FailureHandler<T> {
         FailurePolicy policy = settings.failurePolicy();
         Optional<Position> at = Optional.of(record.position());
         switch (policy.whenExhausted()) {
-            case SKIP -> {
+            case SKIPPED -> {
                 reporter.report(at, attempts, Outcome.SKIPPED, cause);
                 return Result.DONE;
             }
-            case DEAD_LETTER -> {
+            case DEAD_LETTERED -> {
                 String deadLetterTopic = policy.deadLetterTopic().orElseThrow();
                 try {
                     deadLetter(record, deadLetterTopic, cause);
