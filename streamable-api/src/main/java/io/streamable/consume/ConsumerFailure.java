@@ -18,7 +18,10 @@ import java.util.Optional;
 public record ConsumerFailure(String topic, Optional<String> consumerName, Optional<Position> position,
                               int attempts, Outcome outcome, Throwable cause) {
 
-    /** What the consumer did after the failure. */
+    /**
+     * What the consumer did after the failure. {@link FailurePolicy#whenExhausted()} names the
+     * same decision in advance: stopped, skipped or dead-lettered.
+     */
     public enum Outcome {
         /** The consumer stopped; it has not passed the failed message. */
         STOPPED,

@@ -1,5 +1,7 @@
 package io.streamable.consume;
 
+import io.streamable.consume.ConsumerFailure.Outcome;
+
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -11,13 +13,17 @@ import java.util.Optional;
  * <p>A failing message is first retried, up to {@code maxAttempts} attempts in all, waiting an
  * exponentially growing backoff between attempts. Undecodable payloads and unreadable records are
  * poison messages and not retried: decoding again cannot succeed; their error names the topic, the
- * position and what is wrong. Then the {@link Exhausted} outcome applies:
+ * position and what is wrong. Then {@link #whenExhausted()} decides, and the consumer reports
+ * that same {@link Outcome} in its {@link ConsumerFailure}:
  * <ul>
- *   <li>{@link Exhausted#STOP} (the default): the consumer stops and reports the failure; its
- *       saved position stays before the failed message, so a restart delivers it again.</li>
- *   <li>{@link Exhausted#SKIP}: the failure is reported and the consumer moves on.</li>
- *   <li>{@link Exhausted#DEAD_LETTER}: the message, payload bytes untouched, is appended to the
- *       dead-letter topic with headers describing the failure, and the consumer moves on.</li>
+ *   <li>{@link Outcome#STOPPED} (the default, {@link #thenStop()}): the consumer stops and reports
+ *       the failure; its saved position stays before the failed message, so a restart delivers it
+ *       again.</li>
+ *   <li>{@link Outcome#SKIPPED} ({@link #thenSkip()}): the failure is reported and the consumer
+ *       moves on.</li>
+ *   <li>{@link Outcome#DEAD_LETTERED} ({@link #thenDeadLetter(String)}): the message, payload bytes
+ *       untouched, is appended to the dead-letter topic with headers describing the failure, and
+ *       the consumer moves on.</li>
  * </ul>
  *
  * <pre>{@code
@@ -27,11 +33,12 @@ import java.util.Optional;
  * @param maxAttempts       attempts per message, at least 1
  * @param initialBackoff    wait before the second attempt
  * @param maxBackoff        the backoff never grows beyond this
- * @param whenExhausted     what happens after the last failed attempt
- * @param deadLetterTopic   the topic for {@link Exhausted#DEAD_LETTER}
+ * @param whenExhausted     what happens after the last failed attempt: stopped, skipped or
+ *                          dead-lettered
+ * @param deadLetterTopic   the topic for {@link Outcome#DEAD_LETTERED}
  */
 public record FailurePolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff,
-                            Exhausted whenExhausted, Optional<String> deadLetterTopic) {
+                            Outcome whenExhausted, Optional<String> deadLetterTopic) {
 
     /** Header naming the topic a dead-lettered message came from. */
     public static final String DLQ_SOURCE_TOPIC = "streamable.dlq.topic";
@@ -42,25 +49,17 @@ public record FailurePolicy(int maxAttempts, Duration initialBackoff, Duration m
     /** Header naming the consumer that gave up on the message. */
     public static final String DLQ_CONSUMER = "streamable.dlq.consumer";
 
-    /** What happens once every attempt has failed. */
-    public enum Exhausted {
-        /** Stop the consumer without passing the failed message. */
-        STOP,
-        /** Report the failure and continue with the next message. */
-        SKIP,
-        /** Append the message to a dead-letter topic and continue. */
-        DEAD_LETTER
-    }
-
     /**
-     * Checks the components: at least one attempt, {@code 0 <= initialBackoff <= maxBackoff}, and a
-     * dead-letter topic exactly when {@code whenExhausted} is {@link Exhausted#DEAD_LETTER}.
+     * Checks the components: at least one attempt, {@code 0 <= initialBackoff <= maxBackoff}, an
+     * outcome that ends the message's attempts (not {@link Outcome#RETRYING}), and a dead-letter
+     * topic exactly when {@code whenExhausted} is {@link Outcome#DEAD_LETTERED}.
      *
      * @param maxAttempts       attempts per message, at least 1
      * @param initialBackoff    wait before the second attempt
      * @param maxBackoff        the backoff never grows beyond this
-     * @param whenExhausted     what happens after the last failed attempt
-     * @param deadLetterTopic   the topic for {@link Exhausted#DEAD_LETTER}
+     * @param whenExhausted     what happens after the last failed attempt: stopped, skipped or
+     *                          dead-lettered
+     * @param deadLetterTopic   the topic for {@link Outcome#DEAD_LETTERED}
      */
     public FailurePolicy {
         if (maxAttempts < 1) {
@@ -74,8 +73,13 @@ public record FailurePolicy(int maxAttempts, Duration initialBackoff, Duration m
         }
         Objects.requireNonNull(whenExhausted, "whenExhausted");
         Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
-        if ((whenExhausted == Exhausted.DEAD_LETTER) != deadLetterTopic.isPresent()) {
-            throw new IllegalArgumentException("A dead-letter topic goes with Exhausted.DEAD_LETTER and only with it");
+        if (whenExhausted == Outcome.RETRYING) {
+            throw new IllegalArgumentException("whenExhausted cannot be RETRYING: once every attempt has failed the"
+                    + " consumer stops, skips or dead-letters the message; use thenStop(), thenSkip() or"
+                    + " thenDeadLetter(topic)");
+        }
+        if ((whenExhausted == Outcome.DEAD_LETTERED) != deadLetterTopic.isPresent()) {
+            throw new IllegalArgumentException("A dead-letter topic goes with Outcome.DEAD_LETTERED and only with it");
         }
     }
 
@@ -91,7 +95,7 @@ public record FailurePolicy(int maxAttempts, Duration initialBackoff, Duration m
      * @return a policy that stops the consumer when the attempts are used up
      */
     public static FailurePolicy retry(int maxAttempts) {
-        return new FailurePolicy(maxAttempts, Duration.ofMillis(100), Duration.ofSeconds(5), Exhausted.STOP,
+        return new FailurePolicy(maxAttempts, Duration.ofMillis(100), Duration.ofSeconds(5), Outcome.STOPPED,
                 Optional.empty());
     }
 
@@ -117,7 +121,7 @@ public record FailurePolicy(int maxAttempts, Duration initialBackoff, Duration m
      * @return a new policy
      */
     public FailurePolicy thenStop() {
-        return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Exhausted.STOP, Optional.empty());
+        return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Outcome.STOPPED, Optional.empty());
     }
 
     /**
@@ -126,7 +130,7 @@ public record FailurePolicy(int maxAttempts, Duration initialBackoff, Duration m
      * @return a new policy
      */
     public FailurePolicy thenSkip() {
-        return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Exhausted.SKIP, Optional.empty());
+        return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Outcome.SKIPPED, Optional.empty());
     }
 
     /**
@@ -136,7 +140,7 @@ public record FailurePolicy(int maxAttempts, Duration initialBackoff, Duration m
      * @return a new policy
      */
     public FailurePolicy thenDeadLetter(String topicName) {
-        return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Exhausted.DEAD_LETTER,
+        return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Outcome.DEAD_LETTERED,
                 Optional.of(io.streamable.TopicName.requireValid(topicName)));
     }
 

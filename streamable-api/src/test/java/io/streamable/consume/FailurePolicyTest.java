@@ -4,6 +4,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,7 +16,7 @@ class FailurePolicyTest {
     void defaults() {
         FailurePolicy policy = FailurePolicy.defaults();
         assertThat(policy.maxAttempts()).isEqualTo(3);
-        assertThat(policy.whenExhausted()).isEqualTo(FailurePolicy.Exhausted.STOP);
+        assertThat(policy.whenExhausted()).isEqualTo(ConsumerFailure.Outcome.STOPPED);
     }
 
     @Test
@@ -36,5 +37,12 @@ class FailurePolicyTest {
         assertThatThrownBy(() -> FailurePolicy.retry(1).thenDeadLetter("bad name")).hasMessageContaining("Invalid topic name");
         assertThatThrownBy(() -> FailurePolicy.retry(1).withBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
                 .hasMessageContaining("0 <= initial <= max");
+        assertThat(FailurePolicy.retry(2).thenSkip().whenExhausted()).isEqualTo(ConsumerFailure.Outcome.SKIPPED);
+        assertThat(FailurePolicy.retry(2).thenDeadLetter("orders.dlq").whenExhausted())
+                .isEqualTo(ConsumerFailure.Outcome.DEAD_LETTERED);
+        assertThatThrownBy(() -> new FailurePolicy(2, Duration.ZERO, Duration.ZERO, ConsumerFailure.Outcome.RETRYING,
+                Optional.empty())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("thenSkip()");
+        assertThatThrownBy(() -> new FailurePolicy(2, Duration.ZERO, Duration.ZERO, ConsumerFailure.Outcome.SKIPPED,
+                Optional.of("orders.dlq"))).hasMessageContaining("Outcome.DEAD_LETTERED and only with it");
     }
 }

@@ -134,7 +134,7 @@ final class DefaultConsumerBuilder<T> implements ConsumerBuilder<T> {
                 Optional.ofNullable(failureListener), failurePolicy, concurrency, commitEveryMessages, commitInterval,
                 batchSize, closeTimeout, Math.max(batchSize * ConsumerSettings.IN_FLIGHT_BATCHES, concurrency * 2));
         RunningConsumer<T> consumer = new RunningConsumer<>(settings, owner.backend().topic(topic.name()),
-                owner.consumerBinding(topic), owner.backend()::topic, owner::untrack);
+                owner.decoder(topic), owner.backend()::topic, owner::untrack);
         owner.track(consumer);
         try {
             consumer.start();

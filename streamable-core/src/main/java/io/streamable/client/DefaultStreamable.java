@@ -6,8 +6,6 @@ import io.streamable.backend.Backend;
 import io.streamable.codec.PayloadCodecFactory;
 import io.streamable.consume.ConsumerBuilder;
 import io.streamable.produce.Producer;
-import io.streamable.schema.DefaultSchemaRegistry;
-import io.streamable.schema.PayloadBinding;
 import io.streamable.schema.SchemaRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,22 +61,23 @@ final class DefaultStreamable implements Streamable {
 
     private <T> TypedProducer<T> newProducer(Topic<T> topic) {
         // registers the payload type first: an incompatible type fails here, before anything is written
-        PayloadBinding<T> binding = schemas != null ? schemas.producerBinding(topic)
-                : PayloadBinding.of(codecs.codecFor(topic.payloadType()));
-        return track(new TypedProducer<>(topic, backend.topic(topic.name()), binding, interceptors.producer(),
+        PayloadEncoder<T> encoder = schemas != null ? schemas.encoder(topic)
+                : PayloadEncoder.of(codecs.codecFor(topic.payloadType()));
+        return track(new TypedProducer<>(topic, backend.topic(topic.name()), encoder, interceptors.producer(),
                 this::untrack));
     }
 
     /** How a consumer of {@code topic} decodes: by schema version when schema support is on. */
-    <T> PayloadBinding<T> consumerBinding(Topic<T> topic) {
-        return schemas != null ? schemas.consumerBinding(topic) : PayloadBinding.of(codecs.codecFor(topic.payloadType()));
+    <T> PayloadDecoder<T> decoder(Topic<T> topic) {
+        return schemas != null ? schemas.decoder(topic) : PayloadDecoder.of(codecs.codecFor(topic.payloadType()));
     }
 
     @Override
     public SchemaRegistry schemas() {
         ensureOpen();
         if (schemas == null) {
-            throw new IllegalStateException("Schema support is off for " + this + ": it needs the JSON codec and"
+            throw new IllegalStateException("Schema support is off for " + this + ": it needs a codec factory that"
+                    + " implements SchemaCapableCodecFactory (the default JsonCodecFactory does) and"
                     + " StreamableBuilder.schemaRegistry(true), the default");
         }
         return schemas;

@@ -9,7 +9,6 @@ import io.streamable.backend.TopicStore;
 import io.streamable.codec.PayloadCodecException;
 import io.streamable.consume.ConsumerFailure.Outcome;
 import io.streamable.consume.FailurePolicy;
-import io.streamable.schema.PayloadBinding;
 import io.streamable.schema.SchemaRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +46,7 @@ final class FailureHandler<T> {
     }
 
     private final ConsumerSettings<T> settings;
-    private final PayloadBinding<T> binding;
+    private final PayloadDecoder<T> decoder;
     private final Function<String, TopicStore> topics;
     private final FailureReporter reporter;
     private final CountDownLatch closing;
@@ -57,10 +56,10 @@ final class FailureHandler<T> {
      * @param topics  opens a topic of the same backend, for dead letters
      * @param closing counted down when the consumer closes: ends retry backoffs
      */
-    FailureHandler(ConsumerSettings<T> settings, PayloadBinding<T> binding, Function<String, TopicStore> topics,
+    FailureHandler(ConsumerSettings<T> settings, PayloadDecoder<T> decoder, Function<String, TopicStore> topics,
                    FailureReporter reporter, CountDownLatch closing) {
         this.settings = settings;
-        this.binding = binding;
+        this.decoder = decoder;
         this.topics = topics;
         this.reporter = reporter;
         this.closing = closing;
@@ -122,7 +121,7 @@ final class FailureHandler<T> {
         }
         T payload;
         try {
-            payload = binding.decode(record);
+            payload = decoder.decode(record);
         } catch (StreamableException e) {
             if (!(e instanceof PayloadCodecException)) {
                 throw e; // not about this message: the registry or the backend failed; retried by handle()
@@ -153,11 +152,11 @@ final class FailureHandler<T> {
         FailurePolicy policy = settings.failurePolicy();
         Optional<Position> at = Optional.of(record.position());
         switch (policy.whenExhausted()) {
-            case SKIP -> {
+            case SKIPPED -> {
                 reporter.report(at, attempts, Outcome.SKIPPED, cause);
                 return Result.DONE;
             }
-            case DEAD_LETTER -> {
+            case DEAD_LETTERED -> {
                 String deadLetterTopic = policy.deadLetterTopic().orElseThrow();
                 try {
                     deadLetter(record, deadLetterTopic, cause);

@@ -8,7 +8,6 @@ import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
 import io.streamable.consume.Consumer;
-import io.streamable.schema.PayloadBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,10 +15,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -47,7 +46,7 @@ final class RunningConsumer<T> implements Consumer<T> {
 
     private final ConsumerSettings<T> settings;
     private final TopicStore store;
-    private final PayloadBinding<T> binding;
+    private final PayloadDecoder<T> decoder;
     private final Function<String, TopicStore> topics;
     private final java.util.function.Consumer<RunningConsumer<T>> onStopped;
     private final CountDownLatch closing = new CountDownLatch(1);
@@ -71,7 +70,7 @@ final class RunningConsumer<T> implements Consumer<T> {
      * @param topics    opens other topics of the same backend (dead letters)
      * @param onStopped called once the consumer has stopped and released its name
      */
-    RunningConsumer(ConsumerSettings<T> settings, TopicStore store, PayloadBinding<T> binding,
+    RunningConsumer(ConsumerSettings<T> settings, TopicStore store, PayloadDecoder<T> decoder,
                     Function<String, TopicStore> topics, java.util.function.Consumer<RunningConsumer<T>> onStopped) {
         CompletableFuture<Void> firstCaughtUp = new CompletableFuture<>();
         Runnable userCallback = settings.onCaughtUp();
@@ -85,7 +84,7 @@ final class RunningConsumer<T> implements Consumer<T> {
         this.caughtUp = firstCaughtUp;
         this.settings = settings;
         this.store = store;
-        this.binding = binding;
+        this.decoder = decoder;
         this.topics = topics;
         this.onStopped = onStopped;
         this.reporter = new FailureReporter(settings);
@@ -100,7 +99,7 @@ final class RunningConsumer<T> implements Consumer<T> {
         reader = store.openReader(new ReaderSpec(StartResolver.resolve(settings.startFrom(), store,
                 settings.description()), settings.name()));
         try {
-            failures = new FailureHandler<>(settings, binding, topics, reporter, closing);
+            failures = new FailureHandler<>(settings, decoder, topics, reporter, closing);
             AtomicInteger workerNumber = new AtomicInteger();
             dispatcher = new Dispatcher(settings.concurrency(), settings.maxInFlight(),
                     new CommitTracker(reader.startPosition()), this::handle, reader::wakeup, runnable -> {

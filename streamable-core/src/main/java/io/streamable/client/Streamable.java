@@ -92,7 +92,8 @@ public interface Streamable extends AutoCloseable {
      * The schema versions of this backend's topics, and their compatibility modes.
      *
      * @return the schema registry of this backend
-     * @throws IllegalStateException if schema support is off (a non-JSON codec, or
+     * @throws IllegalStateException if schema support is off (a codec factory that is not a
+     *                               {@link io.streamable.schema.SchemaCapableCodecFactory}, or
      *                               {@link StreamableBuilder#schemaRegistry(boolean)} false)
      */
     SchemaRegistry schemas();

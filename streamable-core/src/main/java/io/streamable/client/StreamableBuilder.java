@@ -6,9 +6,9 @@ import io.streamable.backend.BackendUnavailableException;
 import io.streamable.backend.BackendUrl;
 import io.streamable.codec.PayloadCodecFactory;
 import io.streamable.consume.ConsumerInterceptor;
-import io.streamable.produce.ProducerInterceptor;
 import io.streamable.json.JsonCodecFactory;
-import io.streamable.schema.DefaultSchemaRegistry;
+import io.streamable.produce.ProducerInterceptor;
+import io.streamable.schema.SchemaCapableCodecFactory;
 import io.streamable.schema.Upcaster;
 
 import java.io.IOException;
@@ -134,7 +134,8 @@ public final class StreamableBuilder {
     /**
      * Whether producers register their payload types in the topic's schema registry and stamp
      * each message with its schema version, and consumers decode by version; default true. Schema
-     * support needs the JSON codec ({@link JsonCodecFactory}): with another codec it is off. See
+     * support needs a codec factory that implements {@link SchemaCapableCodecFactory}, as the
+     * default {@link JsonCodecFactory} does: with another factory it is off. See
      * {@link io.streamable.schema.SchemaRegistry}.
      *
      * @param enabled {@code false} to turn schema support off
@@ -230,11 +231,14 @@ public final class StreamableBuilder {
      */
     public Streamable build() {
         BackendUrl parsed = resolve();
-        boolean schemas = schemaRegistry && codecFactory instanceof JsonCodecFactory;
-        if (!upcasters.isEmpty() && !schemas) {
+        SchemaCapableCodecFactory schemaCodecs = schemaRegistry
+                && codecFactory instanceof SchemaCapableCodecFactory capable ? capable : null;
+        if (!upcasters.isEmpty() && schemaCodecs == null) {
             throw new IllegalStateException("Upcasters need the schema registry, which is "
-                    + (schemaRegistry ? "off because the payload codec is not the JSON codec" : "switched off")
-                    + "; remove the upcasters or use the JSON codec with schemaRegistry(true)");
+                    + (schemaRegistry ? "off because the payload codec factory " + codecFactory.getClass().getName()
+                    + " does not implement " + SchemaCapableCodecFactory.class.getName() : "switched off")
+                    + "; remove the upcasters, or use a codec factory with schema support (the default"
+                    + " JsonCodecFactory is one) and schemaRegistry(true)");
         }
         Backend backend;
         try {
@@ -250,8 +254,8 @@ public final class StreamableBuilder {
                     + urlSource + describeOptions(parsed) + "): " + e.getMessage(), e);
         }
         try {
-            DefaultSchemaRegistry registry = schemas ? new DefaultSchemaRegistry(backend,
-                    ((JsonCodecFactory) codecFactory).objectMapper(), codecFactory, upcasters) : null;
+            DefaultSchemaRegistry registry = schemaCodecs == null ? null
+                    : new DefaultSchemaRegistry(backend, schemaCodecs.objectMapper(), schemaCodecs, upcasters);
             return new DefaultStreamable(backend, codecFactory, registry, parsed.masked(),
                     new Interceptors(producerInterceptors, consumerInterceptors));
         } catch (RuntimeException e) {

@@ -6,12 +6,11 @@ import io.streamable.backend.AppendRecord;
 import io.streamable.backend.TopicStore;
 import io.streamable.produce.OutgoingMessage;
 import io.streamable.produce.Producer;
-import io.streamable.schema.PayloadBinding;
+import io.streamable.produce.ProducerInterceptor;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import io.streamable.produce.ProducerInterceptor;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,17 +20,17 @@ import java.util.function.Consumer;
 final class TypedProducer<T> implements Producer<T> {
     private final Topic<T> topic;
     private final TopicStore store;
-    private final PayloadBinding<T> binding;
+    private final PayloadEncoder<T> encoder;
     private final Consumer<AutoCloseable> onClose;
     private final List<ProducerInterceptor> interceptors;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    TypedProducer(Topic<T> topic, TopicStore store, PayloadBinding<T> binding, List<ProducerInterceptor> interceptors,
+    TypedProducer(Topic<T> topic, TopicStore store, PayloadEncoder<T> encoder, List<ProducerInterceptor> interceptors,
                   Consumer<AutoCloseable> onClose) {
         this.topic = topic;
         this.interceptors = List.copyOf(interceptors);
         this.store = store;
-        this.binding = binding;
+        this.encoder = encoder;
         this.onClose = onClose;
     }
 
@@ -88,7 +87,7 @@ final class TypedProducer<T> implements Producer<T> {
     }
 
     private AppendRecord encode(OutgoingMessage<T> message) {
-        return binding.encode(message);
+        return encoder.encode(message);
     }
 
     private void ensureOpen() {

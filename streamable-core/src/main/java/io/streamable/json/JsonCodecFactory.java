@@ -12,7 +12,7 @@ import com.fasterxml.jackson.module.paramnames.ParameterNamesModule;
 import io.streamable.PayloadType;
 import io.streamable.codec.PayloadCodec;
 import io.streamable.codec.PayloadCodecException;
-import io.streamable.codec.PayloadCodecFactory;
+import io.streamable.schema.SchemaCapableCodecFactory;
 
 import java.io.IOException;
 import java.util.Objects;
@@ -21,9 +21,9 @@ import java.util.Objects;
  * JSON payloads through Jackson, set up for modern Java: records, {@link java.util.Optional},
  * {@code java.time} types as ISO-8601 strings, constructor parameter names. Unknown properties are
  * ignored when decoding, so removing a property from a payload type stays backward compatible
- * with stored data.
+ * with stored data. It supports the schema registry (see {@link SchemaCapableCodecFactory}).
  */
-public final class JsonCodecFactory implements PayloadCodecFactory {
+public final class JsonCodecFactory implements SchemaCapableCodecFactory {
     private static final JsonCodecFactory DEFAULTS = new JsonCodecFactory(newObjectMapper());
 
     private final ObjectMapper mapper;
@@ -63,6 +63,7 @@ public final class JsonCodecFactory implements PayloadCodecFactory {
     }
 
     /** {@return the mapper this factory's codecs use} */
+    @Override
     public ObjectMapper objectMapper() {
         return mapper;
     }

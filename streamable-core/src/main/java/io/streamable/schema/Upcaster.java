@@ -48,14 +48,4 @@ public record Upcaster<A, B>(Class<A> from, Class<B> to, Function<? super A, ? e
     public static <A, B> Upcaster<A, B> of(Class<A> from, Class<B> to, Function<? super A, ? extends B> function) {
         return new Upcaster<>(from, to, function);
     }
-
-    /** Applies the conversion to a payload of type {@link #from()}. */
-    Object apply(Object payload) {
-        B result = function.apply(from.cast(payload));
-        if (result == null) {
-            throw new IllegalStateException("The upcaster from " + from.getName() + " to " + to.getName()
-                    + " returned null");
-        }
-        return result;
-    }
 }

@@ -2,17 +2,14 @@ package io.streamable.client;
 
 import io.streamable.Position;
 import io.streamable.Topic;
-import io.streamable.backend.AppendRecord;
 import io.streamable.backend.BackendUnavailableException;
 import io.streamable.backend.StoredRecord;
 import io.streamable.client.FailureHandler.Result;
-import io.streamable.consume.ConsumerFailure;
 import io.streamable.consume.ConsumerFailure.Outcome;
+import io.streamable.consume.ConsumerFailure;
 import io.streamable.consume.FailurePolicy;
 import io.streamable.consume.StartFrom;
 import io.streamable.json.JsonCodecFactory;
-import io.streamable.produce.OutgoingMessage;
-import io.streamable.schema.PayloadBinding;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -35,29 +32,21 @@ class DecodeUnavailableTest {
     private final List<String> handled = new CopyOnWriteArrayList<>();
 
     /** Decodes like JSON, after the registry's backend was unreachable {@code outages} times. */
-    private PayloadBinding<String> flaky(int outages, AtomicInteger attempts) {
-        PayloadBinding<String> json = PayloadBinding.of(JsonCodecFactory.defaults().codecFor(TOPIC.payloadType()));
-        return new PayloadBinding<>() {
-            @Override
-            public AppendRecord encode(OutgoingMessage<String> message) {
-                return json.encode(message);
+    private PayloadDecoder<String> flaky(int outages, AtomicInteger attempts) {
+        PayloadDecoder<String> json = PayloadDecoder.of(JsonCodecFactory.defaults().codecFor(TOPIC.payloadType()));
+        return record -> {
+            if (attempts.incrementAndGet() <= outages) {
+                throw new BackendUnavailableException("reading the schema log: connection refused", null);
             }
-
-            @Override
-            public String decode(StoredRecord record) {
-                if (attempts.incrementAndGet() <= outages) {
-                    throw new BackendUnavailableException("reading the schema log: connection refused", null);
-                }
-                return json.decode(record);
-            }
+            return json.decode(record);
         };
     }
 
-    private FailureHandler<String> handler(PayloadBinding<String> binding, CountDownLatch closing) {
+    private FailureHandler<String> handler(PayloadDecoder<String> decoder, CountDownLatch closing) {
         ConsumerSettings<String> settings = new ConsumerSettings<>(TOPIC, Optional.of("billing"), StartFrom.beginning(),
                 message -> handled.add(message.payload()), () -> { }, Optional.of(failures::add),
                 FailurePolicy.retry(1).thenSkip(), 1, 500, Duration.ofSeconds(1), 500, Duration.ofSeconds(5), 2000);
-        return new FailureHandler<>(settings, binding, backend::topic, new FailureReporter(settings), closing);
+        return new FailureHandler<>(settings, decoder, backend::topic, new FailureReporter(settings), closing);
     }
 
     private StoredRecord stored(String text) {

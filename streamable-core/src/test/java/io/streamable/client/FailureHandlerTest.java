@@ -5,13 +5,12 @@ import io.streamable.Topic;
 import io.streamable.backend.StoredRecord;
 import io.streamable.client.FailureHandler.Result;
 import io.streamable.codec.PayloadCodecException;
-import io.streamable.consume.ConsumerFailure;
 import io.streamable.consume.ConsumerFailure.Outcome;
+import io.streamable.consume.ConsumerFailure;
 import io.streamable.consume.FailurePolicy;
 import io.streamable.consume.MessageHandler;
 import io.streamable.consume.StartFrom;
 import io.streamable.json.JsonCodecFactory;
-import io.streamable.schema.PayloadBinding;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -43,8 +42,8 @@ class FailureHandlerTest {
                     handler.handle(message);
                 }, () -> { }, Optional.of(failures::add), policy, 1, 500, Duration.ofSeconds(1), 500,
                 Duration.ofSeconds(5), 2000);
-        PayloadBinding<String> binding = PayloadBinding.of(JsonCodecFactory.defaults().codecFor(TOPIC.payloadType()));
-        return new FailureHandler<>(settings, binding, backend::topic, new FailureReporter(settings), closing);
+        PayloadDecoder<String> decoder = PayloadDecoder.of(JsonCodecFactory.defaults().codecFor(TOPIC.payloadType()));
+        return new FailureHandler<>(settings, decoder, backend::topic, new FailureReporter(settings), closing);
     }
 
     private StoredRecord stored(String text) {

@@ -7,6 +7,7 @@ import io.streamable.client.Streamable;
 import io.streamable.codec.PayloadCodec;
 import io.streamable.consume.Consumer;
 import io.streamable.json.JsonCodecFactory;
+import io.streamable.schema.SchemaCapableCodecFactory;
 import io.streamable.schema.SchemaRegistry;
 import io.streamable.schema.Upcaster;
 import org.junit.jupiter.api.DisplayName;
@@ -45,7 +46,7 @@ class SchemaOptionsTest {
     }
 
     @Test
-    @DisplayName("a non-JSON codec leaves schema support off; upcasters then fail the build with the reason")
+    @DisplayName("a codec factory without schema support leaves it off; upcasters then fail the build with the reason")
     void otherCodec() {
         io.streamable.codec.PayloadCodecFactory text = new io.streamable.codec.PayloadCodecFactory() {
             @Override
@@ -74,10 +75,37 @@ class SchemaOptionsTest {
                 .upcaster(Order.class, OrderV2.class, o -> new OrderV2(o.id(), o.cents(), "EUR")).build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("Upcasters need the schema registry")
-                .hasMessageContaining("not the JSON codec");
+                .hasMessageContaining("does not implement " + SchemaCapableCodecFactory.class.getName());
         assertThatThrownBy(() -> Streamable.builder().url("memory:").schemaRegistry(false)
                 .upcaster(Order.class, OrderV2.class, o -> new OrderV2(o.id(), o.cents(), "EUR")).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("switched off");
+    }
+
+    @Test
+    @DisplayName("a codec factory of one's own that implements SchemaCapableCodecFactory keeps schema support")
+    void ownSchemaCapableFactory() {
+        JsonCodecFactory json = JsonCodecFactory.defaults();
+        List<PayloadType<?>> asked = new CopyOnWriteArrayList<>();
+        SchemaCapableCodecFactory wrapping = new SchemaCapableCodecFactory() {
+            @Override
+            public com.fasterxml.jackson.databind.ObjectMapper objectMapper() {
+                return json.objectMapper();
+            }
+
+            @Override
+            public <T> PayloadCodec<T> codecFor(PayloadType<T> type) {
+                asked.add(type);
+                return json.codecFor(type);
+            }
+        };
+        Topic<Order> topic = Topic.of("options-own", Order.class);
+        try (Streamable streamable = Streamable.builder().url("memory:").codecs(wrapping)
+                .upcaster(Order.class, OrderV2.class, o -> new OrderV2(o.id(), o.cents(), "EUR")).build()) {
+            streamable.producer(topic).appendAndWait("k", new Order("o-1", 1));
+            assertThat(streamable.schemas().versions(topic.name())).hasSize(1);
+            assertThat(readOne(streamable, topic).header(SchemaRegistry.VERSION_HEADER)).contains("1");
+            assertThat(asked).contains(topic.payloadType());
+        }
     }
 
     @Test

@@ -48,7 +48,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -99,9 +98,6 @@ final class MongoTopicStore implements TopicStore {
     private static final int MAX_CLAIM_ATTEMPTS = 10_000;
     /** MongoDB's document limit. */
     private static final long MAX_DOCUMENT_BYTES = 16L * 1024 * 1024;
-
-    /** Lost races for the next id, across the JVM: tells tests and benchmarks the arbiter was exercised. */
-    static final AtomicLong CLAIM_CONFLICTS = new AtomicLong();
 
     private final MongoRedisBackend backend;
     private final String name;
@@ -376,7 +372,6 @@ final class MongoTopicStore implements TopicStore {
             }
             if (done < records.size()) {
                 conflicts++;
-                CLAIM_CONFLICTS.incrementAndGet();
                 if (conflicts > MAX_CLAIM_ATTEMPTS) {
                     throw new PartialInsert(done, new BackendUnavailableException("Gave up appending to topic \"" + name + "\" after "
                             + MAX_CLAIM_ATTEMPTS + " lost races for the next position; "
@@ -590,10 +585,6 @@ final class MongoTopicStore implements TopicStore {
             pending.result().completeExceptionally(new IllegalStateException("The mongoredis backend "
                     + backend.describe() + " closed before the append to \"" + name + "\" ran; it was not stored"));
         }
-    }
-
-    private static void fail(List<PendingAppend> group, RuntimeException cause) {
-        group.forEach(pending -> pending.result().completeExceptionally(cause));
     }
 
     // ---------------------------------------------------------------- readers and bookkeeping

@@ -32,7 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The prototype's bug: ids reserved from a counter and inserted afterwards let a consumer read id
  * 5 before id 4 was committed and never see 4. Here 8 producers, each with its own connection
- * (as separate processes would), append at once while a consumer streams.
+ * (as separate processes would), append at once while a consumer streams. The test runs on an
+ * embedded MongoDB of its own, which counts the inserts it refuses for a duplicate key: proof that
+ * producers did race for the same ids and the unique index settled it.
  */
 class ConcurrentProducersTest {
     record Event(String producer, int sequence) {
@@ -48,8 +50,10 @@ class ConcurrentProducersTest {
         Topic<Event> topic = Topic.of("race", Event.class);
         List<Streamable> connections = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(PRODUCERS);
+        TestServers.EmbeddedMongo mongo = TestServers.startMongo();
+        String url = TestServers.urlFor(mongo.uri(), TestServers.redisUri(), database);
         try {
-            Streamable consumerSide = open(database, connections);
+            Streamable consumerSide = open(url, connections);
             List<Message<Event>> received = new CopyOnWriteArrayList<>();
             CountDownLatch sentinel = new CountDownLatch(1);
             Consumer<Event> consumer = consumerSide.consumer(topic).batchSize(37)
@@ -61,12 +65,12 @@ class ConcurrentProducersTest {
                     })
                     .start();
 
-            long conflictsBefore = MongoTopicStore.CLAIM_CONFLICTS.get();
+            long conflictsBefore = mongo.duplicateKeyErrors();
             CountDownLatch go = new CountDownLatch(1);
             List<Future<?>> producers = new ArrayList<>();
             for (int p = 0; p < PRODUCERS; p++) {
                 String name = "p" + p;
-                Producer<Event> producer = open(database, connections).producer(topic);
+                Producer<Event> producer = open(url, connections).producer(topic);
                 producers.add(pool.submit(() -> {
                     go.await();
                     int sequence = 0;
@@ -89,11 +93,11 @@ class ConcurrentProducersTest {
             for (Future<?> producer : producers) {
                 producer.get(120, TimeUnit.SECONDS);
             }
-            open(database, connections).producer(topic).appendAndWait("end", new Event("end", -1));
+            open(url, connections).producer(topic).appendAndWait("end", new Event("end", -1));
             assertThat(sentinel.await(60, TimeUnit.SECONDS)).as("the consumer reached the last message").isTrue();
             consumer.close();
 
-            assertThat(MongoTopicStore.CLAIM_CONFLICTS.get() - conflictsBefore)
+            assertThat(mongo.duplicateKeyErrors() - conflictsBefore)
                     .as("producers raced for the same ids, and the unique index settled it").isPositive();
             // exactly once: nothing missing, nothing twice
             List<Message<Event>> events = received.stream().filter(m -> m.payload().sequence() >= 0).toList();
@@ -124,12 +128,12 @@ class ConcurrentProducersTest {
         } finally {
             pool.shutdownNow();
             connections.forEach(Streamable::close);
+            mongo.close();
         }
     }
 
-    private static Streamable open(String database, List<Streamable> connections) {
-        Streamable streamable = Streamable.open(TestServers.urlFor(TestServers.mongoUri(), TestServers.redisUri(),
-                database));
+    private static Streamable open(String url, List<Streamable> connections) {
+        Streamable streamable = Streamable.open(url);
         connections.add(streamable);
         return streamable;
     }

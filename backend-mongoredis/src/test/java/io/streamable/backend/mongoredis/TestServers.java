@@ -2,6 +2,9 @@ package io.streamable.backend.mongoredis;
 
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.exception.MongoServerError;
+import io.netty.channel.Channel;
 import redis.embedded.RedisServer;
 import redis.embedded.core.ExecutableProvider;
 
@@ -13,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Where tests (and benchmarks, through this module's test-jar) get MongoDB and Redis, in this order:
@@ -132,7 +136,8 @@ public final class TestServers {
      */
     public static final class EmbeddedMongo implements AutoCloseable {
         private final int port;
-        private KeptMemoryBackend backend = new KeptMemoryBackend();
+        private final AtomicLong duplicateKeyErrors = new AtomicLong();
+        private KeptMemoryBackend backend = new KeptMemoryBackend(duplicateKeyErrors);
         private MongoServer server;
 
         EmbeddedMongo(int port) {
@@ -143,6 +148,14 @@ public final class TestServers {
         /** The port it listens on, the same after a restart. */
         public int port() {
             return port;
+        }
+
+        /**
+         * How many inserted documents this server refused for a duplicate key, across restarts:
+         * each is a producer that lost the race for the next id to another one.
+         */
+        public long duplicateKeyErrors() {
+            return duplicateKeyErrors.get();
         }
 
         /** Its URI, {@code mongodb://127.0.0.1:<port>}. */
@@ -171,7 +184,7 @@ public final class TestServers {
         public synchronized void restartEmpty() {
             stop();
             backend.reallyClose();
-            backend = new KeptMemoryBackend();
+            backend = new KeptMemoryBackend(duplicateKeyErrors);
             start();
         }
 
@@ -182,8 +195,35 @@ public final class TestServers {
         }
     }
 
-    /** Keeps its databases when the server shuts down, so a restart finds them. */
+    /**
+     * Keeps its databases when the server shuts down, so a restart finds them, and counts the
+     * inserts it refuses for a duplicate key.
+     */
     private static final class KeptMemoryBackend extends MemoryBackend {
+        private static final int DUPLICATE_KEY = 11000;
+        private final AtomicLong duplicateKeyErrors;
+
+        KeptMemoryBackend(AtomicLong duplicateKeyErrors) {
+            this.duplicateKeyErrors = duplicateKeyErrors;
+        }
+
+        @Override
+        public Document handleCommand(Channel channel, String database, String command, Document query) {
+            try {
+                Document response = super.handleCommand(channel, database, command, query);
+                if ("insert".equalsIgnoreCase(command) && response.get("writeErrors") instanceof List<?> errors) {
+                    errors.stream().filter(error -> error instanceof Document d && d.get("code") instanceof Number code
+                            && code.intValue() == DUPLICATE_KEY).forEach(error -> duplicateKeyErrors.incrementAndGet());
+                }
+                return response;
+            } catch (MongoServerError e) {
+                if ("insert".equalsIgnoreCase(command) && e.getCode() == DUPLICATE_KEY) {
+                    duplicateKeyErrors.incrementAndGet();
+                }
+                throw e;
+            }
+        }
+
         @Override
         public void close() {
             // a server restart must not drop the data; reallyClose() does

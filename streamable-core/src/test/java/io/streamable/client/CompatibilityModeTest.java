@@ -1,10 +1,14 @@
-package io.streamable.schema;
+package io.streamable.client;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamable.Position;
 import io.streamable.backend.StoredRecord;
 import io.streamable.json.JsonCodecFactory;
+import io.streamable.schema.CompatibilityMode;
+import io.streamable.schema.IncompatibleSchemaException;
+import io.streamable.schema.SchemaProblem;
+import io.streamable.schema.SchemaVersion;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;

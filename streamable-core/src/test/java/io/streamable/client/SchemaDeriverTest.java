@@ -1,4 +1,4 @@
-package io.streamable.schema;
+package io.streamable.client;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.streamable.json.JsonCodecFactory;
@@ -11,6 +11,7 @@ import io.streamable.schema.Schema.ObjectSchema;
 import io.streamable.schema.Schema.Property;
 import io.streamable.schema.Schema.RefSchema;
 import io.streamable.schema.Schema.ScalarSchema;
+import io.streamable.schema.Schema;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

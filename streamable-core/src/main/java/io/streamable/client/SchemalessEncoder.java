@@ -1,13 +1,14 @@
-package io.streamable.schema;
+package io.streamable.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamable.Topic;
 import io.streamable.backend.AppendRecord;
-import io.streamable.backend.StoredRecord;
 import io.streamable.codec.PayloadCodec;
 import io.streamable.codec.PayloadCodecException;
 import io.streamable.produce.OutgoingMessage;
+import io.streamable.schema.SchemaRegistry;
+import io.streamable.schema.SchemaVersion;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
- * The binding of a producer whose payload type is schemaless ({@code JsonNode}, {@code Object},
+ * The encoder of a producer whose payload type is schemaless ({@code JsonNode}, {@code Object},
  * {@code Map}), the way a Confluent serializer with {@code use.latest.version=true} and no
  * auto-registration works: it registers nothing, and on a topic with schema versions each payload
  * must match the latest version (of some variant, for a sealed family) and is stamped with it, so
@@ -33,7 +34,7 @@ import java.util.stream.Collectors;
  * first version registered elsewhere is noticed), and reloaded once before a payload is refused
  * (it may match a version registered elsewhere since).
  */
-final class SchemalessProducerBinding<T> implements PayloadBinding<T> {
+final class SchemalessEncoder<T> implements PayloadEncoder<T> {
     static final long REFRESH_NANOS = 5_000_000_000L;
     private static final long RELOAD_BEFORE_REFUSING_NANOS = 1_000_000_000L;
 
@@ -56,12 +57,12 @@ final class SchemalessProducerBinding<T> implements PayloadBinding<T> {
                     latest.add(all.get(i));
                 }
             }
-            List<Map<String, String>> headers = latest.stream().map(SchemalessProducerBinding::versionHeaders).toList();
+            List<Map<String, String>> headers = latest.stream().map(SchemalessEncoder::versionHeaders).toList();
             return new Candidates(log, List.copyOf(latest), headers);
         }
     }
 
-    SchemalessProducerBinding(Topic<T> topic, DefaultSchemaRegistry registry, PayloadCodec<T> codec, ObjectMapper mapper) {
+    SchemalessEncoder(Topic<T> topic, DefaultSchemaRegistry registry, PayloadCodec<T> codec, ObjectMapper mapper) {
         this.topic = topic;
         this.registry = registry;
         this.codec = codec;
@@ -96,11 +97,6 @@ final class SchemalessProducerBinding<T> implements PayloadBinding<T> {
             headers = Map.copyOf(all);
         }
         return new AppendRecord(message.shardingKey(), message.logCompactId(), headers, bytes);
-    }
-
-    @Override
-    public T decode(StoredRecord record) {
-        throw new UnsupportedOperationException("A producer binding does not decode");
     }
 
     private static int match(Candidates candidates, JsonNode tree, List<String> problems) {

@@ -1,4 +1,4 @@
-package io.streamable.schema;
+package io.streamable.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamable.schema.Schema.AnySchema;
@@ -9,6 +9,7 @@ import io.streamable.schema.Schema.ObjectSchema;
 import io.streamable.schema.Schema.Property;
 import io.streamable.schema.Schema.RefSchema;
 import io.streamable.schema.Schema.ScalarSchema;
+import io.streamable.schema.Schema;
 
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,4 +1,4 @@
-package io.streamable.schema;
+package io.streamable.client;
 
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,6 +17,13 @@ import io.streamable.backend.TopicReader;
 import io.streamable.codec.PayloadCodecFactory;
 import io.streamable.consume.StartFrom;
 import io.streamable.json.JsonCodecFactory;
+import io.streamable.schema.CompatibilityMode;
+import io.streamable.schema.IncompatibleSchemaException;
+import io.streamable.schema.Schema;
+import io.streamable.schema.SchemaProblem;
+import io.streamable.schema.SchemaRegistry;
+import io.streamable.schema.SchemaVersion;
+import io.streamable.schema.Upcaster;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,10 +42,10 @@ import java.util.concurrent.TimeoutException;
 /**
  * The engine behind {@link SchemaRegistry}: derives schemas with the codec's {@link ObjectMapper},
  * stores and replays each topic's {@code __schemas.<topic>} log, and makes the
- * {@link PayloadBinding}s that producers and consumers encode and decode with. Created by
- * streamable-core's client; applications use the {@link SchemaRegistry} interface.
+ * {@link PayloadEncoder}s and {@link PayloadDecoder}s that producers and consumers use. Created
+ * by {@link StreamableBuilder}; applications use the {@link SchemaRegistry} interface.
  */
-public final class DefaultSchemaRegistry implements SchemaRegistry {
+final class DefaultSchemaRegistry implements SchemaRegistry {
     /** All registrations and mode changes share one key, so they are totally ordered on every backend. */
     static final String SHARDING_KEY = "schemas";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -58,8 +65,8 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
      * @param codecs    the codecs payloads are encoded with
      * @param upcasters conversions from older payload types to newer ones, at most one per source type
      */
-    public DefaultSchemaRegistry(Backend backend, ObjectMapper mapper, PayloadCodecFactory codecs,
-                                 List<Upcaster<?, ?>> upcasters) {
+    DefaultSchemaRegistry(Backend backend, ObjectMapper mapper, PayloadCodecFactory codecs,
+                          List<Upcaster<?, ?>> upcasters) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.mapper = Objects.requireNonNull(mapper, "mapper");
         this.codecs = Objects.requireNonNull(codecs, "codecs");
@@ -259,7 +266,7 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
      *
      * @param topic the deleted topic's name
      */
-    public void forgetTopic(String topic) {
+    void forgetTopic(String topic) {
         logs.remove(topic);
     }
 
@@ -277,7 +284,7 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
         return log.version(version);
     }
 
-    // ---------------------------------------------------------------- bindings
+    // ---------------------------------------------------------------- encoders and decoders
 
     /** This registry's latest replay of a topic's log, or null if it has not read it yet. */
     SchemaLog cachedLog(String topic) {
@@ -291,32 +298,32 @@ public final class DefaultSchemaRegistry implements SchemaRegistry {
     }
 
     /**
-     * The binding a producer encodes with: registers the topic's type first. A schemaless type
+     * The encoder of a producer: registers the topic's type first. A schemaless type
      * registers nothing; its payloads are checked against the topic's latest version, if any, and
      * stamped with it (see {@link SchemaRegistry}).
      *
      * @param topic the topic the producer appends to
      * @param <T>   the payload type
-     * @return the binding, stamping the topic's schema version on every message
+     * @return the encoder, stamping the topic's schema version on every message
      * @throws IncompatibleSchemaException if the type breaks the topic's mode
      */
-    public <T> PayloadBinding<T> producerBinding(Topic<T> topic) {
+    <T> PayloadEncoder<T> encoder(Topic<T> topic) {
         if (isSchemaless(topic.payloadType())) {
-            return new SchemalessProducerBinding<>(topic, this, codecs.codecFor(topic.payloadType()), mapper);
+            return new SchemalessEncoder<>(topic, this, codecs.codecFor(topic.payloadType()), mapper);
         }
         Map<Class<?>, SchemaVersion> versions = registerTypes(topic);
-        return new ProducerBinding<>(topic, versions, codecs);
+        return new SchemaEncoder<>(topic, versions, codecs);
     }
 
     /**
-     * The binding a consumer decodes with; reads the registry lazily, on the first versioned message.
+     * The decoder of a consumer; reads the registry lazily, on the first versioned message.
      *
      * @param topic the topic the consumer reads
      * @param <T>   the payload type
-     * @return the binding, decoding each message as the version it was written with
+     * @return the decoder, decoding each message as the version it was written with
      */
-    public <T> PayloadBinding<T> consumerBinding(Topic<T> topic) {
-        return new ConsumerBinding<>(topic, this, codecs, mapper, Map.copyOf(upcasters));
+    <T> PayloadDecoder<T> decoder(Topic<T> topic) {
+        return new SchemaDecoder<>(topic, this, codecs, mapper, Map.copyOf(upcasters));
     }
 
     Schema schemaOf(Class<?> type) {

@@ -1,10 +1,14 @@
-package io.streamable.schema;
+package io.streamable.client;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamable.Position;
 import io.streamable.backend.StoredRecord;
-import io.streamable.schema.Compatibility.Difference;
+import io.streamable.client.Compatibility.Difference;
+import io.streamable.schema.CompatibilityMode;
+import io.streamable.schema.Schema;
+import io.streamable.schema.SchemaProblem;
+import io.streamable.schema.SchemaVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,8 +1,9 @@
-package io.streamable.schema;
+package io.streamable.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamable.json.JsonCodecFactory;
+import io.streamable.schema.Schema;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

@@ -1,13 +1,14 @@
-package io.streamable.schema;
+package io.streamable.client;
 
 import io.streamable.PayloadType;
 import io.streamable.Topic;
 import io.streamable.backend.AppendRecord;
-import io.streamable.backend.StoredRecord;
 import io.streamable.codec.PayloadCodec;
 import io.streamable.codec.PayloadCodecException;
 import io.streamable.codec.PayloadCodecFactory;
 import io.streamable.produce.OutgoingMessage;
+import io.streamable.schema.SchemaRegistry;
+import io.streamable.schema.SchemaVersion;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -17,7 +18,7 @@ import java.util.Map;
  * message's headers. A sealed payload interface is encoded through its concrete record, so the
  * stored JSON is the record's own shape.
  */
-final class ProducerBinding<T> implements PayloadBinding<T> {
+final class SchemaEncoder<T> implements PayloadEncoder<T> {
     private final Topic<T> topic;
     private final boolean sealed;
     private final PayloadCodec<T> plainCodec;
@@ -34,7 +35,7 @@ final class ProducerBinding<T> implements PayloadBinding<T> {
     }
 
     @SuppressWarnings("unchecked")
-    ProducerBinding(Topic<T> topic, Map<Class<?>, SchemaVersion> versions, PayloadCodecFactory codecs) {
+    SchemaEncoder(Topic<T> topic, Map<Class<?>, SchemaVersion> versions, PayloadCodecFactory codecs) {
         this.topic = topic;
         Class<?> raw = DefaultSchemaRegistry.Variant.raw(topic.payloadType().type());
         this.sealed = raw.isSealed();
@@ -78,10 +79,5 @@ final class ProducerBinding<T> implements PayloadBinding<T> {
             headers.put(SchemaRegistry.VARIANT_HEADER, version.variant());
         }
         return Map.copyOf(headers);
-    }
-
-    @Override
-    public T decode(StoredRecord record) {
-        throw new UnsupportedOperationException("A producer binding does not decode");
     }
 }

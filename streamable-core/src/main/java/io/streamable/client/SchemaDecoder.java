@@ -1,4 +1,4 @@
-package io.streamable.schema;
+package io.streamable.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,18 +6,20 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamable.PayloadType;
 import io.streamable.Topic;
-import io.streamable.backend.AppendRecord;
 import io.streamable.backend.StoredRecord;
 import io.streamable.codec.PayloadCodec;
 import io.streamable.codec.PayloadCodecException;
 import io.streamable.codec.PayloadCodecFactory;
 import io.streamable.consume.FailurePolicy;
-import io.streamable.produce.OutgoingMessage;
 import io.streamable.schema.Schema.ArraySchema;
 import io.streamable.schema.Schema.MapSchema;
 import io.streamable.schema.Schema.ObjectSchema;
 import io.streamable.schema.Schema.Property;
 import io.streamable.schema.Schema.ScalarSchema;
+import io.streamable.schema.Schema;
+import io.streamable.schema.SchemaRegistry;
+import io.streamable.schema.SchemaVersion;
+import io.streamable.schema.Upcaster;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -33,7 +35,7 @@ import java.util.stream.Collectors;
  * named by the version, checks once per version that the reading type can read that version's
  * schema, fills in declared defaults, then upcasts towards the consumer's type.
  */
-final class ConsumerBinding<T> implements PayloadBinding<T> {
+final class SchemaDecoder<T> implements PayloadDecoder<T> {
     private static final int MAX_UPCASTS = 64;
 
     private final Topic<T> topic;
@@ -61,7 +63,7 @@ final class ConsumerBinding<T> implements PayloadBinding<T> {
     private record Reader(PayloadCodec<Object> codec, Schema schema, boolean hasDefaults) {
     }
 
-    ConsumerBinding(Topic<T> topic, DefaultSchemaRegistry registry, PayloadCodecFactory codecs, ObjectMapper mapper,
+    SchemaDecoder(Topic<T> topic, DefaultSchemaRegistry registry, PayloadCodecFactory codecs, ObjectMapper mapper,
                     Map<Class<?>, Upcaster<?, ?>> upcasters) {
         this.topic = topic;
         this.target = DefaultSchemaRegistry.Variant.raw(topic.payloadType().type());
@@ -74,11 +76,6 @@ final class ConsumerBinding<T> implements PayloadBinding<T> {
         this.plainCodec = codecs.codecFor(topic.payloadType());
         this.family = DefaultSchemaRegistry.Variant.family(target).stream()
                 .collect(Collectors.toMap(DefaultSchemaRegistry.Variant::variantName, c -> c, (a, b) -> a));
-    }
-
-    @Override
-    public AppendRecord encode(OutgoingMessage<T> message) {
-        throw new UnsupportedOperationException("A consumer binding does not encode");
     }
 
     @Override
@@ -186,7 +183,7 @@ final class ConsumerBinding<T> implements PayloadBinding<T> {
                 break;
             }
             try {
-                payload = next.apply(payload);
+                payload = apply(next, payload);
             } catch (RuntimeException e) {
                 throw new PayloadCodecException("The upcaster from " + next.from().getName() + " to "
                         + next.to().getName() + " failed on schema version " + version.version() + ": " + e, e);
@@ -199,6 +196,17 @@ final class ConsumerBinding<T> implements PayloadBinding<T> {
                     + ".class, <next version>.class, old -> ...))", null);
         }
         return (T) payload;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object apply(Upcaster<?, ?> upcaster, Object payload) {
+        Object result = ((java.util.function.Function<Object, Object>) upcaster.function())
+                .apply(upcaster.from().cast(payload));
+        if (result == null) {
+            throw new IllegalStateException("The upcaster from " + upcaster.from().getName() + " to "
+                    + upcaster.to().getName() + " returned null");
+        }
+        return result;
     }
 
     // ---------------------------------------------------------------- defaults
