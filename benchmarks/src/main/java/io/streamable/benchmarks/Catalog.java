@@ -36,6 +36,7 @@ final class Catalog {
                 MongoRedisProduce::single,
                 MongoRedisConsume::new,
                 MongoRedisLatency::new,
+                MongoRedisLatency::redisDown,
                 KafkaProduce::new,
                 KafkaConsume::new,
                 KafkaConsume::catchUp,
