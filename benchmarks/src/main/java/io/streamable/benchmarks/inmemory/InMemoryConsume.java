@@ -27,12 +27,14 @@ import java.util.concurrent.TimeUnit;
  * of N messages filled before the round; the round ends when its handler has seen the last one.
  * The catch-up variant uses a <em>named</em> consumer (a new name each round, so it starts
  * N messages behind and commits as it goes). Baseline: bare Jackson decodes the same payloads from
- * bytes encoded in set-up (up to {@value #KEPT} distinct encodings, cycled, so large sweeps fit in
- * the heap next to the topic).
+ * bytes encoded in set-up (up to {@value #KEPT} distinct encodings and 64 MB of them, cycled, so
+ * large sweeps fit in the heap next to the topic).
  */
 public final class InMemoryConsume implements Scenario {
     /** The most encoded payloads the baseline keeps; it cycles through them for larger N. */
     static final int KEPT = 100_000;
+    /** ... and at most this many bytes of them, so the baseline's heap does not crowd the topic's. */
+    static final long KEPT_BYTES = 64L << 20;
 
     private final boolean named;
     private Settings settings;
@@ -98,7 +100,7 @@ public final class InMemoryConsume implements Scenario {
                 producer.appendAll(batch).join();
             }
         }
-        encoded = new byte[Math.min(messages, KEPT)][];
+        encoded = new byte[(int) Math.min(messages, Math.min(KEPT, KEPT_BYTES / settings.payloadBytes()))][];
         try {
             for (int seq = 0; seq < encoded.length; seq++) {
                 encoded[seq] = writer.writeValueAsBytes(payloads.next(seq));
