@@ -183,7 +183,7 @@ public final class BenchmarkMain {
                 (System.nanoTime() - runStart) / 1e9, loadAtStart, loadAtEnd);
         results.forEach(result -> System.out.println(result.line()));
         if (report.isPresent() && !results.isEmpty()) {
-            String note = String.format(Locale.ROOT, "Run of %s UTC, %d cores, Java %s, load average %.1f at the start"
+            String note = String.format(Locale.ROOT, "Run ended %s UTC, %d cores, Java %s, load average %.1f at the start"
                             + " and %.1f at the end; ratios are framework / raw client in the same run.",
                     java.time.LocalDateTime.now(java.time.ZoneOffset.UTC).withNano(0),
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), loadAtStart,
