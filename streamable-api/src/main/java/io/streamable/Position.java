@@ -24,10 +24,35 @@ import java.util.TreeMap;
  * {@link #encode()} and {@link #parse(String)}, so users may store them anywhere.
  */
 public final class Position {
+    /** The partitions of a multi-partition position (two or more); {@code null} for a single-partition one. */
     private final SortedMap<Integer, Long> offsets;
+    /** The partition of a single-partition position; -1 for a multi-partition one. */
+    private final int partition;
+    /** The offset of a single-partition position; -1 for a multi-partition one. */
+    private final long offset;
+    /** {@link #offsets()} of a single-partition position, built on first use (volatile: published safely). */
+    private volatile SortedMap<Integer, Long> view;
+
+    // Most positions name one partition (every single-log backend, every Kafka record): two
+    // primitives instead of a TreeMap, built on every read of every message.
+    private Position(int partition, long offset) {
+        this.offsets = null;
+        this.partition = partition;
+        this.offset = offset;
+    }
 
     private Position(SortedMap<Integer, Long> offsets) {
         this.offsets = offsets;
+        this.partition = -1;
+        this.offset = -1;
+    }
+
+    private static Position of(TreeMap<Integer, Long> map) {
+        if (map.size() == 1) {
+            Map.Entry<Integer, Long> only = map.firstEntry();
+            return new Position(only.getKey(), only.getValue());
+        }
+        return new Position(map);
     }
 
     /**
@@ -48,9 +73,7 @@ public final class Position {
      * @return the position
      */
     public static Position of(int partition, long offset) {
-        TreeMap<Integer, Long> map = new TreeMap<>();
-        map.put(checkPartition(partition), checkOffset(offset));
-        return new Position(map);
+        return new Position(checkPartition(partition), checkOffset(offset));
     }
 
     /**
@@ -66,7 +89,7 @@ public final class Position {
         }
         TreeMap<Integer, Long> map = new TreeMap<>();
         offsets.forEach((partition, offset) -> map.put(checkPartition(partition), checkOffset(offset)));
-        return new Position(map);
+        return of(map);
     }
 
     /**
@@ -94,7 +117,7 @@ public final class Position {
                     throw new NumberFormatException("partition " + partition + " appears twice");
                 }
             }
-            return new Position(map);
+            return of(map);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("Not a position: \"" + encoded
                     + "\". Expected an offset such as \"42\" or partition:offset pairs such as \"0:42,3:17\""
@@ -104,8 +127,8 @@ public final class Position {
 
     /** {@return the string form: {@code "42"} for a single-log position, {@code "0:42,3:17"} otherwise} */
     public String encode() {
-        if (isSingleLog()) {
-            return Long.toString(offsets.get(0));
+        if (offsets == null) {
+            return partition == 0 ? Long.toString(offset) : partition + ":" + offset;
         }
         StringBuilder text = new StringBuilder();
         offsets.forEach((partition, offset) -> {
@@ -123,7 +146,7 @@ public final class Position {
      * @return {@code true} when this position mentions partition 0 only
      */
     public boolean isSingleLog() {
-        return offsets.size() == 1 && offsets.containsKey(0);
+        return offsets == null && partition == 0;
     }
 
     /**
@@ -136,7 +159,7 @@ public final class Position {
         if (!isSingleLog()) {
             throw new IllegalStateException("Position " + encode() + " spans partitions; read offsets() instead");
         }
-        return offsets.get(0);
+        return offset;
     }
 
     /**
@@ -146,13 +169,26 @@ public final class Position {
      * @return its offset, or empty when this position does not mention it
      */
     public OptionalLong offset(int partition) {
+        if (offsets == null) {
+            return partition == this.partition ? OptionalLong.of(offset) : OptionalLong.empty();
+        }
         Long offset = offsets.get(partition);
         return offset == null ? OptionalLong.empty() : OptionalLong.of(offset);
     }
 
     /** {@return every partition's offset, sorted by partition} */
     public SortedMap<Integer, Long> offsets() {
-        return Collections.unmodifiableSortedMap(offsets);
+        if (offsets != null) {
+            return Collections.unmodifiableSortedMap(offsets);
+        }
+        SortedMap<Integer, Long> built = view;
+        if (built == null) {
+            TreeMap<Integer, Long> map = new TreeMap<>();
+            map.put(partition, offset);
+            built = Collections.unmodifiableSortedMap(map);
+            view = built;
+        }
+        return built;
     }
 
     /**
@@ -163,16 +199,14 @@ public final class Position {
      * @return the merged position
      */
     public Position merge(Position other) {
-        if (offsets.size() == 1 && other.offsets.size() == 1) {
-            // the common case, folded once per handled message: skip the map copy
-            Integer partition = offsets.firstKey();
-            if (partition.equals(other.offsets.firstKey())) {
-                return other.offsets.get(partition) > offsets.get(partition) ? other : this;
-            }
+        if (offsets == null && other.offsets == null && partition == other.partition) {
+            // the common case, folded once per handled message: no map at all
+            return other.offset > offset ? other : this;
         }
-        TreeMap<Integer, Long> merged = new TreeMap<>(offsets);
-        other.offsets.forEach((partition, offset) -> merged.merge(partition, offset, Math::max));
-        return merged.equals(offsets) ? this : new Position(merged);
+        SortedMap<Integer, Long> mine = offsets();
+        TreeMap<Integer, Long> merged = new TreeMap<>(mine);
+        other.offsets().forEach((partition, offset) -> merged.merge(partition, offset, Math::max));
+        return merged.equals(mine) ? this : of(merged);
     }
 
     /**
@@ -182,9 +216,13 @@ public final class Position {
      * @return {@code true} when every offset of {@code other} is at most this position's offset in that partition
      */
     public boolean covers(Position other) {
+        if (other.offsets == null) {
+            OptionalLong mine = offset(other.partition);
+            return mine.isPresent() && mine.getAsLong() >= other.offset;
+        }
         for (Map.Entry<Integer, Long> entry : other.offsets.entrySet()) {
-            Long mine = offsets.get(entry.getKey());
-            if (mine == null || mine < entry.getValue()) {
+            OptionalLong mine = offset(entry.getKey());
+            if (mine.isEmpty() || mine.getAsLong() < entry.getValue()) {
                 return false;
             }
         }
@@ -203,26 +241,48 @@ public final class Position {
      *                                  different partitions
      */
     public int compareInPartition(Position other) {
-        if (offsets.size() != 1 || other.offsets.size() != 1 || !offsets.firstKey().equals(other.offsets.firstKey())) {
+        if (offsets != null || other.offsets != null || partition != other.partition) {
             throw new IllegalArgumentException("Positions " + encode() + " and " + other.encode()
                     + " are not in the same single partition and have no order; compare per partition with offset(int)");
         }
-        return Long.compare(offsets.get(offsets.firstKey()), other.offsets.get(other.offsets.firstKey()));
+        return Long.compare(offset, other.offset);
     }
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof Position that && offsets.equals(that.offsets);
+        if (!(other instanceof Position that)) {
+            return false;
+        }
+        // a map of one entry is always stored compactly, so the two forms never stand for the same position
+        if (offsets == null) {
+            return that.offsets == null && partition == that.partition && offset == that.offset;
+        }
+        return offsets.equals(that.offsets);
     }
 
     @Override
     public int hashCode() {
-        return offsets.hashCode();
+        // what the one-entry map's hashCode was (Map.Entry: key hash ^ value hash), so hashes stay as they were
+        return offsets == null ? Integer.hashCode(partition) ^ Long.hashCode(offset) : offsets.hashCode();
     }
 
     @Override
     public String toString() {
         return encode();
+    }
+
+    private static int checkPartition(int partition) {
+        if (partition < 0) {
+            throw new IllegalArgumentException("Partition must be >= 0, got " + partition);
+        }
+        return partition;
+    }
+
+    private static long checkOffset(long offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("Offset must be >= 0, got " + offset);
+        }
+        return offset;
     }
 
     private static Integer checkPartition(Integer partition) {

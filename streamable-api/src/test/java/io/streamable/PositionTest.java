@@ -11,6 +11,32 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class PositionTest {
 
     @Test
+    @DisplayName("a one-partition position is the same value however it was made, with the map's hash")
+    void onePartitionFormsAreOneValue() {
+        Position made = Position.of(3, 17);
+        Position fromMap = Position.of(Map.of(3, 17L));
+        Position parsed = Position.parse("3:17");
+        assertThat(fromMap).isEqualTo(made).isEqualTo(parsed).hasSameHashCodeAs(made);
+        assertThat(made.hashCode()).isEqualTo(new java.util.TreeMap<>(Map.of(3, 17L)).hashCode());
+        assertThat(Position.of(5_000_000_000L).hashCode()).isEqualTo(Map.of(0, 5_000_000_000L).hashCode());
+        assertThat(made.encode()).isEqualTo("3:17");
+        assertThat(made.offsets()).containsExactly(Map.entry(3, 17L));
+        assertThat(made.isSingleLog()).isFalse();
+        assertThat(made.offset(3)).hasValue(17);
+        assertThat(made.offset(0)).isEmpty();
+        assertThat(made).isNotEqualTo(Position.of(0, 17)).isNotEqualTo(Position.of(3, 18))
+                .isNotEqualTo(Position.of(Map.of(3, 17L, 4, 1L)));
+        // merging two partitions' single positions makes a two-partition one, and back to the compact form's values
+        Position both = made.merge(Position.of(4, 1));
+        assertThat(both).isEqualTo(Position.of(Map.of(3, 17L, 4, 1L)));
+        assertThat(both.covers(made)).isTrue();
+        assertThat(made.covers(both)).isFalse();
+        assertThat(made.merge(Position.of(3, 9))).isSameAs(made);
+        assertThat(made.compareInPartition(Position.of(3, 20))).isNegative();
+        assertThatThrownBy(() -> made.compareInPartition(Position.of(0, 20))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     @DisplayName("a single-log position encodes as a bare number and parses back")
     void singleLogRoundTrip() {
         Position position = Position.of(42);

@@ -2,7 +2,9 @@ package io.streamable.benchmarks;
 
 import io.streamable.backend.BackendProvider;
 import io.streamable.benchmarks.harness.Scenario;
+import io.streamable.benchmarks.inmemory.InMemoryConsume;
 import io.streamable.benchmarks.inmemory.InMemoryEndToEnd;
+import io.streamable.benchmarks.inmemory.InMemoryProduce;
 import io.streamable.benchmarks.inmemory.SlowKey;
 import io.streamable.benchmarks.kafka.KafkaConsume;
 import io.streamable.benchmarks.kafka.KafkaLatency;
@@ -26,13 +28,18 @@ final class Catalog {
     static List<Supplier<Scenario>> all() {
         return List.of(
                 InMemoryEndToEnd::new,
+                InMemoryProduce::new,
+                InMemoryConsume::anonymous,
+                InMemoryConsume::catchUp,
                 SlowKey::new,
                 MongoRedisProduce::batched,
                 MongoRedisProduce::single,
                 MongoRedisConsume::new,
                 MongoRedisLatency::new,
+                MongoRedisLatency::redisDown,
                 KafkaProduce::new,
                 KafkaConsume::new,
+                KafkaConsume::catchUp,
                 KafkaLatency::new,
                 StateUpdate::applyOnce,
                 StateUpdate::plain);

@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -35,6 +36,8 @@ final class DefaultStateStore<V> implements StateStore<V> {
     /** Keys must fit in backend indexes (MongoDB's _id) with room to spare. */
     static final int MAX_KEY_LENGTH = 512;
     private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** How many keys' last written state the store remembers; it forgets them all when full. */
+    static final int MAX_CACHED_KEYS = 10_000;
 
     private final StateTable table;
     private final PayloadType<V> valueType;
@@ -44,6 +47,12 @@ final class DefaultStateStore<V> implements StateStore<V> {
     private final LongAdder applied = new LongAdder();
     private final LongAdder alreadyApplied = new LongAdder();
     private final LongAdder conflicts = new LongAdder();
+    /**
+     * The state this store last wrote per key, exactly as stored at its version. An update starts
+     * from it instead of reading the key first (one round trip instead of two); the versioned write
+     * still detects any other writer, and then the update re-reads the key and tries again.
+     */
+    private final ConcurrentHashMap<String, StoredState> lastWritten = new ConcurrentHashMap<>();
 
     DefaultStateStore(StateTable table, PayloadType<V> valueType, PayloadCodec<V> codec, int maxAttempts,
                       Runnable ensureOpen) {
@@ -96,12 +105,19 @@ final class DefaultStateStore<V> implements StateStore<V> {
     private UpdateResult<V> write(String key, Optional<Source> source, Function<Optional<V>, Change<V>> fn) {
         checkKey(key);
         ensureOpen.run();
-        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
-            Optional<StoredState> current = table.read(key);
+        boolean useCache = true;
+        for (int attempt = 1; attempt <= maxAttempts; ) {
+            StoredState cached = useCache ? lastWritten.get(key) : null;
+            Optional<StoredState> current = cached != null ? Optional.of(cached) : table.read(key);
             Optional<V> previous = current.filter(stored -> !stored.isTombstone()).map(this::decode);
             long version = current.map(StoredState::version).orElse(0L);
             Map<String, Position> positions = current.map(DefaultStateStore::positions).orElse(Map.of());
             if (source.isPresent() && source.get().isCoveredBy(positions.get(source.get().topic()))) {
+                if (cached != null) {
+                    // refuse only on what is stored now: the pending output may have been acknowledged since
+                    useCache = false;
+                    continue;
+                }
                 alreadyApplied.increment();
                 LOG.debug("State store \"{}\" refused the update of key \"{}\" from {}: {} is already applied",
                         name(), key, source.get(), positions.get(source.get().topic()));
@@ -128,13 +144,27 @@ final class DefaultStateStore<V> implements StateStore<V> {
                     outbox);
             boolean won = current.isEmpty() ? table.insert(written) : table.replace(written, version);
             if (won) {
+                remember(written);
                 applied.increment();
                 return new UpdateResult<>(key, UpdateResult.Status.APPLIED, previous, next, version + 1, stored);
             }
+            // another writer moved the key on, since this store wrote it or while fn ran: re-read it
+            if (cached != null) {
+                lastWritten.remove(key, cached);
+            }
+            useCache = false;
             conflicts.increment();
             backoff(attempt);
+            attempt++;
         }
         throw new StateConflictException(name(), key, maxAttempts);
+    }
+
+    private void remember(StoredState written) {
+        if (lastWritten.size() >= MAX_CACHED_KEYS && !lastWritten.containsKey(written.key())) {
+            lastWritten.clear(); // bounded without an LRU's lock per update: the next update of each key reads it
+        }
+        lastWritten.put(written.key(), written);
     }
 
     @Override
@@ -151,10 +181,12 @@ final class DefaultStateStore<V> implements StateStore<V> {
             StoredState stored = current.get();
             Map<String, byte[]> outbox = new HashMap<>(stored.outbox());
             outbox.remove(entry);
-            if (table.replace(new StoredState(key, stored.version() + 1, stored.value(), stored.applied(), outbox),
-                    stored.version())) {
+            StoredState written = new StoredState(key, stored.version() + 1, stored.value(), stored.applied(), outbox);
+            if (table.replace(written, stored.version())) {
+                remember(written);
                 return true;
             }
+            lastWritten.remove(key);
             conflicts.increment();
             backoff(attempt);
         }

@@ -28,11 +28,30 @@ public final class FrameworkLatencyRound {
      */
     public static Round run(Streamable streamable, Topic<BenchPayload> topic, Settings settings, Payloads payloads,
                             int messages, boolean awaitEachAppend) throws InterruptedException {
+        return run(streamable, streamable, topic, settings, payloads, messages, awaitEachAppend);
+    }
+
+    /**
+     * The same with the producer and the consumer on different connections, as in two processes:
+     * a backend cannot wake the consumer from inside the producer's connection.
+     *
+     * @param producing the connection the producer appends through
+     * @param consuming the connection the consumer reads through
+     * @param topic the topic, fresh for this round
+     * @param settings the run's settings (rate, batch size)
+     * @param payloads the payload ingredients
+     * @param messages how many messages to send
+     * @param awaitEachAppend wait for each append before the next, or only for the last one
+     * @return the round, latencies from each message's due send time to its handler
+     * @throws InterruptedException if interrupted while waiting for the consumer
+     */
+    public static Round run(Streamable producing, Streamable consuming, Topic<BenchPayload> topic, Settings settings,
+                            Payloads payloads, int messages, boolean awaitEachAppend) throws InterruptedException {
         Histogram latencies = Round.newHistogram();
         CountDownLatch allHandled = new CountDownLatch(1);
         long[] handled = {0};
-        try (Producer<BenchPayload> producer = streamable.producer(topic)) {
-            streamable.consumer(topic)
+        try (Producer<BenchPayload> producer = producing.producer(topic)) {
+            consuming.consumer(topic)
                     .startFrom(StartFrom.beginning())
                     .batchSize(settings.batchSize())
                     .handler(message -> {

@@ -3,6 +3,7 @@ package io.streamable.benchmarks.harness;
 import org.HdrHistogram.Histogram;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -54,11 +55,16 @@ public final class Runner {
                         side == framework ? scenario.latencyMeaning() : "baseline", side.percentileMillis(50),
                         side.percentileMillis(99), side.latencies.getMaxValue() / 1e6, side.peakHeap >> 20);
             }
+            double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            Result.Details details = new Result.Details(framework.operations(), settings.payloadBytes(),
+                    framework.latency(), baseline.latency(), framework.peakHeap >> 20, baseline.peakHeap >> 20,
+                    load < 0 ? Double.NaN : load);
             Result result = scenario.unit() == Unit.THROUGHPUT
-                    ? new Result(scenario.name(), Unit.THROUGHPUT, framework.medianThroughput(), baseline.medianThroughput())
-                    : new Result(scenario.name(), Unit.LATENCY, framework.medianP99(), baseline.medianP99());
-            out.printf(Locale.ROOT, "%s ratio %.3f (scenario took %.0f s)%n", scenario.name(), result.ratio(),
-                    (System.nanoTime() - setUpStart) / 1e9);
+                    ? new Result(scenario.name(), Unit.THROUGHPUT, framework.medianThroughput(), baseline.medianThroughput(),
+                            details)
+                    : new Result(scenario.name(), Unit.LATENCY, framework.medianP99(), baseline.medianP99(), details);
+            out.printf(Locale.ROOT, "%s ratio %.3f (scenario took %.0f s, load average %.1f)%n", scenario.name(),
+                    result.ratio(), (System.nanoTime() - setUpStart) / 1e9, load);
             return result;
         }
     }
@@ -89,6 +95,14 @@ public final class Runner {
 
         double medianP99() {
             return median(rounds.stream().mapToDouble(Round::p99Millis).toArray());
+        }
+
+        long operations() {
+            return rounds.isEmpty() ? 0 : rounds.get(0).operations();
+        }
+
+        Result.Latency latency() {
+            return new Result.Latency(percentileMillis(50), percentileMillis(99), latencies.getMaxValue() / 1e6);
         }
 
         double percentileMillis(double percentile) {

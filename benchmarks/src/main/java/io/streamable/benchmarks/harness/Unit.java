@@ -17,4 +17,20 @@ public enum Unit {
     public String label() {
         return label;
     }
+
+    /**
+     * The unit a RESULT line's {@code unit=} field names.
+     *
+     * @param label {@code msgs/s} or {@code ms}
+     * @return the unit
+     * @throws IllegalArgumentException for any other label
+     */
+    public static Unit ofLabel(String label) {
+        for (Unit unit : values()) {
+            if (unit.label.equals(label)) {
+                return unit;
+            }
+        }
+        throw new IllegalArgumentException("Unknown unit \"" + label + "\"; expected msgs/s or ms");
+    }
 }

@@ -24,19 +24,39 @@ import java.util.concurrent.TimeUnit;
  * beginning; the round ends when its handler has seen the last one. Baseline: a raw
  * {@code KafkaConsumer} with the backend's settings, assigned every partition from the beginning,
  * decoding each value with Jackson as the framework does.
+ *
+ * <p>{@code kafka-catchup} is the same with a <em>named</em> consumer (a new name each round, so
+ * it starts N messages behind, default 1,000,000, and commits as it goes) against a raw consumer
+ * in a new consumer group that subscribes and commits asynchronously after every poll.
  */
 public final class KafkaConsume extends KafkaScenario {
-    private static final String TOPIC = "consume-source";
+    private final boolean named;
+    private String sourceTopic;
     private int messages;
+
+    /** The anonymous-consumer scenario, {@code kafka-consume}. */
+    public KafkaConsume() {
+        this(false);
+    }
+
+    private KafkaConsume(boolean named) {
+        this.named = named;
+    }
+
+    /** {@return {@code kafka-catchup}: a named consumer N messages behind} */
+    public static KafkaConsume catchUp() {
+        return new KafkaConsume(true);
+    }
 
     @Override
     public String name() {
-        return "kafka-consume";
+        return named ? "kafka-catchup" : "kafka-consume";
     }
 
     @Override
     public String description() {
-        return "consumer from the beginning of an N-message topic vs raw KafkaConsumer poll loop";
+        return named ? "named consumer N messages behind catches up vs raw KafkaConsumer in a group, committing"
+                : "consumer from the beginning of an N-message topic vs raw KafkaConsumer poll loop";
     }
 
     @Override
@@ -52,13 +72,14 @@ public final class KafkaConsume extends KafkaScenario {
     @Override
     public void setUp(Settings settings) throws Exception {
         super.setUp(settings);
-        messages = settings.messagesOr(200_000);
+        messages = settings.messagesOr(named ? 1_000_000 : 200_000);
+        sourceTopic = (named ? "catchup-source-" : "consume-source-") + messages + "-" + settings.payloadBytes();
         long start = System.nanoTime();
-        if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(TOPIC)) {
-            deleteTopic(TOPIC); // an external cluster may hold one from an earlier run
+        if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(sourceTopic)) {
+            deleteTopic(sourceTopic); // an external cluster may hold one from an earlier run
         }
         try (Streamable streamable = openStreamable();
-             Producer<BenchPayload> producer = streamable.producer(topic(TOPIC))) {
+             Producer<BenchPayload> producer = streamable.producer(topic(sourceTopic))) {
             List<CompletableFuture<?>> pending = new ArrayList<>();
             for (int from = 0; from < messages; from += 1000) {
                 int to = Math.min(messages, from + 1000);
@@ -70,7 +91,7 @@ public final class KafkaConsume extends KafkaScenario {
             }
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
         }
-        System.out.printf("filled topic %s with %,d messages in %.1f s%n", TOPIC, messages,
+        System.out.printf("filled topic %s with %,d messages in %.1f s%n", sourceTopic, messages,
                 (System.nanoTime() - start) / 1e9);
     }
 
@@ -83,8 +104,11 @@ public final class KafkaConsume extends KafkaScenario {
         try (Streamable streamable = openStreamable()) {
             long start = System.nanoTime();
             previous[0] = start;
-            streamable.consumer(topic(TOPIC))
-                    .startFrom(StartFrom.beginning())
+            var builder = streamable.consumer(topic(sourceTopic));
+            if (named) {
+                builder = builder.name("catchup-" + round);
+            }
+            builder.startFrom(StartFrom.beginning())
                     .batchSize(settings.batchSize())
                     .handler(message -> {
                         long now = System.nanoTime();
@@ -110,9 +134,13 @@ public final class KafkaConsume extends KafkaScenario {
         long start = System.nanoTime();
         long previous = start;
         long deadline = start + TimeUnit.MINUTES.toNanos(5);
-        try (KafkaConsumer<byte[], byte[]> consumer = rawConsumer()) {
-            consumer.assign(partitions(TOPIC));
-            consumer.seekToBeginning(partitions(TOPIC));
+        try (KafkaConsumer<byte[], byte[]> consumer = named ? rawGroupConsumer("raw-catchup-" + round) : rawConsumer()) {
+            if (named) {
+                consumer.subscribe(List.of(sourceTopic));
+            } else {
+                consumer.assign(partitions(sourceTopic));
+                consumer.seekToBeginning(partitions(sourceTopic));
+            }
             while (count < messages) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("The raw consumer read " + count + " of " + messages
@@ -128,8 +156,19 @@ public final class KafkaConsume extends KafkaScenario {
                     gaps.recordValue(now - previous);
                     previous = now;
                 }
+                if (named) {
+                    consumer.commitAsync();
+                }
             }
         }
         return new Round(count, System.nanoTime() - start, gaps);
+    }
+
+    @Override
+    public void close() {
+        if (sourceTopic != null && admin != null) {
+            deleteTopic(sourceTopic); // a sweep fills one per cell: keep the broker's disk bounded
+        }
+        super.close();
     }
 }

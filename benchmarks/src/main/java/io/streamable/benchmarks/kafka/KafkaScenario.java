@@ -105,6 +105,19 @@ abstract class KafkaScenario implements Scenario {
         return new KafkaConsumer<>(config);
     }
 
+    /** A consumer in group {@code group} that commits by hand, as a named consumer of the backend does. */
+    KafkaConsumer<byte[], byte[]> rawGroupConsumer(String group) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return new KafkaConsumer<>(config);
+    }
+
     /**
      * Creates a raw topic like the backend's and waits until every partition answers, as the
      * backend does (producing right after creation can lose the first batch, KAFKA-15591).

@@ -25,18 +25,40 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * message's due send time to its handler. Baseline: the prototype's design rebuilt with the same
  * driver and server: a counter round trip ({@code findOneAndUpdate $inc}) before each
  * {@code insertOne}, and a consumer that polls with {@code find(_id > last)} every second.
+ *
+ * <p>{@code mongoredis-latency-redis-down} is the same with Redis down: the framework's URL names
+ * a Redis port nothing listens on, so no signal arrives, and the producer and the consumer use two
+ * connections (as two processes would; one connection wakes its own readers without Redis), so
+ * the consumer finds messages by the safety poll alone (issue 3's "latency with Redis down"),
+ * against the same prototype baseline.
  */
 public final class MongoRedisLatency extends MongoRedisScenario {
     private static final long POLL_MILLIS = 1000;
+    private final boolean redisDown;
+
+    /** The scenario with Redis up, {@code mongoredis-latency}. */
+    public MongoRedisLatency() {
+        this(false);
+    }
+
+    private MongoRedisLatency(boolean redisDown) {
+        this.redisDown = redisDown;
+    }
+
+    /** {@return {@code mongoredis-latency-redis-down}: signals lost, the safety poll alone} */
+    public static MongoRedisLatency redisDown() {
+        return new MongoRedisLatency(true);
+    }
 
     @Override
     public String name() {
-        return "mongoredis-latency";
+        return redisDown ? "mongoredis-latency-redis-down" : "mongoredis-latency";
     }
 
     @Override
     public String description() {
-        return "produce->handler p99 at a steady rate, consumer woken by Redis vs the prototype"
+        return "produce->handler p99 at a steady rate, consumer woken by " + (redisDown
+                ? "the safety poll alone (Redis down)" : "Redis") + " vs the prototype"
                 + " (counter round trip + insert, consumer polling every second)";
     }
 
@@ -57,6 +79,15 @@ public final class MongoRedisLatency extends MongoRedisScenario {
     @Override
     public Round framework(int round) throws Exception {
         String name = "fw-latency-" + round;
+        if (redisDown) {
+            // two connections, as two processes: one connection wakes its own readers without Redis
+            try (Streamable producing = Streamable.open(servers.backendUrlWithRedisDown(DATABASE));
+                 Streamable consuming = Streamable.open(servers.backendUrlWithRedisDown(DATABASE))) {
+                return FrameworkLatencyRound.run(producing, consuming, topic(name), settings, payloads, messages(), true);
+            } finally {
+                drop(name);
+            }
+        }
         try (Streamable streamable = openStreamable(true)) {
             return FrameworkLatencyRound.run(streamable, topic(name), settings, payloads, messages(), true);
         } finally {

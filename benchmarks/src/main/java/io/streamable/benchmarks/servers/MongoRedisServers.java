@@ -97,6 +97,19 @@ public final class MongoRedisServers implements AutoCloseable {
         return "mongoredis://" + authority + "/" + database + "?redis=" + redis;
     }
 
+    /**
+     * The backend URL with a Redis that is down: a loopback port nothing listens on, so every
+     * signal is lost and consumers rely on the safety poll.
+     */
+    public String backendUrlWithRedisDown(String database) {
+        URI mongo = URI.create(mongoUri);
+        try {
+            return "mongoredis://" + mongo.getRawAuthority() + "/" + database + "?redis=redis://127.0.0.1:" + freePort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Could not find a free port to stand for a Redis that is down", e);
+        }
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
