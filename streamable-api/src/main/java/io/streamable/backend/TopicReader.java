@@ -7,7 +7,9 @@ import java.util.Optional;
 
 /**
  * Reads one topic in order for one consumer. Used by one thread, except {@link #wakeup()} and
- * {@link #close()}, which any thread may call.
+ * {@link #close()}, which any thread may call. A member of a consumer group
+ * ({@link GroupMemberReader}, from {@link ConsumerGroups#joinGroup}) reads only its slots and may
+ * call its {@link RebalanceListener} from inside {@link #read}; {@link ConsumerGroups} says how.
  */
 public interface TopicReader extends AutoCloseable {
 
@@ -18,6 +20,9 @@ public interface TopicReader extends AutoCloseable {
      *
      * @param max     the most records to return, at least 1
      * @param maxWait how long to wait when nothing is available
+     * <p>A group member's read first runs any pending rebalance of its slots: it calls the
+     * member's {@link RebalanceListener} on this thread, then changes the slots, then reads.
+     *
      * @return the records read, and whether the reader has caught up
      * @throws BackendUnavailableException if the backend cannot be reached; the reader stays usable
      *                                     and a later call continues where this one stopped
@@ -41,7 +46,9 @@ public interface TopicReader extends AutoCloseable {
     /**
      * Saves a named reader's position; positions only move forward, so an older one is ignored.
      * Does nothing for an anonymous reader. The save is conditional on this reader still owning
-     * its name (its fencing epoch): a fenced reader's commit is never applied.
+     * its name (its fencing epoch): a fenced reader's commit is never applied. A group member's
+     * commit advances each slot it owns to {@code consumed} and no other slot; it may be called from
+     * inside its {@link RebalanceListener}.
      *
      * @param consumed the position up to which everything has been handled
      * @throws BackendUnavailableException if it cannot be saved now
@@ -53,7 +60,7 @@ public interface TopicReader extends AutoCloseable {
     /** Makes a blocked or the next {@link #read} return at once. */
     void wakeup();
 
-    /** Releases the reader and its name's lease; idempotent. */
+    /** Releases the reader and its name's lease (a group member leaves its group, freeing its slots); idempotent. */
     @Override
     void close();
 }

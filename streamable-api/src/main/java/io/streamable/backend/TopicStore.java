@@ -42,7 +42,10 @@ public interface TopicStore {
     CompletableFuture<List<Position>> append(List<AppendRecord> records);
 
     /**
-     * Opens a reader. A named reader first takes the name's lease, then starts after the saved
+     * Opens a reader. A named reader opened here is exclusive: it holds the name alone (a store that
+     * is also {@link ConsumerGroups} refuses it while the name's group has a live member; the
+     * framework starts named consumers with {@link ConsumerGroups#joinGroup} on such a store).
+     * A named reader first takes the name's lease, then starts after the saved
      * position, or at {@link ReaderSpec#start()} when none is saved; in that case it saves that
      * start at once (before returning), so a reader that is closed or killed before its first
      * commit resumes there and not at a start resolved again later.
@@ -70,7 +73,8 @@ public interface TopicStore {
     Optional<Position> head();
 
     /**
-     * The position saved by a named consumer, if any.
+     * The position saved by a named consumer, if any. For a consumer group
+     * ({@link ConsumerGroups}): per partition, the lowest committed offset among its slots.
      *
      * @param consumerName the consumer's name
      * @return its saved position, or empty when it has none

@@ -7,6 +7,10 @@
  * its {@link io.streamable.backend.TopicStore} appends {@link io.streamable.backend.AppendRecord}s
  * and opens {@link io.streamable.backend.TopicReader}s that return
  * {@link io.streamable.backend.StoredRecord}s in {@link io.streamable.backend.ReadBatch}es.
+ * A store may also implement {@link io.streamable.backend.ConsumerGroups}: named readers that share a
+ * name then split the topic's slots ({@link io.streamable.Slots}) as
+ * {@link io.streamable.backend.GroupMemberReader}s, rebalanced through a
+ * {@link io.streamable.backend.RebalanceListener}.
  * {@code streamable-tck} holds the contract tests every backend must pass.
  */
 package io.streamable.backend;

@@ -30,7 +30,8 @@ public interface Consumer<T> extends AutoCloseable {
      * The position up to which everything is acknowledged: the start position (a saved position,
      * a given one, or the head for {@code latest}) folded with every message handled, skipped or
      * dead-lettered since. Empty for a consumer that started at the beginning and has not
-     * handled anything yet.
+     * handled anything yet. For a member of a consumer group it covers the messages of the slots
+     * it owns (it restarts lower after a rebalance gave it a slot that is behind).
      *
      * @return the acknowledged position, or empty when nothing has been acknowledged yet
      */
@@ -38,10 +39,22 @@ public interface Consumer<T> extends AutoCloseable {
 
     /**
      * How many stored messages lie after {@link #position()}: how far behind the head this consumer is.
+     * For a member of a consumer group, only the messages of its own slots count.
      *
      * @return the number of stored messages not yet acknowledged; 0 when caught up
      */
     long lag();
+
+    /**
+     * The share of the topic this instance handles, when it is a member of a consumer group
+     * (a named consumer on a backend with consumer groups): which of the group's slots it owns now.
+     * Changes as instances with the same name start and stop.
+     *
+     * @return its assignment now; empty for an anonymous consumer, and on a backend without consumer groups
+     */
+    default Optional<GroupAssignment> assignment() {
+        return Optional.empty();
+    }
 
     /**
      * Whether the consumer is still delivering: false once closed or stopped by a failure.

@@ -21,8 +21,13 @@ public interface ConsumerBuilder<T> {
 
     /**
      * Makes this a named consumer: its position is saved in the backend under this name and a
-     * later consumer with the same name resumes after it. At most one live consumer per name and
-     * topic: starting a second one fails with {@link ConsumerNameInUseException}.
+     * later consumer with the same name resumes after it.
+     *
+     * <p>A name is a consumer group: live consumers with the same name on one topic (in this
+     * process or others) split the topic's sharding keys between them, each key handled by one of
+     * them at a time, in order, and a key that moves to another instance continues right after
+     * the last position saved for it. One live instance handles everything. On a backend without
+     * consumer groups a second live instance fails with {@link ConsumerNameInUseException}.
      *
      * @param consumerName the name under which the position is saved
      * @return this builder
@@ -113,7 +118,8 @@ public interface ConsumerBuilder<T> {
      * or reusing this builder afterwards does not affect the consumer started.
      *
      * @return the running consumer, which the caller closes
-     * @throws ConsumerNameInUseException if a live consumer already uses this name on this topic
+     * @throws ConsumerNameInUseException if a live consumer already uses this name on this topic and the
+     *                                    backend has no consumer groups
      * @throws IllegalStateException      if no handler was given
      */
     Consumer<T> start();

@@ -3,9 +3,12 @@ package io.streamable.consume;
 import io.streamable.StreamableException;
 
 /**
- * Thrown when a named consumer is started while another live consumer with the same name reads
- * the same topic. Two such consumers would process the same messages and race on the saved
- * position, so the second is refused on every backend.
+ * Thrown when a name is in exclusive use: a named consumer started on a backend without consumer
+ * groups while another live consumer with the same name reads the same topic (two such consumers
+ * would process the same messages and race on the saved position), an exclusive reader opened
+ * while the name's group has live members, or an administrative change (reset, delete) asked for
+ * while a live consumer holds the name. On a backend with consumer groups, consumers that share a
+ * name split the topic instead.
  */
 public class ConsumerNameInUseException extends StreamableException {
     private static final long serialVersionUID = 1L;
@@ -18,7 +21,7 @@ public class ConsumerNameInUseException extends StreamableException {
      */
     public ConsumerNameInUseException(String topic, String consumerName) {
         super("Consumer name \"" + consumerName + "\" is already in use on topic \"" + topic
-                + "\" by a live consumer. Close that consumer first, or give this one another name;"
-                + " to scale out, run one named consumer per topic and share state through a state store.");
+                + "\" by a live consumer. Close that consumer first, or give this one another name"
+                + " (on a backend with consumer groups, consumers that share a name split the topic's work).");
     }
 }

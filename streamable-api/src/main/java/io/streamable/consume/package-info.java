@@ -4,8 +4,10 @@
  * {@link io.streamable.consume.MessageHandler} it calls, and what happens when the handler fails
  * ({@link io.streamable.consume.FailurePolicy}, {@link io.streamable.consume.FailureListener}).
  *
- * <p>A named consumer remembers its position; only one instance of a name may run at a time
- * ({@link io.streamable.consume.ConsumerNameInUseException},
- * {@link io.streamable.consume.ConsumerFencedException}).
+ * <p>A named consumer remembers its position. Instances started with the same name on one topic
+ * form a consumer group and split its sharding keys ({@link io.streamable.consume.GroupAssignment});
+ * a backend without consumer groups admits one live instance per name
+ * ({@link io.streamable.consume.ConsumerNameInUseException}); an instance paused past its lease is
+ * fenced ({@link io.streamable.consume.ConsumerFencedException}).
  */
 package io.streamable.consume;

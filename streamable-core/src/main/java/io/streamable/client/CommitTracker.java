@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * <p>Not thread-safe: the {@link Dispatcher} calls it under its lock.
  */
 final class CommitTracker {
-    private final Optional<Position> start;
+    private Optional<Position> start;
     /** Partition 0 is kept apart: single-log backends use it alone, so the common case needs no map lookup. */
     private Lane single;
     private final Map<Integer, Lane> lanes = new HashMap<>();
@@ -51,6 +51,21 @@ final class CommitTracker {
             }
         }
         return lane.track(offset);
+    }
+
+    /**
+     * Forgets every partition's records and the start, keeping the completed count: after a
+     * consumer group rebalance the reader may return positions below those tracked so far (a slot
+     * it gained is read again from its committed offset). Only when nothing is pending.
+     */
+    void restart() {
+        if (pending() != 0) {
+            throw new IllegalStateException("A commit tracker restarts only once every tracked record completed");
+        }
+        start = Optional.empty();
+        single = null;
+        lanes.clear();
+        version++;
     }
 
     /** How many records completed since this tracker was made. */

@@ -140,6 +140,63 @@ final class Dispatcher {
         }
     }
 
+    /**
+     * Waits until every submitted record completed, or, once the dispatcher halted or is closing,
+     * until no handler runs and nothing more may start, up to {@code timeout}; true if one of them
+     * happened. A consumer group
+     * rebalance waits for this before its commit.
+     */
+    boolean awaitDrained(Duration timeout) throws InterruptedException {
+        lock.lock();
+        try {
+            long nanos = timeout.toNanos();
+            waiters++;
+            try {
+                // halted or closing: some records never run, so wait only until no handler runs
+                // (none of a revoked slot's keys may still be in a handler when the slot moves)
+                while (inFlight > 0 && !((halted || closing) && quiescent())) {
+                    if (nanos <= 0) {
+                        return false;
+                    }
+                    nanos = changed.awaitNanos(nanos);
+                }
+                return true;
+            } finally {
+                waiters--;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Restarts the tracker (see {@link CommitTracker#restart()}) if every record completed; returns
+     * whether it did. A dispatcher that still holds records (halted, closing) keeps its tracker:
+     * those records never complete, so the handled position cannot move past them.
+     */
+    boolean restartTracker() {
+        lock.lock();
+        try {
+            if (inFlight != 0) {
+                return false;
+            }
+            tracker.restart();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The records in flight (queued or running), for reports. */
+    int inFlight() {
+        lock.lock();
+        try {
+            return inFlight;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Asks for {@code onIdleOrHalt} when the last record in flight completes (the read loop waits for it). */
     void wakeWhenIdle(boolean wake) {
         lock.lock();

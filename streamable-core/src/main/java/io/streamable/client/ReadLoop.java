@@ -3,6 +3,8 @@ package io.streamable.client;
 import io.streamable.Position;
 import io.streamable.backend.BackendUnavailableException;
 import io.streamable.backend.ReadBatch;
+import io.streamable.backend.Rebalance;
+import io.streamable.backend.RebalanceListener;
 import io.streamable.backend.TopicReader;
 import io.streamable.consume.ConsumerFailure.Outcome;
 import io.streamable.consume.ConsumerFencedException;
@@ -20,8 +22,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * saves the handled position when due (every N messages or T, when caught up, at the end) and
  * fires the caught-up callback once everything read is handled. The reader is used by this thread
  * only. A {@link ConsumerFencedException} from a read or a commit stops everything at once.
+ *
+ * <p>For a consumer group member it is also the {@link RebalanceListener}: the backend calls it on
+ * this thread from inside a read, before the member's slots change. When the change revokes slots
+ * or rewinds positions it waits until every record handed out is handled (the members' other keys
+ * pause that long), commits, and restarts the commit tracker, since the reader may now return
+ * positions below those it returned before. A change that only adds partitions of their own goes
+ * through without waiting.
  */
-final class ReadLoop implements Runnable {
+final class ReadLoop implements Runnable, RebalanceListener {
     private static final Logger LOG = LoggerFactory.getLogger(ReadLoop.class);
     /**
      * The longest an idle read waits. Readers return as soon as the backend signals new records
@@ -38,7 +47,11 @@ final class ReadLoop implements Runnable {
     private final AtomicReference<Throwable> stopCause;
 
     // touched by the loop thread only
+    /** The last position saved since the tracker (re)started: what need not be saved again. */
     private Optional<Position> committed;
+    /** The last position saved, kept across rebalances, for {@link #lastCommitted()}. */
+    private volatile Optional<Position> lastCommitted;
+    private volatile long rebalances;
     private long completedAtCommit;
     private long lastCommitNanos = System.nanoTime();
     private boolean fenced;
@@ -56,6 +69,66 @@ final class ReadLoop implements Runnable {
         this.closing = closing;
         this.stopCause = stopCause;
         this.committed = reader.startPosition();
+        this.lastCommitted = committed;
+    }
+
+    /** The last position saved (or the start), also after a rebalance restarted the tracker; any thread. */
+    Optional<Position> lastCommitted() {
+        return lastCommitted;
+    }
+
+    /** How many rebalances changed this consumer's slots; any thread. */
+    long rebalances() {
+        return rebalances;
+    }
+
+    /**
+     * The barrier of a consumer group rebalance, on this loop's thread inside {@code reader.read}.
+     * Waits for the records in flight without a time limit: a slot may move only once they are
+     * handled (a handler stuck for ever holds the slots of this member until it is closed, or its
+     * lease expires); it logs while it waits.
+     */
+    @Override
+    public void beforeRebalance(Rebalance change) {
+        rebalances++;
+        if (!change.needsDrain()) {
+            LOG.debug("The {} gains slots {} without waiting", settings.description(), change.assigned());
+            return;
+        }
+        long started = System.nanoTime();
+        try {
+            Duration warnEvery = settings.closeTimeout().compareTo(Duration.ofSeconds(1)) < 0
+                    ? Duration.ofSeconds(1) : settings.closeTimeout();
+            while (!dispatcher.awaitDrained(warnEvery)) {
+                LOG.warn("The {} has waited {} ms for {} message(s) in flight before giving up slots {} in a rebalance;"
+                                + " the slots move once they are handled", settings.description(),
+                        (System.nanoTime() - started) / 1_000_000, dispatcher.inFlight(), change.revoked());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return; // only a shutdown interrupts this thread; the read then ends the loop
+        }
+        // the slots move right after this: save now, retrying a backend that is away for a moment
+        for (int attempt = 1; ; attempt++) {
+            if (!commit(true)) {
+                return; // fenced: the backend refuses the change itself
+            }
+            Optional<Position> handled = dispatcher.handled();
+            if (handled.isEmpty() || handled.equals(committed) || attempt == 5 || isClosing()) {
+                break; // after the last attempt the new owner redelivers what this one did not save
+            }
+            try {
+                pause(backoff(attempt));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (dispatcher.restartTracker()) {
+            committed = Optional.empty();
+        }
+        LOG.debug("The {} rebalanced: revoked {}, assigned {}, after waiting {} ms for messages in flight",
+                settings.description(), change.revoked(), change.assigned(), (System.nanoTime() - started) / 1_000_000);
     }
 
     /** Whether a fencing stopped the loop: then nothing may be committed any more. */
@@ -180,6 +253,7 @@ final class ReadLoop implements Runnable {
         try {
             reader.commit(position.get());
             committed = position;
+            lastCommitted = position;
             completedAtCommit = completed;
             lastCommitNanos = now;
         } catch (ConsumerFencedException e) {

@@ -3,11 +3,14 @@ package io.streamable.client;
 import io.streamable.Position;
 import io.streamable.StreamableException;
 import io.streamable.Topic;
+import io.streamable.backend.ConsumerGroups;
+import io.streamable.backend.GroupMemberReader;
 import io.streamable.backend.ReaderSpec;
 import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
 import io.streamable.consume.Consumer;
+import io.streamable.consume.GroupAssignment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,8 +99,15 @@ final class RunningConsumer<T> implements Consumer<T> {
      * @throws io.streamable.consume.ConsumerNameInUseException if a live consumer holds the name
      */
     void start() {
-        reader = store.openReader(new ReaderSpec(StartResolver.resolve(settings.startFrom(), store,
-                settings.description()), settings.name()));
+        ReaderSpec spec = new ReaderSpec(StartResolver.resolve(settings.startFrom(), store, settings.description()),
+                settings.name());
+        if (settings.name().isPresent() && store instanceof ConsumerGroups groups) {
+            // the backend calls the listener only from inside read(), on the loop's thread, which
+            // starts after the loop is assigned below
+            reader = groups.joinGroup(spec, change -> loop.beforeRebalance(change));
+        } else {
+            reader = store.openReader(spec);
+        }
         try {
             failures = new FailureHandler<>(settings, decoder, topics, reporter, closing);
             AtomicInteger workerNumber = new AtomicInteger();
@@ -216,12 +226,25 @@ final class RunningConsumer<T> implements Consumer<T> {
 
     @Override
     public Optional<Position> position() {
-        return dispatcher.handled();
+        Optional<Position> handled = dispatcher.handled();
+        // right after a rebalance the tracker starts afresh: until something is handled, the last save stands
+        return handled.isPresent() ? handled : loop.lastCommitted();
     }
 
     @Override
     public long lag() {
+        if (reader instanceof GroupMemberReader member) {
+            return member.lag(dispatcher.handled());
+        }
         return store.lag(position());
+    }
+
+    @Override
+    public Optional<GroupAssignment> assignment() {
+        if (reader instanceof GroupMemberReader member) {
+            return Optional.of(new GroupAssignment(member.memberId(), member.slotCount(), member.slots()));
+        }
+        return Optional.empty();
     }
 
     @Override

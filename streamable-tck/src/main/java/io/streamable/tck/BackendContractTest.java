@@ -559,8 +559,8 @@ public abstract class BackendContractTest {
         }
 
         @ContractTest
-        @DisplayName("a second live consumer with the same name is refused, on the same and on another connection")
-        void secondLiveConsumerRefused() {
+        @DisplayName("a second live consumer with the same name shares the work (a consumer group), or, on a backend without groups, is refused, on the same and on another connection")
+        void secondLiveConsumerSharesOrIsRefused() {
             Streamable streamable = connect();
             Topic<Event> topic = eventTopic("lease");
             Producer<Event> producer = streamable.producer(topic);
@@ -569,19 +569,53 @@ public abstract class BackendContractTest {
             Consumer<Event> live = consumer(streamable, topic, recorder).name("only-one").start();
             recorder.awaitDrained(3, TIMEOUT);
 
-            Recorder<Event> intruder = new Recorder<>();
-            assertThatThrownBy(() -> consumer(streamable, topic, intruder).name("only-one").start())
-                    .isInstanceOf(ConsumerNameInUseException.class)
-                    .hasMessageContaining("only-one").hasMessageContaining(topic.name());
-            assertThatThrownBy(() -> consumer(connect(), topic, intruder).name("only-one").start())
-                    .as("the name is taken for every connection to the backend")
-                    .isInstanceOf(ConsumerNameInUseException.class);
+            if (!has(Capability.CONSUMER_GROUPS)) {
+                Recorder<Event> intruder = new Recorder<>();
+                assertThatThrownBy(() -> consumer(streamable, topic, intruder).name("only-one").start())
+                        .isInstanceOf(ConsumerNameInUseException.class)
+                        .hasMessageContaining("only-one").hasMessageContaining(topic.name());
+                assertThatThrownBy(() -> consumer(connect(), topic, intruder).name("only-one").start())
+                        .as("the name is taken for every connection to the backend")
+                        .isInstanceOf(ConsumerNameInUseException.class);
 
-            append(producer, "k", 4, 2);
-            recorder.awaitDrained(5, TIMEOUT);
-            assertThat(seqs(recorder.handled())).as("the first consumer carries on undisturbed").containsExactly(1, 2, 3, 4, 5);
-            assertThat(live.isRunning()).isTrue();
-            assertThat(intruder.attempts()).isEmpty();
+                append(producer, "k", 4, 2);
+                recorder.awaitDrained(5, TIMEOUT);
+                assertThat(seqs(recorder.handled())).as("the first consumer carries on undisturbed").containsExactly(1, 2, 3, 4, 5);
+                assertThat(live.isRunning()).isTrue();
+                assertThat(intruder.attempts()).isEmpty();
+                return;
+            }
+            Recorder<Event> second = new Recorder<>();
+            Recorder<Event> third = new Recorder<>();
+            List<Consumer<Event>> members = List.of(live,
+                    consumer(streamable, topic, second).name("only-one").start(),
+                    consumer(connect(), topic, third).name("only-one").start());
+            eventually().untilAsserted(() -> {
+                List<Set<Integer>> shares = members.stream()
+                        .map(member -> member.assignment().orElseThrow().slots()).toList();
+                int slotCount = live.assignment().orElseThrow().slotCount();
+                assertThat(shares).as("every member has a share").allSatisfy(share -> assertThat(share).isNotEmpty());
+                assertThat(shares.stream().mapToInt(Set::size).sum()).as("the shares are disjoint and cover every slot")
+                        .isEqualTo(slotCount);
+                assertThat(shares.stream().flatMap(Set::stream).collect(Collectors.toSet())).hasSize(slotCount);
+            });
+            for (int key = 0; key < 30; key++) {
+                append(producer, "key-" + key, 10, 2);
+            }
+            List<Recorder<Event>> recorders = List.of(recorder, second, third);
+            eventually().untilAsserted(() -> assertThat(recorders.stream().mapToInt(Recorder::count).sum())
+                    .as("messages handled by the group").isGreaterThanOrEqualTo(3 + 60));
+            Map<String, Set<Integer>> handlersByKey = new HashMap<>();
+            for (int i = 0; i < recorders.size(); i++) {
+                for (Message<Event> message : recorders.get(i).handled()) {
+                    handlersByKey.computeIfAbsent(message.shardingKey(), k -> new HashSet<>()).add(i);
+                }
+            }
+            assertThat(handlersByKey).as("every key delivered").hasSize(31);
+            assertThat(handlersByKey.values()).as("each key handled by one member of the group")
+                    .allSatisfy(handlers -> assertThat(handlers).hasSize(1));
+            assertThat(recorders.stream().mapToInt(Recorder::count).sum()).as("nothing delivered twice").isEqualTo(63);
+            assertThat(members).allSatisfy(member -> assertThat(member.isRunning()).isTrue());
         }
 
         @ContractTest

@@ -53,6 +53,22 @@ public interface BackendFixture {
     }
 
     /**
+     * Makes every named reader (consumer group members included) that {@code connection} opened, and
+     * opens from now on, act as if the connection's process were paused past its lease: they stop
+     * renewing their leases without being closed, so the other members of their groups take their
+     * slots over once the leases expired. {@code ConsumerGroupContractTest} uses it to pause a
+     * member while messages flow (the test also blocks that member's handlers, as a paused process
+     * would not run them).
+     *
+     * @param connection a connection this fixture opened
+     */
+    default void suspendOwnership(Streamable connection) {
+        throw new UnsupportedOperationException("This fixture does not implement suspendOwnership(Streamable),"
+                + " which the consumer group tests need: make every reader of the connection stop renewing its lease"
+                + " (a test hook of the backend)");
+    }
+
+    /**
      * How long the backend may take until compaction becomes visible to a reader from the beginning.
      *
      * @return the longest wait until compaction shows

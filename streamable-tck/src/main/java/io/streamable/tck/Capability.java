@@ -11,5 +11,13 @@ public enum Capability {
      * Compaction happens some time after the newer message is stored (Kafka's log cleaner), not
      * as part of the append; the suite waits up to {@link BackendFixture#compactionTimeout()}.
      */
-    LAZY_COMPACTION
+    LAZY_COMPACTION,
+    /**
+     * Named consumers are consumer groups ({@link io.streamable.backend.ConsumerGroups}): a second
+     * live consumer with a name in use shares the topic's work instead of being refused with
+     * {@link io.streamable.consume.ConsumerNameInUseException}. {@code ConsumerGroupContractTest}
+     * checks the groups themselves; {@code BackendContractTest} asserts sharing with it and the
+     * refusal without it.
+     */
+    CONSUMER_GROUPS
 }

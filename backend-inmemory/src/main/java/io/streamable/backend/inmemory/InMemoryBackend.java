@@ -5,6 +5,7 @@ import io.streamable.backend.Backend;
 import io.streamable.backend.TopicStore;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,14 +27,23 @@ final class InMemoryBackend implements Backend {
     private final InMemoryStorage storage;
     private final String description;
     private final Duration leaseTtl;
+    private final InMemoryTopic.GroupOptions groupOptions;
+    /** Set by the test hook {@link #suspendOwnership()}: no reader of this connection renews its lease. */
+    private volatile boolean suspended;
     private final Set<InMemoryReader> readers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ScheduledFuture<?> heartbeat;
 
     InMemoryBackend(InMemoryStorage storage, String description, Duration leaseTtl) {
+        this(storage, description, leaseTtl, new InMemoryTopic.GroupOptions(Optional.empty(),
+                InMemoryBackendProvider.DEFAULT_REBALANCE_DELAY));
+    }
+
+    InMemoryBackend(InMemoryStorage storage, String description, Duration leaseTtl, InMemoryTopic.GroupOptions groupOptions) {
         this.storage = storage;
         this.description = description;
         this.leaseTtl = leaseTtl;
+        this.groupOptions = groupOptions;
         long every = Math.max(1, leaseTtl.toMillis() / 3);
         this.heartbeat = HEARTBEATS.scheduleWithFixedDelay(this::renewLeases, every, every, TimeUnit.MILLISECONDS);
     }
@@ -58,6 +68,23 @@ final class InMemoryBackend implements Backend {
     /** How long a named reader's lease outlives its last renewal. */
     Duration leaseTtl() {
         return leaseTtl;
+    }
+
+    /** The slot count and debounce this connection asks of the consumer groups it joins. */
+    InMemoryTopic.GroupOptions groupOptions() {
+        return groupOptions;
+    }
+
+    /**
+     * Test hook: acts as if this connection's process were paused, so none of its readers renews
+     * its lease any more (those opened later neither).
+     */
+    void suspendOwnership() {
+        suspended = true;
+    }
+
+    boolean isSuspended() {
+        return suspended;
     }
 
     @Override

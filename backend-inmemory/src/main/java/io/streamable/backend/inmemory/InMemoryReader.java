@@ -2,6 +2,8 @@ package io.streamable.backend.inmemory;
 
 import io.streamable.Position;
 import io.streamable.backend.ReadBatch;
+import io.streamable.backend.Rebalance;
+import io.streamable.backend.RebalanceListener;
 import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
 
@@ -12,15 +14,22 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Reads an in-memory topic from an offset; blocks on the topic's condition, woken by appends. A
- * named reader holds its name's lease with an epoch; its connection renews the lease, and every
- * read and commit checks the epoch, so a reader whose name was taken over is fenced.
+ * Reads an in-memory topic; blocks on the topic's condition, woken by appends. An anonymous reader
+ * reads the whole log from an offset. A named reader is a member of its name's group
+ * ({@link InMemoryGroup}): an exclusive one owns every slot, a group member
+ * ({@link InMemoryGroupReader}) its share. It holds a lease with an epoch that its connection
+ * renews, and every read and commit checks its membership, so a reader whose lease expired and
+ * was dropped is fenced.
  */
-final class InMemoryReader implements TopicReader {
+class InMemoryReader implements TopicReader {
     private final InMemoryTopic topic;
     private final InMemoryBackend connection;
     private final Optional<String> consumerName;
     private final long epoch;
+    /** The member state of a named reader; null for an anonymous one. */
+    private final InMemoryGroup.Member member;
+    /** Called before a group member's slots change; null for an exclusive reader, whose slots never do. */
+    private final RebalanceListener listener;
     private final AtomicBoolean wakeup = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Set by the test hook {@link #suspendOwnership()}: the lease is no longer renewed. */
@@ -28,17 +37,37 @@ final class InMemoryReader implements TopicReader {
     private Optional<Position> startPosition = Optional.empty();
     private long nextOffset;
 
-    InMemoryReader(InMemoryTopic topic, InMemoryBackend connection, Optional<String> consumerName, long epoch) {
+    /** An anonymous reader starting after {@code start}, or at offset 0 when empty. */
+    InMemoryReader(InMemoryTopic topic, InMemoryBackend connection, Optional<Position> start) {
+        this(topic, connection, Optional.empty(), null, null);
+        this.startPosition = start;
+        this.nextOffset = start.map(position -> position.offset() + 1).orElse(0L);
+    }
+
+    /** A named reader: a member of its name's group that has joined already. */
+    InMemoryReader(InMemoryTopic topic, InMemoryBackend connection, Optional<String> consumerName,
+                   InMemoryGroup.Member member, RebalanceListener listener) {
         this.topic = topic;
         this.connection = connection;
         this.consumerName = consumerName;
-        this.epoch = epoch;
+        this.member = member;
+        this.epoch = member == null ? 0 : member.epoch;
+        this.listener = listener;
+        if (member != null) {
+            this.startPosition = topic.startOf(member);
+        }
     }
 
-    /** Sets where the reader starts: after {@code start}, or at offset 0 when empty. */
-    void startAfter(Optional<Position> start) {
-        this.startPosition = start;
-        this.nextOffset = start.map(position -> position.offset() + 1).orElse(0L);
+    InMemoryTopic topic() {
+        return topic;
+    }
+
+    InMemoryGroup.Member member() {
+        return member;
+    }
+
+    String consumerName() {
+        return consumerName.orElseThrow();
     }
 
     @Override
@@ -47,8 +76,30 @@ final class InMemoryReader implements TopicReader {
             return ReadBatch.empty();
         }
         List<StoredRecord> records = new ArrayList<>(Math.min(max, 1024));
-        nextOffset = topic.read(nextOffset, max, maxWait.toNanos(), records, this);
-        return new ReadBatch(records, nextOffset >= topic.size());
+        if (member == null) {
+            nextOffset = topic.read(nextOffset, max, maxWait.toNanos(), records, this);
+            return new ReadBatch(records, nextOffset >= topic.size());
+        }
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        while (true) {
+            Rebalance change = topic.readMember(consumerName.get(), epoch, max,
+                    Math.max(0, deadline - System.nanoTime()), records, this);
+            if (change == null) {
+                return new ReadBatch(records, topic.caughtUp(member));
+            }
+            // the barrier: the listener finishes and commits what it was handed before the slots move
+            if (listener != null) {
+                listener.beforeRebalance(change);
+            }
+            if (closed.get()) {
+                return ReadBatch.empty(); // closed while the listener ran: leaving the group freed the slots
+            }
+            topic.applyRebalance(consumerName.get(), epoch, change, this);
+        }
+    }
+
+    boolean isClosed() {
+        return closed.get();
     }
 
     /** Consumes a pending wake-up; called under the topic's lock. */
@@ -58,28 +109,31 @@ final class InMemoryReader implements TopicReader {
 
     /**
      * Throws {@link io.streamable.consume.ConsumerFencedException} if this named reader lost its
-     * name; otherwise renews the lease (unless suspended), so an active reader keeps it even when
-     * the heartbeat thread is late. Called under the topic's lock.
+     * membership; otherwise renews the lease (unless suspended), so an active reader keeps it even
+     * when the heartbeat thread is late. Called under the topic's lock.
      */
-    void checkOwnership() {
-        consumerName.ifPresent(name -> {
-            topic.checkOwner(name, epoch);
-            if (!suspended) {
-                topic.renew(name, epoch, connection.leaseTtl().toNanos());
-            }
-        });
+    InMemoryGroup.Member checkOwnership() {
+        InMemoryGroup.Member current = topic.checkOwner(consumerName.orElseThrow(), epoch);
+        if (!isSuspended()) {
+            topic.renew(consumerName.get(), epoch, connection.leaseTtl().toNanos());
+        }
+        return current;
     }
 
     /** Called by the connection's heartbeat: extends the lease unless suspended or closed. */
     void renewLease(long ttlNanos) {
-        if (!suspended && !closed.get()) {
+        if (!isSuspended() && !closed.get()) {
             consumerName.ifPresent(name -> topic.renew(name, epoch, ttlNanos));
         }
     }
 
+    private boolean isSuspended() {
+        return suspended || connection.isSuspended();
+    }
+
     /**
      * Test hook: acts as if this reader's process were paused, so its lease is no longer renewed
-     * and another reader may take the name over once it expires.
+     * and another reader may take the name (or its slots) over once it expires.
      */
     void suspendOwnership() {
         suspended = true;
@@ -94,6 +148,10 @@ final class InMemoryReader implements TopicReader {
     public void commit(Position consumed) {
         if (closed.get()) {
             throw new IllegalStateException("This reader of topic \"" + topic.name() + "\" is closed");
+        }
+        if (!consumed.isSingleLog()) {
+            throw new IllegalArgumentException("Position " + consumed + " spans partitions, but in-memory topics have"
+                    + " one log: commit a position this reader returned");
         }
         consumerName.ifPresent(name -> topic.save(name, epoch, consumed));
     }

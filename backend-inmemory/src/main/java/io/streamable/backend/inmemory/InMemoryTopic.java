@@ -6,10 +6,10 @@ import io.streamable.backend.StoredRecord;
 import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.ConsumerNameInUseException;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,10 +32,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * with the same key and the same id removable, and no others, which is what a partitioned backend
  * can also promise (it compacts within a partition, and a key stays in one partition).
  *
- * <p>Consumer names are leased with a time to live that the holder's connection renews; a
- * lease whose holder stopped renewing it past its expiry may be taken over, and each take-over
- * raises the name's epoch. A reader checks its epoch under the lock on every read and commit, so
- * a reader whose name was taken over is refused before it returns a further record or saves.
+ * <p>Every consumer name is an {@link InMemoryGroup}: a slot table with a committed offset per
+ * slot, and members (an exclusive reader is a member that owns every slot and keeps others out).
+ * Each member holds a lease with a time to live that its connection renews, and an epoch that
+ * grows with every member of the name; a member whose lease expired is dropped by the next
+ * operation on the group, its slots go to the others, and it is fenced: a reader checks its
+ * membership under the lock on every read and commit, so it is refused before it returns a
+ * further record or saves.
  */
 final class InMemoryTopic {
     private final String name;
@@ -43,10 +46,8 @@ final class InMemoryTopic {
     private final Condition appended = lock.newCondition();
     private final ArrayList<Entry> log = new ArrayList<>();
     private final Map<CompactKey, Long> newestByCompactId = new HashMap<>();
-    private final Map<String, Position> savedPositions = new HashMap<>();
-    /** Names that started from the beginning and have not saved a position yet: their saved start. */
-    private final Set<String> startedFromBeginning = new HashSet<>();
-    private final Map<String, Lease> leases = new HashMap<>();
+    /** Every consumer name's group: its slot table, committed offsets and live members (an exclusive reader is one). */
+    private final Map<String, InMemoryGroup> groups = new HashMap<>();
     /** The last epoch given out per name; never reset, so a later holder always has a higher one. */
     private final Map<String, Long> epochs = new HashMap<>();
     private long liveRecords;
@@ -99,21 +100,18 @@ final class InMemoryTopic {
     }
 
     /**
-     * Copies up to {@code max} records from {@code fromOffset} into {@code into}, waiting up to
-     * {@code maxWaitNanos} for the first one unless {@code wakeup} is set. Returns the next offset
-     * to read.
+     * Copies up to {@code max} records from {@code fromOffset} into {@code into} for an anonymous
+     * reader, waiting up to {@code maxWaitNanos} for the first one unless {@code wakeup} is set.
+     * Returns the next offset to read.
      */
     long read(long fromOffset, int max, long maxWaitNanos, List<StoredRecord> into, InMemoryReader wakeup)
             throws InterruptedException {
         lock.lock();
         try {
-            wakeup.checkOwnership();
             long nanos = maxWaitNanos;
             while (fromOffset >= log.size() && nanos > 0 && !wakeup.takeWakeup()) {
                 nanos = appended.awaitNanos(nanos);
             }
-            // the name may have been taken over while this reader waited
-            wakeup.checkOwnership();
             long next = fromOffset;
             while (next < log.size() && into.size() < max) {
                 long offset = next++;
@@ -166,60 +164,97 @@ final class InMemoryTopic {
     }
 
     /**
-     * Takes the lease of {@code consumerName} for {@code ttlNanos}, unless a holder renewed it
-     * within its time to live, and returns the new holder's epoch.
+     * Takes the name for an exclusive reader, unless a live reader or group member holds it, and
+     * returns its member state: it owns every slot. Members whose lease expired are dropped first
+     * (they are fenced).
      */
-    long acquire(String consumerName, long ttlNanos) {
+    InMemoryGroup.Member acquire(String consumerName, long ttlNanos, GroupOptions options, Optional<Position> fallback) {
         lock.lock();
         try {
             long now = System.nanoTime();
-            Lease held = leases.get(consumerName);
-            if (held != null && now - held.expiresAtNanos < 0) {
-                throw new ConsumerNameInUseException(name, consumerName);
+            InMemoryGroup group = groups.get(consumerName);
+            if (group != null) {
+                group.expire(now, null);
+                if (group.hasMembers()) {
+                    throw new ConsumerNameInUseException(name, consumerName);
+                }
             }
-            long epoch = epochs.merge(consumerName, 1L, Long::sum);
-            leases.put(consumerName, new Lease(epoch, now + ttlNanos));
-            return epoch;
+            return join(consumerName, true, now, ttlNanos, options, fallback);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Extends the lease of the holder with {@code epoch}; does nothing for a holder that lost it. */
+    /**
+     * Joins the group of {@code consumerName}, creating it with every slot at {@code fallback}
+     * (saved at once, so a member closed or killed before its first commit resumes there).
+     */
+    InMemoryGroup.Member joinGroup(String consumerName, long ttlNanos, GroupOptions options, Optional<Position> fallback) {
+        lock.lock();
+        try {
+            long now = System.nanoTime();
+            InMemoryGroup group = groups.get(consumerName);
+            if (group != null) {
+                group.expire(now, null);
+                if (group.hasExclusiveMember()) {
+                    throw new ConsumerNameInUseException(name, consumerName);
+                }
+            }
+            InMemoryGroup.Member member = join(consumerName, false, now, ttlNanos, options, fallback);
+            appended.signalAll(); // the other members wait in read(): they look at the new membership
+            return member;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Call under the lock. */
+    private InMemoryGroup.Member join(String consumerName, boolean exclusive, long now, long ttlNanos,
+                                      GroupOptions options, Optional<Position> fallback) {
+        InMemoryGroup group = groups.get(consumerName);
+        if (group == null) {
+            group = new InMemoryGroup(consumerName, options.slots().orElse(io.streamable.Slots.DEFAULT_COUNT),
+                    options.debounce().toNanos(), fallback.map(Position::offset).orElse(-1L));
+            groups.put(consumerName, group);
+        } else if (options.slots().isPresent() && options.slots().get() != group.slotCount()) {
+            throw new IllegalStateException("Consumer group \"" + consumerName + "\" of topic \"" + name + "\" has "
+                    + group.slotCount() + " slots, but this connection asks for slots=" + options.slots().get()
+                    + ": the slot count is fixed when a group is created, since changing it moves keys between members"
+                    + " in the middle of their order. Use slots=" + group.slotCount() + " (or no slots option), or"
+                    + " delete the consumer (Streamable.deleteConsumer) while none of it runs to start it anew.");
+        }
+        long epoch = epochs.merge(consumerName, 1L, Long::sum);
+        return group.join(epoch, exclusive, now, ttlNanos, log.size());
+    }
+
+    /** Where a member that just joined starts; see {@link InMemoryGroup#startOf}. */
+    Optional<Position> startOf(InMemoryGroup.Member member) {
+        lock.lock();
+        try {
+            InMemoryGroup group = groups.get(member.groupName);
+            return group == null ? Optional.empty() : group.startOf(member);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    InMemoryGroup group(String consumerName) {
+        lock.lock();
+        try {
+            return groups.get(consumerName);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Extends the lease of the member with {@code epoch}; does nothing for a member that lost it. */
     void renew(String consumerName, long epoch, long ttlNanos) {
         lock.lock();
         try {
-            Lease held = leases.get(consumerName);
-            if (held != null && held.epoch == epoch) {
-                held.expiresAtNanos = System.nanoTime() + ttlNanos;
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Throws if the lease of {@code consumerName} is no longer held with {@code epoch}; call under the lock or not. */
-    void checkOwner(String consumerName, long epoch) {
-        lock.lock();
-        try {
-            Lease held = leases.get(consumerName);
-            if (held == null || held.epoch != epoch) {
-                throw new ConsumerFencedException(name, consumerName, "this reader holds epoch " + epoch
-                        + (held == null ? ", and the name has been released since" : ", the name is now held with epoch "
-                        + held.epoch));
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Releases the lease if the holder with {@code epoch} still has it: a fenced reader never frees its successor's. */
-    void release(String consumerName, long epoch) {
-        lock.lock();
-        try {
-            Lease held = leases.get(consumerName);
-            if (held != null && held.epoch == epoch) {
-                leases.remove(consumerName);
+            InMemoryGroup group = groups.get(consumerName);
+            InMemoryGroup.Member member = group == null ? null : group.member(epoch);
+            if (member != null) {
+                group.renew(member, System.nanoTime(), ttlNanos);
             }
         } finally {
             lock.unlock();
@@ -227,24 +262,117 @@ final class InMemoryTopic {
     }
 
     /**
-     * Where a named reader holding the lease starts: after its saved position, at its saved start
-     * (the beginning), or at {@code fallback}, which is then saved at once so that a reader closed
-     * or killed before its first commit resumes there.
+     * The member with {@code epoch}, after dropping other members whose lease expired; throws if it
+     * is no longer a member (it was taken over, or the name was released). Call under the lock.
      */
-    Optional<Position> startOf(String consumerName, long epoch, Optional<Position> fallback) {
+    InMemoryGroup.Member checkOwner(String consumerName, long epoch) {
         lock.lock();
         try {
-            checkOwner(consumerName, epoch);
-            Position saved = savedPositions.get(consumerName);
-            if (saved != null || startedFromBeginning.contains(consumerName)) {
-                return Optional.ofNullable(saved);
+            InMemoryGroup group = groups.get(consumerName);
+            InMemoryGroup.Member member = group == null ? null : group.member(epoch);
+            if (member == null) {
+                List<Long> holders = group == null ? List.of() : group.epochs();
+                throw new ConsumerFencedException(name, consumerName, "this reader holds epoch " + epoch
+                        + (holders.isEmpty() ? ", and the name has been released since"
+                        : ", the name is now held with epoch " + holders.stream().map(String::valueOf)
+                        .collect(java.util.stream.Collectors.joining(", epoch "))));
             }
-            if (fallback.isPresent()) {
-                savedPositions.put(consumerName, fallback.get());
-            } else {
-                startedFromBeginning.add(consumerName);
+            if (group.expire(System.nanoTime(), member)) {
+                appended.signalAll();
             }
-            return fallback;
+            return member;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Leaves the name or group if the member with {@code epoch} is still in it: a fenced reader never frees its successor's slots. */
+    void release(String consumerName, long epoch) {
+        lock.lock();
+        try {
+            InMemoryGroup group = groups.get(consumerName);
+            InMemoryGroup.Member member = group == null ? null : group.member(epoch);
+            if (member != null) {
+                group.remove(member, System.nanoTime());
+                appended.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Reads for a member: first the change its group wants of it, if any, which is returned (the
+     * reader runs the listener and {@link #applyRebalance}s it, then reads again); otherwise up to
+     * {@code max} records of its slots into {@code into}, waiting up to {@code maxWaitNanos} for the
+     * first, woken by appends, group changes and the reader's wake-up.
+     */
+    io.streamable.backend.Rebalance readMember(String consumerName, long epoch, int max, long maxWaitNanos,
+                                               List<StoredRecord> into, InMemoryReader reader) throws InterruptedException {
+        lock.lock();
+        try {
+            long deadline = System.nanoTime() + maxWaitNanos;
+            while (true) {
+                if (reader.isClosed()) {
+                    return null; // closed meanwhile, by another thread: the read returns empty
+                }
+                InMemoryGroup.Member member = reader.checkOwnership();
+                InMemoryGroup group = groups.get(consumerName);
+                long now = System.nanoTime();
+                io.streamable.backend.Rebalance change = group.changeFor(member, now);
+                if (change != null) {
+                    return change;
+                }
+                scan(group, member, max, into);
+                long left = deadline - now;
+                if (!into.isEmpty() || left <= 0 || reader.takeWakeup()) {
+                    return null;
+                }
+                appended.awaitNanos(Math.max(1, Math.min(left, group.nanosUntilNextEvent(now, member))));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Copies the member's next records; call under the lock. */
+    private void scan(InMemoryGroup group, InMemoryGroup.Member member, int max, List<StoredRecord> into) {
+        int slots = group.slotCount();
+        if (member.ownedCount == 0) {
+            member.scan = log.size();
+            return;
+        }
+        long next = member.scan;
+        while (next < log.size() && into.size() < max) {
+            long offset = next++;
+            Entry entry = log.get(Math.toIntExact(offset));
+            if (entry != null && (member.deliversAllFrom(offset) || member.delivers(offset, entry.slot(slots)))) {
+                into.add(entry.toStored(offset));
+            }
+        }
+        member.scan = next;
+    }
+
+    /** Whether the member has read everything its slots hold. */
+    boolean caughtUp(InMemoryGroup.Member member) {
+        lock.lock();
+        try {
+            return member.scan >= log.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Makes the change the member's listener saw; fails if the member was fenced meanwhile. */
+    void applyRebalance(String consumerName, long epoch, io.streamable.backend.Rebalance change, InMemoryReader reader) {
+        lock.lock();
+        try {
+            if (reader.isClosed()) {
+                return; // it left the group: its slots are free already
+            }
+            InMemoryGroup.Member member = reader.checkOwnership();
+            groups.get(consumerName).apply(member, change, log.size());
+            appended.signalAll(); // slots freed for others, or taken
         } finally {
             lock.unlock();
         }
@@ -253,19 +381,84 @@ final class InMemoryTopic {
     Optional<Position> savedPosition(String consumerName) {
         lock.lock();
         try {
-            return Optional.ofNullable(savedPositions.get(consumerName));
+            InMemoryGroup group = groups.get(consumerName);
+            return group == null ? Optional.empty() : group.savedPosition();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Saves a position for the holder with {@code epoch}; refused with {@link ConsumerFencedException} otherwise. */
+    /** Saves a position for the member with {@code epoch}; refused with {@link ConsumerFencedException} otherwise. */
     void save(String consumerName, long epoch, Position position) {
         lock.lock();
         try {
-            checkOwner(consumerName, epoch);
-            startedFromBeginning.remove(consumerName);
-            savedPositions.merge(consumerName, position, Position::merge);
+            InMemoryGroup.Member member = checkOwner(consumerName, epoch);
+            groups.get(consumerName).commit(member, position.offset());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * How many records of the member's slots lie after both the slot's committed offset and
+     * {@code handled}.
+     */
+    long lagOf(String consumerName, InMemoryGroup.Member member, long handled) {
+        lock.lock();
+        try {
+            InMemoryGroup group = groups.get(consumerName);
+            if (group == null || member.ownedCount == 0) {
+                return 0;
+            }
+            int slots = group.slotCount();
+            long[] after = new long[slots];
+            long from = Long.MAX_VALUE;
+            for (int slot = 0; slot < slots; slot++) {
+                after[slot] = Math.max(group.committed(slot), handled);
+                if (member.owned[slot]) {
+                    from = Math.min(from, after[slot]);
+                }
+            }
+            long count = 0;
+            for (long i = Math.max(0, from + 1); i < log.size(); i++) {
+                Entry entry = log.get(Math.toIntExact(i));
+                if (entry != null) {
+                    int slot = entry.slot(slots);
+                    if (member.owned[slot] && i > after[slot]) {
+                        count++;
+                    }
+                }
+            }
+            return count;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Optional<io.streamable.backend.GroupDescription> describe(String consumerName) {
+        lock.lock();
+        try {
+            InMemoryGroup group = groups.get(consumerName);
+            if (group == null) {
+                return Optional.empty();
+            }
+            group.expire(System.nanoTime(), null);
+            int slots = group.slotCount();
+            long[] lag = new long[slots];
+            long from = Long.MAX_VALUE;
+            for (int slot = 0; slot < slots; slot++) {
+                from = Math.min(from, group.committed(slot));
+            }
+            for (long i = Math.max(0, from + 1); i < log.size(); i++) {
+                Entry entry = log.get(Math.toIntExact(i));
+                if (entry != null) {
+                    int slot = entry.slot(slots);
+                    if (i > group.committed(slot)) {
+                        lag[slot]++;
+                    }
+                }
+            }
+            return Optional.of(group.describe((slot, offset) -> lag[slot]));
         } finally {
             lock.unlock();
         }
@@ -273,21 +466,27 @@ final class InMemoryTopic {
 
     /**
      * Sets or forgets a name's saved position while no live reader holds it: under the lock, so
-     * no reader can take the name in between. An expired lease is dropped, which fences its
-     * paused holder: its later reads and commits are refused instead of undoing the change.
+     * no reader can take the name in between. Members whose lease expired are dropped, which fences
+     * them: their later reads and commits are refused instead of undoing the change.
      *
      * @param forget whether to forget the name; otherwise it saves {@code position}, empty for the beginning
      */
-    void setOffline(String consumerName, Optional<Position> position, boolean forget) {
+    void setOffline(String consumerName, Optional<Position> position, boolean forget, GroupOptions options) {
         lock.lock();
         try {
-            refuseLiveHolder(consumerName, System.nanoTime());
-            leases.remove(consumerName);
-            savedPositions.remove(consumerName);
-            startedFromBeginning.remove(consumerName);
-            if (!forget) {
-                position.ifPresentOrElse(p -> savedPositions.put(consumerName, p),
-                        () -> startedFromBeginning.add(consumerName));
+            InMemoryGroup group = groups.get(consumerName);
+            if (group != null) {
+                refuseLiveHolder(group, System.nanoTime());
+            }
+            if (forget) {
+                groups.remove(consumerName);
+            } else if (group == null) {
+                InMemoryGroup created = new InMemoryGroup(consumerName,
+                        options.slots().orElse(io.streamable.Slots.DEFAULT_COUNT), options.debounce().toNanos(),
+                        position.map(Position::offset).orElse(-1L));
+                groups.put(consumerName, created);
+            } else {
+                group.resetAll(position.map(Position::offset).orElse(-1L));
             }
         } finally {
             lock.unlock();
@@ -302,14 +501,12 @@ final class InMemoryTopic {
         lock.lock();
         try {
             long now = System.nanoTime();
-            for (String consumerName : leases.keySet()) {
-                refuseLiveHolder(consumerName, now);
+            for (InMemoryGroup group : groups.values()) {
+                refuseLiveHolder(group, now);
             }
-            leases.clear();
+            groups.clear();
             log.clear();
             newestByCompactId.clear();
-            savedPositions.clear();
-            startedFromBeginning.clear();
             liveRecords = 0;
             exists = false;
             appended.signalAll();
@@ -318,20 +515,18 @@ final class InMemoryTopic {
         }
     }
 
-    /** Call under the lock. */
-    private void refuseLiveHolder(String consumerName, long now) {
-        Lease held = leases.get(consumerName);
-        if (held != null && now - held.expiresAtNanos < 0) {
-            throw new ConsumerNameInUseException(name, consumerName);
+    /** Drops expired members, then refuses if one is left. Call under the lock. */
+    private void refuseLiveHolder(InMemoryGroup group, long now) {
+        group.expire(now, null);
+        if (group.hasMembers()) {
+            throw new ConsumerNameInUseException(name, group.name());
         }
     }
 
     Set<String> consumerNames() {
         lock.lock();
         try {
-            Set<String> names = new TreeSet<>(savedPositions.keySet());
-            names.addAll(startedFromBeginning);
-            return names;
+            return new TreeSet<>(groups.keySet());
         } finally {
             lock.unlock();
         }
@@ -341,22 +536,38 @@ final class InMemoryTopic {
     private record CompactKey(String shardingKey, String logCompactId) {
     }
 
-    /** A consumer name's lease: the holder's epoch and when it expires unless renewed. Guarded by the lock. */
-    private static final class Lease {
-        final long epoch;
-        long expiresAtNanos;
+    /** A record as appended and the time the topic accepted it, with its key's hash once a group needed it. */
+    private static final class Entry {
+        final AppendRecord record;
+        final Instant createdAt;
+        /** The positive murmur2 hash of the sharding key, or -1 until a group member read it: anonymous readers never pay for it. */
+        private int hash = -1;
 
-        Lease(long epoch, long expiresAtNanos) {
-            this.epoch = epoch;
-            this.expiresAtNanos = expiresAtNanos;
+        Entry(AppendRecord record, Instant createdAt) {
+            this.record = record;
+            this.createdAt = createdAt;
         }
-    }
 
-    /** A record as appended and the time the topic accepted it. */
-    private record Entry(AppendRecord record, Instant createdAt) {
+        /** Its key's slot among {@code slots}; call under the lock. */
+        int slot(int slots) {
+            if (hash < 0) {
+                hash = io.streamable.Slots.murmur2(record.shardingKey().getBytes(StandardCharsets.UTF_8)) & 0x7fffffff;
+            }
+            return hash % slots;
+        }
+
         StoredRecord toStored(long offset) {
             return new StoredRecord(Position.of(offset), createdAt, record.shardingKey(), record.logCompactId(),
                     record.headers(), record.payload());
         }
+    }
+
+    /**
+     * What a connection asks of the groups it joins.
+     *
+     * @param slots    the slot count it asks for, empty to take the group's (or the default for a new group)
+     * @param debounce how long membership must be still before a new group's assignment is recomputed
+     */
+    record GroupOptions(Optional<Integer> slots, java.time.Duration debounce) {
     }
 }

@@ -2,18 +2,27 @@ package io.streamable.backend.inmemory;
 
 import io.streamable.Position;
 import io.streamable.backend.AppendRecord;
+import io.streamable.backend.ConsumerGroups;
+import io.streamable.backend.GroupDescription;
+import io.streamable.backend.GroupMemberReader;
 import io.streamable.backend.ReaderSpec;
+import io.streamable.backend.RebalanceListener;
 import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
 import io.streamable.consume.StartFrom;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
-/** A connection's view of one in-memory topic. */
-final class InMemoryTopicStore implements TopicStore {
+/**
+ * A connection's view of one in-memory topic. Named consumers are consumer groups
+ * ({@link ConsumerGroups}): a slot table per name in the JVM, with the connection's slot count
+ * and debounce (URL options {@code slots} and {@code rebalanceDelay}).
+ */
+final class InMemoryTopicStore implements TopicStore, ConsumerGroups {
     private final InMemoryTopic topic;
     private final InMemoryBackend connection;
 
@@ -36,18 +45,44 @@ final class InMemoryTopicStore implements TopicStore {
     @Override
     public TopicReader openReader(ReaderSpec spec) {
         connection.ensureOpen();
-        Optional<String> name = spec.consumerName();
         Optional<Position> requested = requestedStart(spec.start());
-        long epoch = name.isPresent() ? topic.acquire(name.get(), connection.leaseTtl().toNanos()) : 0;
-        InMemoryReader reader = new InMemoryReader(topic, connection, name, epoch);
+        if (spec.consumerName().isEmpty()) {
+            InMemoryReader reader = new InMemoryReader(topic, connection, requested);
+            connection.opened(reader);
+            return reader;
+        }
+        String name = spec.consumerName().get();
+        InMemoryGroup.Member member = topic.acquire(name, connection.leaseTtl().toNanos(), connection.groupOptions(),
+                requested);
+        return opened(new InMemoryReader(topic, connection, spec.consumerName(), member, null));
+    }
+
+    @Override
+    public GroupMemberReader joinGroup(ReaderSpec spec, RebalanceListener listener) {
+        connection.ensureOpen();
+        Objects.requireNonNull(listener, "listener");
+        String name = spec.consumerName().orElseThrow(() -> new IllegalArgumentException("joinGroup needs a named"
+                + " ReaderSpec (ReaderSpec.named): a consumer group is a consumer name"));
+        Optional<Position> requested = requestedStart(spec.start());
+        InMemoryGroup.Member member = topic.joinGroup(name, connection.leaseTtl().toNanos(), connection.groupOptions(),
+                requested);
+        return opened(new InMemoryGroupReader(topic, connection, name, member, topic.group(name).slotCount(), listener));
+    }
+
+    private <R extends InMemoryReader> R opened(R reader) {
         try {
-            reader.startAfter(name.isPresent() ? topic.startOf(name.get(), epoch, requested) : requested);
             connection.opened(reader);
             return reader;
         } catch (RuntimeException e) {
             reader.close();
             throw e;
         }
+    }
+
+    @Override
+    public Optional<GroupDescription> describeGroup(String consumerName) {
+        connection.ensureOpen();
+        return topic.describe(consumerName);
     }
 
     /** The position a reader starts after; empty for the beginning. The framework has resolved latest already. */
@@ -89,12 +124,12 @@ final class InMemoryTopicStore implements TopicStore {
     public void resetPosition(String consumerName, Optional<Position> position) {
         connection.ensureOpen();
         position.ifPresent(p -> requestedStart(StartFrom.after(p)));
-        topic.setOffline(consumerName, position, false);
+        topic.setOffline(consumerName, position, false, connection.groupOptions());
     }
 
     @Override
     public void deleteConsumer(String consumerName) {
         connection.ensureOpen();
-        topic.setOffline(consumerName, Optional.empty(), true);
+        topic.setOffline(consumerName, Optional.empty(), true, connection.groupOptions());
     }
 }
