@@ -93,6 +93,11 @@ public final class JsonCodecFactory implements PayloadCodecFactory {
         }
 
         @Override
+        public boolean writesJson() {
+            return true;
+        }
+
+        @Override
         public T decode(byte[] bytes) {
             try {
                 return reader.readValue(bytes);

@@ -47,7 +47,7 @@ public interface PayloadBinding<T> {
             @Override
             public AppendRecord encode(OutgoingMessage<T> message) {
                 return new AppendRecord(message.shardingKey(), message.logCompactId(), message.headers(),
-                        codec.encode(message.payload()));
+                        codec.encode(message.payload()), codec.writesJson());
             }
 
             @Override

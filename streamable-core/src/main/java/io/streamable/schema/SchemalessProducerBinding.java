@@ -75,7 +75,8 @@ final class SchemalessProducerBinding<T> implements PayloadBinding<T> {
         Candidates current = current();
         if (current.latest().isEmpty()) {
             refreshInBackground();
-            return new AppendRecord(message.shardingKey(), message.logCompactId(), message.headers(), bytes);
+            return new AppendRecord(message.shardingKey(), message.logCompactId(), message.headers(), bytes,
+                    codec.writesJson());
         }
         JsonNode tree = tree(message.payload(), bytes);
         List<String> problems = new ArrayList<>();
@@ -95,7 +96,7 @@ final class SchemalessProducerBinding<T> implements PayloadBinding<T> {
             all.putAll(stamp);
             headers = Map.copyOf(all);
         }
-        return new AppendRecord(message.shardingKey(), message.logCompactId(), headers, bytes);
+        return new AppendRecord(message.shardingKey(), message.logCompactId(), headers, bytes, codec.writesJson());
     }
 
     @Override

@@ -121,7 +121,7 @@ final class MongoTopicReader implements TopicReader {
         Optional<String> name = spec.consumerName();
         long requested = spec.start() instanceof StartFrom.After after ? store.offsetOf(after.position()) : 0;
         try {
-            store.ensureIndexes();
+            store.checkReadable();
             if (name.isEmpty()) {
                 MongoTopicReader reader = new MongoTopicReader(backend, store, name, requested, owner, 0, 0);
                 backend.register(reader);

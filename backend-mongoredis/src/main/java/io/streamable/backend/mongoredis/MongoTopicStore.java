@@ -29,6 +29,7 @@ import io.streamable.consume.ConsumerNameInUseException;
 import org.bson.BSONException;
 import org.bson.Document;
 import org.bson.conversions.Bson;
+import org.bson.RawBsonDocument;
 import org.bson.types.Binary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,6 +116,7 @@ final class MongoTopicStore implements TopicStore {
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
     private volatile boolean indexed;
+    private volatile boolean checked;
     /**
      * The highest id this process knows to exist, or {@link #HEAD_UNKNOWN}. An append first tries
      * right after it, saving the {@code max(_id)} round trip; the unique index still arbitrates,
@@ -150,13 +152,25 @@ final class MongoTopicStore implements TopicStore {
         return reads;
     }
 
-    /** Creates the topic's index on first use; idempotent, retried after a failure. */
-    void ensureIndexes() {
-        if (!indexed) {
+    /**
+     * Before the first read: records a long name's mapping and refuses a sharded collection, but
+     * creates no index. A reader may be opened on another program's collection (the TypeScript
+     * prototype's), which must not change under it; indexes come with this backend's first append.
+     */
+    void checkReadable() {
+        if (!checked) {
             if (!collectionName.equals(name)) {
                 backend.recordLongName(collectionName, name);
             }
             backend.refuseSharded(collectionName, name);
+            checked = true;
+        }
+    }
+
+    /** Creates the topic's indexes before this process's first append to it; idempotent, retried after a failure. */
+    void ensureIndexes() {
+        if (!indexed) {
+            checkReadable();
             // compaction filters on (logCompactId, shardingKey); partial: most messages carry no
             // compaction id, and stubs lose theirs, so neither takes an index entry
             collection.createIndex(Indexes.ascending(LOG_COMPACT_ID, SHARDING_KEY),
@@ -282,6 +296,7 @@ final class MongoTopicStore implements TopicStore {
             // before the acknowledgements: once an append's future completed, a reader from the
             // beginning no longer sees what it superseded (the contract on memory and MongoDB)
             compact(records.subList(0, stored), ids);
+            advancePrototypeCounter(ids[stored - 1]);
         }
         // a record the server refused fails its own append only: the appends grouped after it
         // are written again; a transient failure fails them all (the producers may retry)
@@ -311,6 +326,21 @@ final class MongoTopicStore implements TopicStore {
         }
     }
 
+    /**
+     * With {@code prototypeSignals=true}, before the acknowledgements: a prototype producer still
+     * running claims its next id from {@code nextids}, which must be past every id written here.
+     * The records are stored, so a failure is logged, not thrown (failing the append would make
+     * its producer store it twice).
+     */
+    private void advancePrototypeCounter(long head) {
+        try {
+            backend.advancePrototypeCounter(collectionName, head);
+        } catch (MongoException e) {
+            LOG.warn("Could not advance the prototype's nextids counter of \"{}\" to {} ({}); a prototype producer"
+                    + " still writing to it may collide with this id", name, head, e.toString());
+        }
+    }
+
     /** An insert that stored the first {@code stored} records, then failed. */
     private static final class PartialInsert extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -326,6 +356,11 @@ final class MongoTopicStore implements TopicStore {
 
     /** Inserts records at the ids after the current maximum, claiming again after losing a race. */
     private int insert(List<AppendRecord> records, long[] ids) {
+        // encoded once, before the claim loop: a lost race must not transcode again
+        Object[] payloads = new Object[records.size()];
+        for (int i = 0; i < payloads.length; i++) {
+            payloads[i] = storedPayload(records.get(i), backend.bsonPayloads());
+        }
         int done = 0;
         int conflicts = 0;
         while (done < records.size()) {
@@ -339,7 +374,7 @@ final class MongoTopicStore implements TopicStore {
             Date now = new Date();
             List<Document> documents = new ArrayList<>(records.size() - done);
             for (int i = done; i < records.size(); i++) {
-                documents.add(toDocument(first + i - done, records.get(i), now));
+                documents.add(toDocument(first + i - done, records.get(i), payloads[i], now));
             }
             int inserted;
             try {
@@ -447,7 +482,21 @@ final class MongoTopicStore implements TopicStore {
         return Boolean.TRUE.equals(document.get(COMPACTED));
     }
 
-    private static Document toDocument(long id, AppendRecord record, Date createdAt) {
+    /**
+     * The payload as stored: an embedded document when the codec wrote a JSON object and the
+     * backend stores documents (the default), else the bytes as BinData.
+     */
+    static Object storedPayload(AppendRecord record, boolean documents) {
+        if (documents && record.jsonPayload()) {
+            RawBsonDocument document = JsonBson.toBson(record.payload());
+            if (document != null) {
+                return document;
+            }
+        }
+        return new Binary(record.payload());
+    }
+
+    private static Document toDocument(long id, AppendRecord record, Object payload, Date createdAt) {
         Document document = new Document(ID, id).append(SHARDING_KEY, record.shardingKey());
         record.logCompactId().ifPresent(compactId -> document.append(LOG_COMPACT_ID, compactId));
         if (!record.headers().isEmpty()) {
@@ -456,7 +505,7 @@ final class MongoTopicStore implements TopicStore {
             record.headers().forEach((key, value) -> headers.add(new Document("n", key).append("v", value)));
             document.append(HEADERS, headers);
         }
-        return document.append(PAYLOAD, new Binary(record.payload())).append(CREATED_AT, createdAt);
+        return document.append(PAYLOAD, payload).append(CREATED_AT, createdAt);
     }
 
     /**
@@ -502,11 +551,12 @@ final class MongoTopicStore implements TopicStore {
             bytes = binary.getData();
         } else if (payload instanceof byte[] raw) {
             bytes = raw;
-        } else if (payload instanceof Document) {
-            return malformed(position, createdAt, shardingKey, "its payload is an embedded document, not binary data"
-                    + " (BinData) as this backend writes; embedded-document payloads are not a supported format yet");
+        } else if (payload instanceof Document embedded) {
+            // a JSON payload this backend stored as a document, or the TypeScript prototype's payload
+            bytes = JsonBson.toJson(embedded);
         } else {
-            return malformed(position, createdAt, shardingKey, field(PAYLOAD, payload, "binary data (BinData)"));
+            return malformed(position, createdAt, shardingKey, field(PAYLOAD, payload,
+                    "an embedded document or binary data (BinData)"));
         }
         return new StoredRecord(position, createdAt, shardingKey, Optional.ofNullable((String) compactId), headers, bytes);
     }
