@@ -6,7 +6,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import org.bson.BsonBinaryReader;
 import org.bson.BsonBinaryWriter;
+import org.bson.BsonReader;
+import org.bson.BsonType;
+import org.bson.BsonValue;
+import org.bson.codecs.BsonValueCodec;
+import org.bson.codecs.DecoderContext;
 import org.bson.BsonSerializationException;
 import org.bson.Document;
 import org.bson.RawBsonDocument;
@@ -19,6 +25,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +48,7 @@ import java.util.Map;
  * number ({@code BigDecimal}); non-finite numbers as the strings Jackson accepts for them.
  */
 final class JsonBson {
+    private static final BsonValueCodec VALUES = new BsonValueCodec();
     private static final JsonFactory JSON = JsonFactory.builder()
             // payloads are bounded by MongoDB's 16 MB document anyway
             .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
@@ -55,20 +64,31 @@ final class JsonBson {
      * one JSON object BSON can hold with the same value (then store them as binary).
      */
     static RawBsonDocument toBson(byte[] json) {
-        if (!startsWithObject(json)) {
-            return null;
-        }
-        BasicOutputBuffer buffer = new BasicOutputBuffer(json.length + 64);
-        try (JsonParser parser = JSON.createParser(json); BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
-            parser.nextToken();
-            if (!writeDocument(parser, writer) || parser.nextToken() != null) {
+        BasicOutputBuffer buffer = new BasicOutputBuffer(2 * json.length + 64);
+        try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
+            if (!writeDocument(json, writer)) {
                 return null;
             }
             writer.flush();
-        } catch (IOException | BsonSerializationException | NumberFormatException e) {
-            return null; // not JSON after all (the codec said it was): keep the bytes as they are
         }
         return new RawBsonDocument(buffer.getInternalBuffer(), 0, buffer.getPosition());
+    }
+
+    /**
+     * Writes the JSON object in {@code json} as a BSON document at the writer's position (a
+     * value after a name, or a whole document). On {@code false} something was written already:
+     * the caller resets the writer to a mark taken before, and stores the bytes as binary.
+     */
+    static boolean writeDocument(byte[] json, BsonBinaryWriter writer) {
+        if (!startsWithObject(json)) {
+            return false;
+        }
+        try (JsonParser parser = JSON.createParser(json)) {
+            parser.nextToken();
+            return writeDocument(parser, writer) && parser.nextToken() == null;
+        } catch (IOException | BsonSerializationException | NumberFormatException e) {
+            return false; // not JSON after all (the codec said it was): keep the bytes as they are
+        }
     }
 
     private static boolean startsWithObject(byte[] json) {
@@ -159,13 +179,14 @@ final class JsonBson {
     }
 
     private static boolean writeFraction(JsonParser parser, BsonBinaryWriter writer) throws IOException {
-        String text = parser.getText();
         double value = parser.getDoubleValue();
-        if (!Double.isFinite(value)) {
-            return writeDecimal(new BigDecimal(text), writer);
+        if (Double.isFinite(value) && significantDigits(parser.getTextCharacters(), parser.getTextOffset(),
+                parser.getTextLength()) <= DOUBLE_SAFE_DIGITS) {
+            writer.writeDouble(value); // the common case, without allocating the number's text
+            return true;
         }
-        if (significantDigits(text) > DOUBLE_SAFE_DIGITS
-                && new BigDecimal(text).compareTo(new BigDecimal(Double.toString(value))) != 0) {
+        String text = parser.getText();
+        if (!Double.isFinite(value) || new BigDecimal(text).compareTo(new BigDecimal(Double.toString(value))) != 0) {
             // more digits than the double keeps (a BigDecimal field): Decimal128 holds up to 34
             return writeDecimal(new BigDecimal(text), writer);
         }
@@ -182,25 +203,85 @@ final class JsonBson {
         }
     }
 
-    private static int significantDigits(String number) {
+    private static int significantDigits(char[] number, int offset, int length) {
         int digits = 0;
         boolean leading = true;
-        for (int i = 0; i < number.length(); i++) {
-            char c = number.charAt(i);
+        for (int i = offset; i < offset + length; i++) {
+            char c = number[i];
             if (c == 'e' || c == 'E') {
                 break;
             }
-            if (c >= '0' && c <= '9') {
-                if (c != '0' || !leading) {
-                    leading = false;
-                    digits++;
-                }
+            if (c >= '0' && c <= '9' && (c != '0' || !leading)) {
+                leading = false;
+                digits++;
             }
         }
         return digits;
     }
 
     // ---------------------------------------------------------------- reading
+
+    /** An embedded document as the driver read it (raw bytes) as compact UTF-8 JSON, without a tree. */
+    static byte[] toJson(RawBsonDocument document) {
+        ByteBuffer bytes = document.getByteBuffer().asNIO();
+        ByteArrayBuilder json = new ByteArrayBuilder(Math.max(64, bytes.remaining()));
+        try (JsonGenerator generator = JSON.createGenerator(json);
+             BsonBinaryReader reader = new BsonBinaryReader(bytes)) {
+            reader.readBsonType();
+            writeDocument(reader, generator);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not write an embedded document as JSON", e); // in memory: never
+        }
+        return json.toByteArray();
+    }
+
+    private static void writeDocument(BsonReader reader, JsonGenerator generator) throws IOException {
+        reader.readStartDocument();
+        generator.writeStartObject();
+        while (reader.readBsonType() != BsonType.END_OF_DOCUMENT) {
+            generator.writeFieldName(reader.readName());
+            writeValue(reader, generator);
+        }
+        reader.readEndDocument();
+        generator.writeEndObject();
+    }
+
+    private static void writeValue(BsonReader reader, JsonGenerator generator) throws IOException {
+        switch (reader.getCurrentBsonType()) {
+            case DOCUMENT -> writeDocument(reader, generator);
+            case ARRAY -> {
+                reader.readStartArray();
+                generator.writeStartArray();
+                while (reader.readBsonType() != BsonType.END_OF_DOCUMENT) {
+                    writeValue(reader, generator);
+                }
+                reader.readEndArray();
+                generator.writeEndArray();
+            }
+            case STRING -> generator.writeString(reader.readString());
+            case INT32 -> generator.writeNumber(reader.readInt32());
+            case INT64 -> generator.writeNumber(reader.readInt64());
+            case DOUBLE -> writeJson(reader.readDouble(), generator);
+            case BOOLEAN -> generator.writeBoolean(reader.readBoolean());
+            case NULL -> {
+                reader.readNull();
+                generator.writeNull();
+            }
+            case DECIMAL128 -> writeJson(reader.readDecimal128(), generator);
+            case DATE_TIME -> generator.writeString(Instant.ofEpochMilli(reader.readDateTime()).toString());
+            case OBJECT_ID -> generator.writeString(reader.readObjectId().toHexString());
+            case BINARY -> generator.writeBinary(reader.readBinaryData().getData());
+            case UNDEFINED -> {
+                reader.readUndefined();
+                generator.writeNull();
+            }
+            default -> {
+                // the rest of BSON (timestamps, regular expressions, code, min/max keys): their text
+                BsonValue value = VALUES.decode(reader, DecoderContext.builder().build());
+                generator.writeString(String.valueOf(value));
+            }
+        }
+    }
 
     /** An embedded document as compact UTF-8 JSON, for the consumer's codec. */
     static byte[] toJson(Document document) {
@@ -236,19 +317,11 @@ final class JsonBson {
         } else if (value instanceof Long number) {
             generator.writeNumber(number);
         } else if (value instanceof Double number) {
-            if (Double.isFinite(number)) {
-                generator.writeNumber(number);
-            } else {
-                generator.writeString(number.toString()); // "NaN", "Infinity": Jackson reads them into a double
-            }
+            writeJson(number, generator);
         } else if (value instanceof Boolean flag) {
             generator.writeBoolean(flag);
         } else if (value instanceof Decimal128 decimal) {
-            if (decimal.isNaN() || decimal.isInfinite()) {
-                generator.writeString(decimal.toString());
-            } else {
-                generator.writeNumber(decimal.toString()); // "1.10", "1E+40", "-0": valid JSON numbers as they are
-            }
+            writeJson(decimal, generator);
         } else if (value instanceof Date date) {
             generator.writeString(date.toInstant().toString());
         } else if (value instanceof ObjectId id) {
@@ -262,6 +335,22 @@ final class JsonBson {
         } else {
             // the rest of BSON (timestamps, regular expressions, code, UUIDs, min/max keys): their text
             generator.writeString(value.toString());
+        }
+    }
+
+    private static void writeJson(double number, JsonGenerator generator) throws IOException {
+        if (Double.isFinite(number)) {
+            generator.writeNumber(number);
+        } else {
+            generator.writeString(Double.toString(number)); // "NaN", "Infinity": Jackson reads them into a double
+        }
+    }
+
+    private static void writeJson(Decimal128 decimal, JsonGenerator generator) throws IOException {
+        if (decimal.isNaN() || decimal.isInfinite()) {
+            generator.writeString(decimal.toString());
+        } else {
+            generator.writeNumber(decimal.toString()); // "1.10", "1E+40", "-0": valid JSON numbers as they are
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.streamable.backend.mongoredis;
 
 import com.mongodb.ErrorCategory;
+import com.mongodb.MongoClientSettings;
 import com.mongodb.MongoBulkWriteException;
 import com.mongodb.MongoException;
 import com.mongodb.MongoWriteException;
@@ -29,7 +30,16 @@ import io.streamable.consume.ConsumerNameInUseException;
 import org.bson.BSONException;
 import org.bson.Document;
 import org.bson.conversions.Bson;
+import org.bson.BsonBinary;
+import org.bson.BsonBinaryWriter;
+import org.bson.BsonType;
+import org.bson.BsonValue;
+import org.bson.codecs.BsonTypeClassMap;
+import org.bson.codecs.DocumentCodec;
+import org.bson.codecs.configuration.CodecRegistries;
+import org.bson.codecs.configuration.CodecRegistry;
 import org.bson.RawBsonDocument;
+import org.bson.io.BasicOutputBuffer;
 import org.bson.types.Binary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,6 +111,12 @@ final class MongoTopicStore implements TopicStore {
     /** MongoDB's document limit. */
     private static final long MAX_DOCUMENT_BYTES = 16L * 1024 * 1024;
 
+    /** Top-level documents as {@link Document}, every embedded document as {@link RawBsonDocument}. */
+    private static final CodecRegistry RAW_EMBEDDED = CodecRegistries.fromRegistries(
+            CodecRegistries.fromCodecs(new DocumentCodec(MongoClientSettings.getDefaultCodecRegistry(),
+                    new BsonTypeClassMap(Map.of(BsonType.DOCUMENT, RawBsonDocument.class)))),
+            MongoClientSettings.getDefaultCodecRegistry());
+
     /** Lost races for the next id, across the JVM: tells tests and benchmarks the arbiter was exercised. */
     static final AtomicLong CLAIM_CONFLICTS = new AtomicLong();
 
@@ -109,6 +125,8 @@ final class MongoTopicStore implements TopicStore {
     private final String collectionName;
     /** Appends and compaction, with the backend's write concern. */
     private final MongoCollection<Document> collection;
+    /** Appends as documents written straight to BSON ({@link #toDocument}). */
+    private final MongoCollection<RawBsonDocument> inserts;
     /** The head and lag, read from the primary. */
     private final MongoCollection<Document> primary;
     /** Readers' queries, with majority read concern. */
@@ -133,8 +151,10 @@ final class MongoTopicStore implements TopicStore {
         this.name = name;
         this.collectionName = backend.collectionNameFor(name);
         this.collection = backend.collection(collectionName).withWriteConcern(backend.writeConcern());
+        this.inserts = collection.withDocumentClass(RawBsonDocument.class);
         this.primary = collection.withReadPreference(ReadPreference.primary());
-        this.reads = collection.withReadConcern(backend.readConcern());
+        // embedded documents (payloads, headers) decode as raw bytes: a payload streams to JSON without a tree
+        this.reads = collection.withReadConcern(backend.readConcern()).withCodecRegistry(RAW_EMBEDDED);
         backend.onPoolCleared(this::forgetHead);
     }
 
@@ -356,11 +376,7 @@ final class MongoTopicStore implements TopicStore {
 
     /** Inserts records at the ids after the current maximum, claiming again after losing a race. */
     private int insert(List<AppendRecord> records, long[] ids) {
-        // encoded once, before the claim loop: a lost race must not transcode again
-        Object[] payloads = new Object[records.size()];
-        for (int i = 0; i < payloads.length; i++) {
-            payloads[i] = storedPayload(records.get(i), backend.bsonPayloads());
-        }
+        boolean asDocuments = backend.bsonPayloads();
         int done = 0;
         int conflicts = 0;
         while (done < records.size()) {
@@ -372,13 +388,13 @@ final class MongoTopicStore implements TopicStore {
                 throw new PartialInsert(done, backend.unavailable("appending to topic \"" + name + "\"", e));
             }
             Date now = new Date();
-            List<Document> documents = new ArrayList<>(records.size() - done);
+            List<RawBsonDocument> documents = new ArrayList<>(records.size() - done);
             for (int i = done; i < records.size(); i++) {
-                documents.add(toDocument(first + i - done, records.get(i), payloads[i], now));
+                documents.add(toDocument(first + i - done, records.get(i), asDocuments, now));
             }
             int inserted;
             try {
-                collection.insertMany(documents, new InsertManyOptions().ordered(true));
+                inserts.insertMany(documents, new InsertManyOptions().ordered(true));
                 inserted = documents.size();
             } catch (MongoBulkWriteException e) {
                 // an ordered insert stops at its first error: everything before it is stored.
@@ -483,29 +499,47 @@ final class MongoTopicStore implements TopicStore {
     }
 
     /**
-     * The payload as stored: an embedded document when the codec wrote a JSON object and the
-     * backend stores documents (the default), else the bytes as BinData.
+     * The document of one record, written straight to BSON in one buffer: the payload as an
+     * embedded document when its codec wrote a JSON object and the backend stores documents
+     * ({@code payloads=bson}, the default), transcoded from the JSON bytes as they are parsed;
+     * otherwise, or when BSON cannot hold that JSON as is, the bytes as BinData.
      */
-    static Object storedPayload(AppendRecord record, boolean documents) {
-        if (documents && record.jsonPayload()) {
-            RawBsonDocument document = JsonBson.toBson(record.payload());
-            if (document != null) {
-                return document;
+    static RawBsonDocument toDocument(long id, AppendRecord record, boolean documents, Date createdAt) {
+        byte[] payload = record.payload();
+        // BSON of a JSON object is up to about twice its text (8-byte numbers, array index names): one allocation
+        BasicOutputBuffer buffer = new BasicOutputBuffer((documents && record.jsonPayload() ? 2 : 1) * payload.length + 256);
+        try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
+            writer.writeStartDocument();
+            writer.writeInt64(ID, id);
+            writer.writeString(SHARDING_KEY, record.shardingKey());
+            record.logCompactId().ifPresent(compactId -> writer.writeString(LOG_COMPACT_ID, compactId));
+            if (!record.headers().isEmpty()) {
+                // header names may contain dots ("streamable.x"), which MongoDB field names should not
+                writer.writeStartArray(HEADERS);
+                record.headers().forEach((key, value) -> {
+                    writer.writeStartDocument();
+                    writer.writeString("n", key);
+                    writer.writeString("v", value);
+                    writer.writeEndDocument();
+                });
+                writer.writeEndArray();
             }
+            boolean embedded = false;
+            if (documents && record.jsonPayload()) {
+                writer.mark();
+                writer.writeName(PAYLOAD);
+                embedded = JsonBson.writeDocument(payload, writer);
+                if (!embedded) {
+                    writer.reset(); // back to before the payload's name: BinData instead
+                }
+            }
+            if (!embedded) {
+                writer.writeBinaryData(PAYLOAD, new BsonBinary(payload));
+            }
+            writer.writeDateTime(CREATED_AT, createdAt.getTime());
+            writer.writeEndDocument();
         }
-        return new Binary(record.payload());
-    }
-
-    private static Document toDocument(long id, AppendRecord record, Object payload, Date createdAt) {
-        Document document = new Document(ID, id).append(SHARDING_KEY, record.shardingKey());
-        record.logCompactId().ifPresent(compactId -> document.append(LOG_COMPACT_ID, compactId));
-        if (!record.headers().isEmpty()) {
-            // header names may contain dots ("streamable.x"), which MongoDB field names should not
-            List<Document> headers = new ArrayList<>(record.headers().size());
-            record.headers().forEach((key, value) -> headers.add(new Document("n", key).append("v", value)));
-            document.append(HEADERS, headers);
-        }
-        return document.append(PAYLOAD, payload).append(CREATED_AT, createdAt);
+        return new RawBsonDocument(buffer.getInternalBuffer(), 0, buffer.getPosition());
     }
 
     /**
@@ -537,8 +571,9 @@ final class MongoTopicStore implements TopicStore {
             }
             headers = new LinkedHashMap<>();
             for (int i = 0; i < list.size(); i++) {
-                if (!(list.get(i) instanceof Document header) || !(header.get("n") instanceof String headerName)
-                        || !(header.get("v") instanceof String headerValue)) {
+                String headerName = headerField(list.get(i), "n");
+                String headerValue = headerField(list.get(i), "v");
+                if (headerName == null || headerValue == null) {
                     return malformed(position, createdAt, shardingKey, "header " + (i + 1) + " is not {n: string,"
                             + " v: string}");
                 }
@@ -551,14 +586,26 @@ final class MongoTopicStore implements TopicStore {
             bytes = binary.getData();
         } else if (payload instanceof byte[] raw) {
             bytes = raw;
-        } else if (payload instanceof Document embedded) {
+        } else if (payload instanceof RawBsonDocument embedded) {
             // a JSON payload this backend stored as a document, or the TypeScript prototype's payload
+            // (readers decode embedded documents raw: no tree, streamed to JSON)
+            bytes = JsonBson.toJson(embedded);
+        } else if (payload instanceof Document embedded) {
             bytes = JsonBson.toJson(embedded);
         } else {
             return malformed(position, createdAt, shardingKey, field(PAYLOAD, payload,
                     "an embedded document or binary data (BinData)"));
         }
         return new StoredRecord(position, createdAt, shardingKey, Optional.ofNullable((String) compactId), headers, bytes);
+    }
+
+    /** A header's name or value: readers decode embedded documents raw, other callers as a Document. */
+    private static String headerField(Object header, String field) {
+        if (header instanceof RawBsonDocument raw) {
+            BsonValue value = raw.get(field);
+            return value != null && value.isString() ? value.asString().getValue() : null;
+        }
+        return header instanceof Document document && document.get(field) instanceof String text ? text : null;
     }
 
     private static StoredRecord malformed(Position position, Instant createdAt, String key, String defect) {
