@@ -281,6 +281,11 @@ final class MongoRedisBackend implements Backend {
         }
     }
 
+    /** The topics' database, for {@link PrototypeMigration}. */
+    MongoDatabase database() {
+        return database;
+    }
+
     MongoCollection<Document> collection(String name) {
         return database.getCollection(name);
     }

@@ -112,7 +112,7 @@ final class MongoTopicStore implements TopicStore {
     private static final long MAX_DOCUMENT_BYTES = 16L * 1024 * 1024;
 
     /** Top-level documents as {@link Document}, every embedded document as {@link RawBsonDocument}. */
-    private static final CodecRegistry RAW_EMBEDDED = CodecRegistries.fromRegistries(
+    static final CodecRegistry RAW_EMBEDDED = CodecRegistries.fromRegistries(
             CodecRegistries.fromCodecs(new DocumentCodec(MongoClientSettings.getDefaultCodecRegistry(),
                     new BsonTypeClassMap(Map.of(BsonType.DOCUMENT, RawBsonDocument.class)))),
             MongoClientSettings.getDefaultCodecRegistry());
