@@ -36,8 +36,9 @@ import java.util.Map;
  * streaming parser and generator over UTF-8 bytes: no {@code String} of the JSON text, no tree).
  *
  * <p>Writing: a JSON object becomes a {@link RawBsonDocument} the driver copies into the insert
- * as is. Integers become Int32 or Int64, fractions doubles, so mongosh queries compare numbers as
- * usual. Whatever BSON cannot hold with the same value (a key starting with {@code $} or holding
+ * as is. Integers become Int32 or Int64, fractions written from a double doubles, other decimal
+ * text (a {@code BigDecimal}'s, such as {@code 13.50}) Decimal128 with its digits and scale, so
+ * mongosh queries compare numbers as usual and the JSON reads back with the same value. Whatever BSON cannot hold with the same value (a key starting with {@code $} or holding
  * a dot or NUL, a number a double would round and Decimal128 cannot hold, text that is not one
  * JSON object) is refused ({@code null}) and the caller keeps the bytes as BinData.
  *
@@ -53,8 +54,6 @@ final class JsonBson {
             // payloads are bounded by MongoDB's 16 MB document anyway
             .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
             .build();
-    /** Any decimal text with at most 15 significant digits survives a trip through a double. */
-    private static final int DOUBLE_SAFE_DIGITS = 15;
 
     private JsonBson() {
     }
@@ -180,18 +179,15 @@ final class JsonBson {
 
     private static boolean writeFraction(JsonParser parser, BsonBinaryWriter writer) throws IOException {
         double value = parser.getDoubleValue();
-        if (Double.isFinite(value) && significantDigits(parser.getTextCharacters(), parser.getTextOffset(),
-                parser.getTextLength()) <= DOUBLE_SAFE_DIGITS) {
-            writer.writeDouble(value); // the common case, without allocating the number's text
+        String text = parser.getText();
+        if (Double.isFinite(value) && text.equals(Double.toString(value))) {
+            // written from a double (Jackson writes Double.toString): the double reads back as the same text
+            writer.writeDouble(value);
             return true;
         }
-        String text = parser.getText();
-        if (!Double.isFinite(value) || new BigDecimal(text).compareTo(new BigDecimal(Double.toString(value))) != 0) {
-            // more digits than the double keeps (a BigDecimal field): Decimal128 holds up to 34
-            return writeDecimal(new BigDecimal(text), writer);
-        }
-        writer.writeDouble(value);
-        return true;
+        // a BigDecimal's text ("13.50", "1E+2", more digits than a double keeps): Decimal128 keeps
+        // its digits and scale, and reads back as the same text
+        return writeDecimal(new BigDecimal(text), writer);
     }
 
     private static boolean writeDecimal(BigDecimal value, BsonBinaryWriter writer) {
@@ -201,22 +197,6 @@ final class JsonBson {
         } catch (NumberFormatException tooPrecise) {
             return false;
         }
-    }
-
-    private static int significantDigits(char[] number, int offset, int length) {
-        int digits = 0;
-        boolean leading = true;
-        for (int i = offset; i < offset + length; i++) {
-            char c = number[i];
-            if (c == 'e' || c == 'E') {
-                break;
-            }
-            if (c >= '0' && c <= '9' && (c != '0' || !leading)) {
-                leading = false;
-                digits++;
-            }
-        }
-        return digits;
     }
 
     // ---------------------------------------------------------------- reading
@@ -317,7 +297,7 @@ final class JsonBson {
         } else if (value instanceof Long number) {
             generator.writeNumber(number);
         } else if (value instanceof Double number) {
-            writeJson(number, generator);
+            writeJson(number.doubleValue(), generator);
         } else if (value instanceof Boolean flag) {
             generator.writeBoolean(flag);
         } else if (value instanceof Decimal128 decimal) {

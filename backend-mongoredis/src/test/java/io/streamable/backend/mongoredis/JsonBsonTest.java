@@ -57,11 +57,13 @@ class JsonBsonTest {
     }
 
     @Test
-    @DisplayName("fractions a double would round (a BigDecimal's digits) become Decimal128 and keep every digit;"
-            + " a double's shortest form stays a double")
+    @DisplayName("decimal text not written from a double (a BigDecimal's digits and scale) becomes Decimal128 and"
+            + " reads back the same; a double's own text stays a double")
     void numbersKeepTheirValue() {
         RawBsonDocument bson = JsonBson.toBson(utf8(
-                "{\"exact\":1234567890.123456789012,\"double\":0.30000000000000004,\"huge\":123456789012345678901234567890}"));
+                "{\"exact\":1234567890.123456789012,\"double\":0.30000000000000004,\"huge\":123456789012345678901234567890,"
+                        + "\"scaled\":13.50}"));
+        assertThat(bson.get("scaled").asDecimal128().getValue().bigDecimalValue()).isEqualTo(new BigDecimal("13.50"));
         assertThat(bson.get("exact").isDecimal128()).isTrue();
         assertThat(bson.get("exact").asDecimal128().getValue().bigDecimalValue())
                 .isEqualTo(new BigDecimal("1234567890.123456789012"));
@@ -69,7 +71,7 @@ class JsonBsonTest {
         assertThat(bson.get("huge").isDecimal128()).isTrue();
         assertThat(new String(JsonBson.toJson(new Document(decodedAsDriverReadsIt(bson))), StandardCharsets.UTF_8))
                 .isEqualTo("{\"exact\":1234567890.123456789012,\"double\":0.30000000000000004,"
-                        + "\"huge\":123456789012345678901234567890}");
+                        + "\"huge\":123456789012345678901234567890,\"scaled\":13.50}");
     }
 
     @ParameterizedTest
