@@ -39,8 +39,9 @@ public final class PrototypeMigrationExample {
      * Runs the migration.
      *
      * @param args the mongoredis URL of a database to throw away, optionally
+     * @throws Exception if the consumer does not catch up within 30 seconds, or MongoDB cannot be reached
      */
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         String url = args.length > 0 && !args[0].isBlank() ? args[0]
                 : System.getenv().getOrDefault("STREAMABLE_URL",
                 "mongoredis://localhost:27017/migration-demo?redis=redis://localhost:6379");

@@ -15,7 +15,7 @@ class PrototypeMigrationExampleTest {
 
     @Test
     @DisplayName("the prototype's database is inspected, its hole filled, consumed from the beginning and continued")
-    void migrates() {
+    void migrates() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream original = System.out;
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
