@@ -21,6 +21,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import io.streamable.TopicName;
@@ -67,6 +68,11 @@ final class MongoRedisBackend implements Backend {
     static final String LEASES = "_streamable.leases";
     /** Topics whose name is too long for a collection name: collection name to topic name. */
     static final String LONG_NAMES = "_streamable.topics";
+    /**
+     * The TypeScript prototype's id counters, {@code {_id: <collection>, seq}}: never a topic, only
+     * written with {@code prototypeSignals=true}.
+     */
+    static final String PROTOTYPE_COUNTERS = "nextids";
     /**
      * The longest namespace ({@code database.collection}) used as is. MongoDB 4.4+ allows 255 bytes
      * (235 when sharded), older servers and mongo-java-server 120-128: longer topic names get a
@@ -125,7 +131,8 @@ final class MongoRedisBackend implements Backend {
         this.publisher = Executors.newSingleThreadExecutor(daemon("streamable-mongoredis-" + instance + "-signal"));
         this.signals = settings.redis()
                 .map(uri -> new RedisSignals(uri, settings.redisTls(), "streamable:" + settings.database() + ":",
-                        "streamable-mongoredis-" + instance + "-signals", this::signal, this::signalAll))
+                        settings.formats().prototypeSignals(), "streamable-mongoredis-" + instance + "-signals",
+                        this::signal, this::signalAll))
                 .orElse(null);
     }
 
@@ -194,6 +201,9 @@ final class MongoRedisBackend implements Backend {
             Set<String> names = new TreeSet<>();
             Set<String> shortened = new TreeSet<>();
             for (String name : database.listCollectionNames()) {
+                if (name.equals(PROTOTYPE_COUNTERS) && !holdsPositions(name)) {
+                    continue; // the TypeScript prototype's id counters (string ids), not a topic
+                }
                 if (TopicName.isValid(name)) {
                     names.add(name); // internal topics (__schemas.x) and bookkeeping fail this
                 } else if (name.contains(SHORTENED_MARK) && !TopicName.isInternal(name)) {
@@ -209,6 +219,12 @@ final class MongoRedisBackend implements Backend {
         } catch (MongoException e) {
             throw unavailable("listing topics", e);
         }
+    }
+
+    /** Whether a collection holds a document with a numeric id: a topic's, not the prototype's counters. */
+    private boolean holdsPositions(String collection) {
+        return database.getCollection(collection).find(Filters.gt("_id", 0L)).projection(Projections.include("_id"))
+                .limit(1).first() != null;
     }
 
     /**
@@ -263,6 +279,11 @@ final class MongoRedisBackend implements Backend {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
+    }
+
+    /** The topics' database, for {@link PrototypeMigration}. */
+    MongoDatabase database() {
+        return database;
     }
 
     MongoCollection<Document> collection(String name) {
@@ -420,6 +441,27 @@ final class MongoRedisBackend implements Backend {
                 pendingSignals.remove(topic); // the backend is closing: other processes' safety polls cover it
             }
         }
+    }
+
+    /** Whether JSON-object payloads are stored as embedded documents ({@code payloads=bson}, the default). */
+    boolean bsonPayloads() {
+        return settings.formats().bsonPayloads();
+    }
+
+    /**
+     * With {@code prototypeSignals=true}: raises the TypeScript prototype's counter for a
+     * collection ({@code nextids: {_id: <collection>, seq}}) to at least {@code head}, so a prototype
+     * producer's next {@code $inc} claims an id above every id this backend wrote. Never lowers it
+     * ({@code $max}); an Int32 while the id fits, as the prototype writes it. Without the option the
+     * counter collection is never touched.
+     */
+    void advancePrototypeCounter(String collection, long head) {
+        if (!settings.formats().prototypeSignals() || TopicName.isInternal(collection)) {
+            return;
+        }
+        Object seq = head <= Integer.MAX_VALUE ? (Object) (int) head : (Object) head;
+        database.getCollection(PROTOTYPE_COUNTERS).updateOne(Filters.eq("_id", collection), Updates.max("seq", seq),
+                new UpdateOptions().upsert(true));
     }
 
     /** Whether the Redis subscription is established (false without Redis). */

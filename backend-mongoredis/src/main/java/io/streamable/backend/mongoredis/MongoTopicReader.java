@@ -25,6 +25,7 @@ import io.streamable.backend.TopicReader;
 import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.StartFrom;
 import org.bson.Document;
+import org.bson.RawBsonDocument;
 import org.bson.conversions.Bson;
 import org.bson.types.Binary;
 import org.slf4j.Logger;
@@ -121,7 +122,7 @@ final class MongoTopicReader implements TopicReader {
         Optional<String> name = spec.consumerName();
         long requested = spec.start() instanceof StartFrom.After after ? store.offsetOf(after.position()) : 0;
         try {
-            store.ensureIndexes();
+            store.checkReadable();
             if (name.isEmpty()) {
                 MongoTopicReader reader = new MongoTopicReader(backend, store, name, requested, owner, 0, 0);
                 backend.register(reader);
@@ -371,6 +372,9 @@ final class MongoTopicReader implements TopicReader {
 
     private static long payloadBytes(Document document) {
         Object payload = document.get(MongoTopicStore.PAYLOAD);
+        if (payload instanceof RawBsonDocument embedded) {
+            return embedded.getByteBuffer().remaining(); // about the size of its JSON
+        }
         return payload instanceof Binary binary ? binary.length() : 0;
     }
 

@@ -1,6 +1,7 @@
 package io.streamable.backend.mongoredis;
 
 import com.mongodb.ErrorCategory;
+import com.mongodb.MongoClientSettings;
 import com.mongodb.MongoBulkWriteException;
 import com.mongodb.MongoException;
 import com.mongodb.MongoWriteException;
@@ -29,6 +30,16 @@ import io.streamable.consume.ConsumerNameInUseException;
 import org.bson.BSONException;
 import org.bson.Document;
 import org.bson.conversions.Bson;
+import org.bson.BsonBinary;
+import org.bson.BsonBinaryWriter;
+import org.bson.BsonType;
+import org.bson.BsonValue;
+import org.bson.codecs.BsonTypeClassMap;
+import org.bson.codecs.DocumentCodec;
+import org.bson.codecs.configuration.CodecRegistries;
+import org.bson.codecs.configuration.CodecRegistry;
+import org.bson.RawBsonDocument;
+import org.bson.io.BasicOutputBuffer;
 import org.bson.types.Binary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,11 +110,19 @@ final class MongoTopicStore implements TopicStore {
     /** MongoDB's document limit. */
     private static final long MAX_DOCUMENT_BYTES = 16L * 1024 * 1024;
 
+    /** Top-level documents as {@link Document}, every embedded document as {@link RawBsonDocument}. */
+    static final CodecRegistry RAW_EMBEDDED = CodecRegistries.fromRegistries(
+            CodecRegistries.fromCodecs(new DocumentCodec(MongoClientSettings.getDefaultCodecRegistry(),
+                    new BsonTypeClassMap(Map.of(BsonType.DOCUMENT, RawBsonDocument.class)))),
+            MongoClientSettings.getDefaultCodecRegistry());
+
     private final MongoRedisBackend backend;
     private final String name;
     private final String collectionName;
     /** Appends and compaction, with the backend's write concern. */
     private final MongoCollection<Document> collection;
+    /** Appends as documents written straight to BSON ({@link #toDocument}). */
+    private final MongoCollection<RawBsonDocument> inserts;
     /** The head and lag, read from the primary. */
     private final MongoCollection<Document> primary;
     /** Readers' queries, with majority read concern. */
@@ -111,6 +130,7 @@ final class MongoTopicStore implements TopicStore {
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
     private volatile boolean indexed;
+    private volatile boolean checked;
     /**
      * The highest id this process knows to exist, or {@link #HEAD_UNKNOWN}. An append first tries
      * right after it, saving the {@code max(_id)} round trip; the unique index still arbitrates,
@@ -127,8 +147,10 @@ final class MongoTopicStore implements TopicStore {
         this.name = name;
         this.collectionName = backend.collectionNameFor(name);
         this.collection = backend.collection(collectionName).withWriteConcern(backend.writeConcern());
+        this.inserts = collection.withDocumentClass(RawBsonDocument.class);
         this.primary = collection.withReadPreference(ReadPreference.primary());
-        this.reads = collection.withReadConcern(backend.readConcern());
+        // embedded documents (payloads, headers) decode as raw bytes: a payload streams to JSON without a tree
+        this.reads = collection.withReadConcern(backend.readConcern()).withCodecRegistry(RAW_EMBEDDED);
         backend.onPoolCleared(this::forgetHead);
     }
 
@@ -146,13 +168,25 @@ final class MongoTopicStore implements TopicStore {
         return reads;
     }
 
-    /** Creates the topic's index on first use; idempotent, retried after a failure. */
-    void ensureIndexes() {
-        if (!indexed) {
+    /**
+     * Before the first read: records a long name's mapping and refuses a sharded collection, but
+     * creates no index. A reader may be opened on another program's collection (the TypeScript
+     * prototype's), which must not change under it; indexes come with this backend's first append.
+     */
+    void checkReadable() {
+        if (!checked) {
             if (!collectionName.equals(name)) {
                 backend.recordLongName(collectionName, name);
             }
             backend.refuseSharded(collectionName, name);
+            checked = true;
+        }
+    }
+
+    /** Creates the topic's indexes before this process's first append to it; idempotent, retried after a failure. */
+    void ensureIndexes() {
+        if (!indexed) {
+            checkReadable();
             // compaction filters on (logCompactId, shardingKey); partial: most messages carry no
             // compaction id, and stubs lose theirs, so neither takes an index entry
             collection.createIndex(Indexes.ascending(LOG_COMPACT_ID, SHARDING_KEY),
@@ -278,6 +312,7 @@ final class MongoTopicStore implements TopicStore {
             // before the acknowledgements: once an append's future completed, a reader from the
             // beginning no longer sees what it superseded (the contract on memory and MongoDB)
             compact(records.subList(0, stored), ids);
+            advancePrototypeCounter(ids[stored - 1]);
         }
         // a record the server refused fails its own append only: the appends grouped after it
         // are written again; a transient failure fails them all (the producers may retry)
@@ -307,6 +342,21 @@ final class MongoTopicStore implements TopicStore {
         }
     }
 
+    /**
+     * With {@code prototypeSignals=true}, before the acknowledgements: a prototype producer still
+     * running claims its next id from {@code nextids}, which must be past every id written here.
+     * The records are stored, so a failure is logged, not thrown (failing the append would make
+     * its producer store it twice).
+     */
+    private void advancePrototypeCounter(long head) {
+        try {
+            backend.advancePrototypeCounter(collectionName, head);
+        } catch (MongoException e) {
+            LOG.warn("Could not advance the prototype's nextids counter of \"{}\" to {} ({}); a prototype producer"
+                    + " still writing to it may collide with this id", name, head, e.toString());
+        }
+    }
+
     /** An insert that stored the first {@code stored} records, then failed. */
     private static final class PartialInsert extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -322,6 +372,7 @@ final class MongoTopicStore implements TopicStore {
 
     /** Inserts records at the ids after the current maximum, claiming again after losing a race. */
     private int insert(List<AppendRecord> records, long[] ids) {
+        boolean asDocuments = backend.bsonPayloads();
         int done = 0;
         int conflicts = 0;
         while (done < records.size()) {
@@ -333,13 +384,13 @@ final class MongoTopicStore implements TopicStore {
                 throw new PartialInsert(done, backend.unavailable("appending to topic \"" + name + "\"", e));
             }
             Date now = new Date();
-            List<Document> documents = new ArrayList<>(records.size() - done);
+            List<RawBsonDocument> documents = new ArrayList<>(records.size() - done);
             for (int i = done; i < records.size(); i++) {
-                documents.add(toDocument(first + i - done, records.get(i), now));
+                documents.add(toDocument(first + i - done, records.get(i), asDocuments, now));
             }
             int inserted;
             try {
-                collection.insertMany(documents, new InsertManyOptions().ordered(true));
+                inserts.insertMany(documents, new InsertManyOptions().ordered(true));
                 inserted = documents.size();
             } catch (MongoBulkWriteException e) {
                 // an ordered insert stops at its first error: everything before it is stored.
@@ -442,16 +493,48 @@ final class MongoTopicStore implements TopicStore {
         return Boolean.TRUE.equals(document.get(COMPACTED));
     }
 
-    private static Document toDocument(long id, AppendRecord record, Date createdAt) {
-        Document document = new Document(ID, id).append(SHARDING_KEY, record.shardingKey());
-        record.logCompactId().ifPresent(compactId -> document.append(LOG_COMPACT_ID, compactId));
-        if (!record.headers().isEmpty()) {
-            // header names may contain dots ("streamable.x"), which MongoDB field names should not
-            List<Document> headers = new ArrayList<>(record.headers().size());
-            record.headers().forEach((key, value) -> headers.add(new Document("n", key).append("v", value)));
-            document.append(HEADERS, headers);
+    /**
+     * The document of one record, written straight to BSON in one buffer: the payload as an
+     * embedded document when its codec wrote a JSON object and the backend stores documents
+     * ({@code payloads=bson}, the default), transcoded from the JSON bytes as they are parsed;
+     * otherwise, or when BSON cannot hold that JSON as is, the bytes as BinData.
+     */
+    static RawBsonDocument toDocument(long id, AppendRecord record, boolean documents, Date createdAt) {
+        byte[] payload = record.payload();
+        // BSON of a JSON object is up to about twice its text (8-byte numbers, array index names): one allocation
+        BasicOutputBuffer buffer = new BasicOutputBuffer((documents && record.jsonPayload() ? 2 : 1) * payload.length + 256);
+        try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
+            writer.writeStartDocument();
+            writer.writeInt64(ID, id);
+            writer.writeString(SHARDING_KEY, record.shardingKey());
+            record.logCompactId().ifPresent(compactId -> writer.writeString(LOG_COMPACT_ID, compactId));
+            if (!record.headers().isEmpty()) {
+                // header names may contain dots ("streamable.x"), which MongoDB field names should not
+                writer.writeStartArray(HEADERS);
+                record.headers().forEach((key, value) -> {
+                    writer.writeStartDocument();
+                    writer.writeString("n", key);
+                    writer.writeString("v", value);
+                    writer.writeEndDocument();
+                });
+                writer.writeEndArray();
+            }
+            boolean embedded = false;
+            if (documents && record.jsonPayload()) {
+                writer.mark();
+                writer.writeName(PAYLOAD);
+                embedded = JsonBson.writeDocument(payload, writer);
+                if (!embedded) {
+                    writer.reset(); // back to before the payload's name: BinData instead
+                }
+            }
+            if (!embedded) {
+                writer.writeBinaryData(PAYLOAD, new BsonBinary(payload));
+            }
+            writer.writeDateTime(CREATED_AT, createdAt.getTime());
+            writer.writeEndDocument();
         }
-        return document.append(PAYLOAD, new Binary(record.payload())).append(CREATED_AT, createdAt);
+        return new RawBsonDocument(buffer.getInternalBuffer(), 0, buffer.getPosition());
     }
 
     /**
@@ -483,8 +566,9 @@ final class MongoTopicStore implements TopicStore {
             }
             headers = new LinkedHashMap<>();
             for (int i = 0; i < list.size(); i++) {
-                if (!(list.get(i) instanceof Document header) || !(header.get("n") instanceof String headerName)
-                        || !(header.get("v") instanceof String headerValue)) {
+                String headerName = headerField(list.get(i), "n");
+                String headerValue = headerField(list.get(i), "v");
+                if (headerName == null || headerValue == null) {
                     return malformed(position, createdAt, shardingKey, "header " + (i + 1) + " is not {n: string,"
                             + " v: string}");
                 }
@@ -497,13 +581,26 @@ final class MongoTopicStore implements TopicStore {
             bytes = binary.getData();
         } else if (payload instanceof byte[] raw) {
             bytes = raw;
-        } else if (payload instanceof Document) {
-            return malformed(position, createdAt, shardingKey, "its payload is an embedded document, not binary data"
-                    + " (BinData) as this backend writes; embedded-document payloads are not a supported format yet");
+        } else if (payload instanceof RawBsonDocument embedded) {
+            // a JSON payload this backend stored as a document, or the TypeScript prototype's payload
+            // (readers decode embedded documents raw: no tree, streamed to JSON)
+            bytes = JsonBson.toJson(embedded);
+        } else if (payload instanceof Document embedded) {
+            bytes = JsonBson.toJson(embedded);
         } else {
-            return malformed(position, createdAt, shardingKey, field(PAYLOAD, payload, "binary data (BinData)"));
+            return malformed(position, createdAt, shardingKey, field(PAYLOAD, payload,
+                    "an embedded document or binary data (BinData)"));
         }
         return new StoredRecord(position, createdAt, shardingKey, Optional.ofNullable((String) compactId), headers, bytes);
+    }
+
+    /** A header's name or value: readers decode embedded documents raw, other callers as a Document. */
+    private static String headerField(Object header, String field) {
+        if (header instanceof RawBsonDocument raw) {
+            BsonValue value = raw.get(field);
+            return value != null && value.isString() ? value.asString().getValue() : null;
+        }
+        return header instanceof Document document && document.get(field) instanceof String text ? text : null;
     }
 
     private static StoredRecord malformed(Position position, Instant createdAt, String key, String defect) {
