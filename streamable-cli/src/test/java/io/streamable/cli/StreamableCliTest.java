@@ -140,8 +140,20 @@ class StreamableCliTest {
             assertThat(second.lines()).extracting(line -> json(line).get("payload").asInt()).containsExactly(3, 4);
 
             CliRun consumers = run("", "consumers", "t");
-            assertThat(consumers.lines()).containsExactly(
-                    "{\"topic\":\"t\",\"consumer\":\"ops\",\"position\":\"3\",\"lag\":0}");
+            assertThat(consumers.lines()).hasSize(1);
+            JsonNode line = json(consumers.lines().get(0));
+            assertThat(line.get("topic").asText()).isEqualTo("t");
+            assertThat(line.get("consumer").asText()).isEqualTo("ops");
+            assertThat(line.get("position").asText()).isEqualTo("3");
+            assertThat(line.get("lag").asLong()).isZero();
+            // memory: runs named consumers as groups: the line has the group's slots too
+            assertThat(line.get("slotCount").asInt()).isEqualTo(16);
+            assertThat(line.get("members")).as("no member is live once the tail ended").isEmpty();
+            assertThat(line.get("slots")).hasSize(16).allSatisfy(slot -> {
+                assertThat(slot.get("position").asText()).isEqualTo("3");
+                assertThat(slot.get("owner").isNull()).isTrue();
+                assertThat(slot.get("lag").asLong()).isZero();
+            });
         }
 
         @Test
@@ -244,9 +256,13 @@ class StreamableCliTest {
             run("", "produce", "t", "-k", "k", "1", "2", "3");
             run("", "tail", "t", "--name", "slow", "--max", "1", "-q");
             run("", "tail", "t", "--name", "fast", "-q");
-            assertThat(run("", "consumers").lines()).containsExactly(
-                    "{\"topic\":\"t\",\"consumer\":\"fast\",\"position\":\"2\",\"lag\":0}",
-                    "{\"topic\":\"t\",\"consumer\":\"slow\",\"position\":\"0\",\"lag\":2}");
+            List<JsonNode> lines = run("", "consumers").lines().stream().map(line -> json(line)).toList();
+            assertThat(lines).extracting(line -> line.get("consumer").asText() + " " + line.get("position").asText()
+                    + " " + line.get("lag").asLong()).containsExactly("fast 2 0", "slow 0 2");
+            // memory: has consumer groups: the slots of "k" hold the lag, the other slots none
+            int slotOfK = io.streamable.Slots.slotOf("k", 16);
+            assertThat(lines.get(1).get("slots")).hasSize(16).allSatisfy(slot -> assertThat(slot.get("lag").asLong())
+                    .isEqualTo(slot.get("slot").asInt() == slotOfK ? 2 : 0));
         }
 
         @Test
