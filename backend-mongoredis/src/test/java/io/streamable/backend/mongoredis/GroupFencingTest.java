@@ -113,4 +113,114 @@ class GroupFencingTest {
             assertThat(group.slots()).allSatisfy(slot -> assertThat(slot.owner()).contains(survivor.memberId()));
         });
     }
+
+    @Test
+    @DisplayName("a member that restarts resumes every slot after the slot's committed position: a slot its"
+            + " predecessor committed is not read again, one it never committed is read from the start")
+    void restartResumesPerSlotPositions() throws Exception {
+        Streamable connection = connect();
+        TopicStore store = connection.backend().topic("restart");
+        store.append(IntStream.range(0, 60).mapToObj(i -> record("key-" + i, "v" + i)).toList()).get();
+        GroupMemberReader a = join(connection, "restart", StartFrom.beginning());
+        GroupMemberReader b = join(connect(), "restart", StartFrom.beginning());
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            drain(a);
+            drain(b);
+            assertThat(a.slots()).hasSize(8);
+            assertThat(b.slots()).hasSize(8);
+        });
+        Set<Integer> slotsOfA = a.slots();
+        a.commit(Position.of(60)); // a handled all of its slots' records; b commits nothing
+        a.close();
+        b.close();
+
+        GroupMemberReader restarted = join(connect(), "restart", StartFrom.beginning());
+        assertThat(restarted.slots()).as("alone: every slot at once").hasSize(16);
+        List<StoredRecord> again = drain(restarted);
+
+        assertThat(again).isNotEmpty().allSatisfy(record -> assertThat(slotsOfA)
+                .doesNotContain(io.streamable.Slots.slotOf(record.shardingKey(), 16)));
+        long expected = IntStream.range(0, 60).filter(i -> !slotsOfA.contains(io.streamable.Slots.slotOf("key-" + i, 16)))
+                .count();
+        assertThat(again).as("b's slots from the start").hasSize((int) expected);
+        assertThat(store.savedPosition("workers")).as("the lowest slot has committed nothing").isEmpty();
+    }
+
+    @Test
+    @DisplayName("documents written before the slot field are read by the member that owns their key's slot,"
+            + " computed from the key; together the members read each exactly once")
+    void documentsWithoutSlotField() throws Exception {
+        Streamable connection = connect();
+        TopicStore store = connection.backend().topic("legacy");
+        store.append(List.of(record("first", "0"))).get(); // creates the collection and its indexes
+        var collection = raw.getDatabase(database).getCollection("legacy");
+        for (int i = 2; i <= 41; i++) {
+            collection.insertOne(new Document("_id", (long) i).append("shardingKey", "old-" + i)
+                    .append("payload", new org.bson.types.Binary(("p" + i).getBytes(StandardCharsets.UTF_8)))
+                    .append("createdAt", new Date()));
+        }
+        assertThat(collection.countDocuments(com.mongodb.client.model.Filters.exists("slot"))).isEqualTo(1);
+        GroupMemberReader a = join(connection, "legacy", StartFrom.beginning());
+        List<StoredRecord> readByA = new ArrayList<>(drain(a));
+        GroupMemberReader b = join(connect(), "legacy", StartFrom.beginning());
+        List<StoredRecord> readByB = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            readByA.addAll(drain(a));
+            readByB.addAll(drain(b));
+            assertThat(a.slots()).hasSize(8);
+            assertThat(b.slots()).hasSize(8);
+        });
+        // a read everything alone before b joined; b then read its slots from their start
+        assertThat(readByA.stream().map(StoredRecord::position).distinct().count()).isEqualTo(41);
+        assertThat(readByB).isNotEmpty().allSatisfy(record -> {
+            assertThat(record.defect()).isEmpty();
+            assertThat(b.slots()).contains(io.streamable.Slots.slotOf(record.shardingKey(), 16));
+        });
+        long expected = IntStream.rangeClosed(2, 41)
+                .filter(i -> b.slots().contains(io.streamable.Slots.slotOf("old-" + i, 16))).count()
+                + (b.slots().contains(io.streamable.Slots.slotOf("first", 16)) ? 1 : 0);
+        assertThat(readByB).hasSize((int) expected);
+    }
+
+    @Test
+    @DisplayName("an exclusive reader is refused while the group lives, takes the name once the paused group's"
+            + " lease expired, starts after the group's lowest committed slot, and fences the old members")
+    void exclusiveReaderFencesTheGroup() throws Exception {
+        Streamable connection = connect();
+        TopicStore store = connection.backend().topic("exclusive");
+        store.append(IntStream.range(0, 10).mapToObj(i -> record("key-" + i, "v" + i)).toList()).get();
+        GroupMemberReader member = join(connection, "exclusive", StartFrom.beginning());
+        drain(member);
+        member.commit(Position.of(7));
+        TopicStore elsewhere = connect().backend().topic("exclusive");
+        assertThatThrownBy(() -> elsewhere.openReader(ReaderSpec.named("workers", StartFrom.beginning())))
+                .isInstanceOf(ConsumerNameInUseException.class);
+
+        ((MongoRedisBackend) connection.backend()).suspendOwnership();
+        var reader = await().atMost(Duration.ofSeconds(15)).ignoreException(ConsumerNameInUseException.class)
+                .until(() -> elsewhere.openReader(ReaderSpec.named("workers", StartFrom.beginning())), r -> true);
+        open.add(reader);
+
+        assertThat(reader.startPosition()).contains(Position.of(7));
+        assertThat(reader.read(100, Duration.ZERO).records()).extracting(StoredRecord::position)
+                .containsExactly(Position.of(8), Position.of(9), Position.of(10));
+        assertThatThrownBy(() -> member.commit(Position.of(10))).isInstanceOf(ConsumerFencedException.class)
+                .hasMessageContaining("taken over");
+    }
+
+    @Test
+    @DisplayName("a member's lag counts the records of its slots after the greater of their committed offset and"
+            + " the handled position; 0 once handled")
+    void lagOfAMember() throws Exception {
+        Streamable connection = connect();
+        TopicStore store = connection.backend().topic("lag");
+        store.append(IntStream.range(0, 30).mapToObj(i -> record("key-" + i, "v" + i)).toList()).get();
+        GroupMemberReader member = join(connection, "lag", StartFrom.beginning());
+
+        assertThat(member.lag(Optional.empty())).isEqualTo(30);
+        assertThat(member.lag(Optional.of(Position.of(10)))).isEqualTo(20);
+        member.commit(Position.of(25));
+        assertThat(member.lag(Optional.of(Position.of(10)))).isEqualTo(5);
+        assertThat(member.lag(Optional.of(Position.of(30)))).isZero();
+    }
 }
