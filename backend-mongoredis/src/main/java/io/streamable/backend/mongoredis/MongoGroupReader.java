@@ -573,10 +573,13 @@ final class MongoGroupReader implements GroupMemberReader {
                 if (!dense(head)) {
                     return new ReadBatch(List.of(), false);
                 }
-                List<Object> slots = new ArrayList<>(snapshot);
-                slots.add(null); // documents written before the slot field: their slot is computed below
-                cursor = store.collection().find(Filters.and(Filters.gt(MongoTopicStore.ID, scan),
-                                Filters.lte(MongoTopicStore.ID, head), Filters.in(MongoGroups.SLOT, slots)))
+                Bson range = Filters.and(Filters.gt(MongoTopicStore.ID, scan), Filters.lte(MongoTopicStore.ID, head));
+                if (snapshot.size() < MongoGroups.SLOT_COUNT) {
+                    List<Object> slots = new ArrayList<>(snapshot);
+                    slots.add(null); // documents written before the slot field: their slot is computed below
+                    range = Filters.and(range, Filters.in(MongoGroups.SLOT, slots));
+                } // a member that owns every slot reads the _id range alone, as an exclusive reader does
+                cursor = store.collection().find(range)
                         .sort(Sorts.ascending(MongoTopicStore.ID)).timeoutMode(TimeoutMode.ITERATION)
                         .batchSize(Math.min(max + 1, MAX_CURSOR_BATCH)).cursor();
                 cursorEnd = head;
@@ -911,8 +914,14 @@ final class MongoGroupReader implements GroupMemberReader {
             }
             MongoGroups.View view = MongoGroups.View.of(group);
             Map<Integer, Long> from = new TreeMap<>();
+            long lowest = Long.MAX_VALUE;
             for (int slot : slots) {
                 from.put(slot, Math.max(view.committed()[slot], after));
+                lowest = Math.min(lowest, from.get(slot));
+            }
+            if (slots.size() == MongoGroups.SLOT_COUNT) {
+                // every slot: counted from positions, as for an exclusive reader (exact once all slots agree)
+                return store.lag(lowest > 0 ? Optional.of(Position.of(lowest)) : Optional.empty());
             }
             return store.slotLag(from);
         } catch (MongoException e) {
