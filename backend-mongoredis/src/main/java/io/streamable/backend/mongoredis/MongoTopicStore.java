@@ -460,7 +460,11 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
             lowest = Math.min(lowest, slot.getValue());
         }
         branches.add(Filters.and(Filters.eq(MongoGroups.SLOT, null), Filters.gt(ID, lowest)));
-        return primary.countDocuments(Filters.and(Filters.or(branches), Filters.ne(COMPACTED, true)));
+        // stubs counted apart with an equality, which the partial stubs index answers; a `$ne` could
+        // be answered from that index too and miss every document outside it
+        Bson slots = Filters.or(branches);
+        long stubs = primary.countDocuments(Filters.and(Filters.eq(COMPACTED, true), slots));
+        return Math.max(0, primary.countDocuments(slots) - stubs);
     }
 
     /** A document's position, or -1 when its {@code _id} is not a whole number (not this backend's document). */

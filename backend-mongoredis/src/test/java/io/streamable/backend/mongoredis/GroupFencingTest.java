@@ -223,4 +223,33 @@ class GroupFencingTest {
         assertThat(member.lag(Optional.of(Position.of(10)))).isEqualTo(5);
         assertThat(member.lag(Optional.of(Position.of(30)))).isZero();
     }
+
+    @Test
+    @DisplayName("the lag of a member that owns part of the slots counts only its slots' records, compacted"
+            + " stubs excluded")
+    void lagOfAPartialMember() throws Exception {
+        Streamable connection = connect();
+        TopicStore store = connection.backend().topic("partial-lag");
+        List<AppendRecord> records = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            // every key twice with one compaction id: the first of each pair becomes a stub
+            records.add(new AppendRecord("key-" + (i % 20), Optional.of("state"), Map.of(),
+                    ("v" + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        store.append(records).get();
+        GroupMemberReader a = join(connection, "partial-lag", StartFrom.beginning());
+        GroupMemberReader b = join(connect(), "partial-lag", StartFrom.beginning());
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            a.read(1, Duration.ofMillis(20)); // runs the rebalance, hands out at most one record
+            b.read(1, Duration.ofMillis(20));
+            assertThat(a.slots()).hasSize(8);
+            assertThat(b.slots()).hasSize(8);
+        });
+        long keysOfB = IntStream.range(0, 20).filter(k -> b.slots().contains(io.streamable.Slots.slotOf("key-" + k, 16)))
+                .count();
+
+        assertThat(b.lag(Optional.empty())).as("b's keys, each once: the superseded records are stubs")
+                .isEqualTo(keysOfB);
+        assertThat(a.lag(Optional.empty()) + b.lag(Optional.empty())).isEqualTo(20);
+    }
 }
