@@ -104,6 +104,10 @@ final class MongoRedisBackend implements Backend {
     private final Map<String, Long> pendingSignals = new ConcurrentHashMap<>();
     private final Map<String, MongoTopicStore> stores = new ConcurrentHashMap<>();
     private final Set<MongoTopicReader> readers = ConcurrentHashMap.newKeySet();
+    /** Consumer group members of this connection ({@link MongoGroupReader}). */
+    private final Set<MongoGroupReader> members = ConcurrentHashMap.newKeySet();
+    /** Set by the test hook {@link #suspendOwnership()}: no reader of this connection renews its lease. */
+    private volatile boolean suspended;
     private final AtomicBoolean bookkeepingIndexed = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -299,6 +303,12 @@ final class MongoRedisBackend implements Backend {
         return database.getCollection(LEASES);
     }
 
+    /** Consumer group documents ({@link MongoGroups}). */
+    MongoCollection<Document> groups() {
+        ensureBookkeepingIndexes();
+        return database.getCollection(MongoGroups.GROUPS);
+    }
+
     /** Appends, positions and leases are written with it: majority unless the URL sets {@code w}. */
     WriteConcern writeConcern() {
         return writeConcern;
@@ -423,6 +433,7 @@ final class MongoRedisBackend implements Backend {
         }
         // createIndex is idempotent; run it once per backend, again after a failure
         database.getCollection(POSITIONS).createIndex(Indexes.ascending("topic"));
+        database.getCollection(MongoGroups.GROUPS).createIndex(Indexes.ascending("topic"));
         bookkeepingIndexed.set(true);
     }
 
@@ -477,8 +488,29 @@ final class MongoRedisBackend implements Backend {
         readers.remove(reader);
     }
 
-    /** Whether a reader of this backend holds the name right now: then no need to wait for its lease. */
+    void register(MongoGroupReader member) {
+        members.add(member);
+    }
+
+    void unregister(MongoGroupReader member) {
+        members.remove(member);
+    }
+
+    /** Whether a reader or group member of this backend holds the name right now: then no need to wait for its lease. */
     boolean holdsLocally(String topic, String consumerName) {
+        if (holdsExclusivelyLocally(topic, consumerName)) {
+            return true;
+        }
+        for (MongoGroupReader member : members) {
+            if (member.isMemberOf(topic, consumerName)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether an exclusive reader of this backend holds the name right now. */
+    boolean holdsExclusivelyLocally(String topic, String consumerName) {
         for (MongoTopicReader reader : readers) {
             if (reader.isNamed(topic, consumerName)) {
                 return true;
@@ -487,10 +519,38 @@ final class MongoRedisBackend implements Backend {
         return false;
     }
 
+    /**
+     * A consumer group changed (a join, a leave, a slot freed, a new assignment): wake this
+     * process's members at once and everyone else's through Redis, on the channel of the group's
+     * key ({@code topic/name}, never a topic name since topic names hold no '/').
+     */
+    void groupChanged(String groupKey) {
+        appended(groupKey, 0);
+    }
+
+    /**
+     * Test hook: acts as if this connection's process were paused, so none of its readers and group
+     * members renews its lease any more (those opened later neither).
+     */
+    void suspendOwnership() {
+        suspended = true;
+    }
+
+    boolean isSuspended() {
+        return suspended;
+    }
+
     private void signal(String topic) {
         for (MongoTopicReader reader : readers) {
             if (reader.topic().equals(topic)) {
                 reader.signal();
+            }
+        }
+        for (MongoGroupReader member : members) {
+            if (member.topic().equals(topic)) {
+                member.signal();
+            } else if (member.groupKey().equals(topic)) {
+                member.groupSignal();
             }
         }
     }
@@ -498,6 +558,10 @@ final class MongoRedisBackend implements Backend {
     /** After (re)subscribing, signals sent during the gap are lost: let every reader look once. */
     private void signalAll() {
         readers.forEach(MongoTopicReader::signal);
+        members.forEach(member -> {
+            member.signal();
+            member.groupSignal();
+        });
     }
 
     private void renewLeases() {
@@ -506,6 +570,13 @@ final class MongoRedisBackend implements Backend {
                 reader.renewLease();
             } catch (RuntimeException e) {
                 LOG.debug("Renewing the lease of {} failed; retrying at the next heartbeat", reader, e);
+            }
+        }
+        for (MongoGroupReader member : members) {
+            try {
+                member.heartbeat();
+            } catch (RuntimeException e) {
+                LOG.debug("Renewing the lease of {} failed; retrying at the next heartbeat", member, e);
             }
         }
     }
@@ -583,6 +654,13 @@ final class MongoRedisBackend implements Backend {
                 reader.close();
             } catch (RuntimeException e) {
                 LOG.warn("Closing {} failed", reader, e);
+            }
+        }
+        for (MongoGroupReader member : members) {
+            try {
+                member.close();
+            } catch (RuntimeException e) {
+                LOG.warn("Closing {} failed", member, e);
             }
         }
         timers.shutdownNow();

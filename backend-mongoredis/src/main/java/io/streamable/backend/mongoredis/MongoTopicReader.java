@@ -131,7 +131,10 @@ final class MongoTopicReader implements TopicReader {
             long renewedAt = System.nanoTime();
             long epoch = acquireLease(backend, store, name.get(), owner);
             try {
-                long start = fencePosition(backend, store, name.get(), owner, epoch, requested);
+                // a consumer group that held the name before: its members are fenced, and this reader
+                // starts after what every slot has handled
+                long groupStart = MongoGroups.seal(backend, store, name.get(), epoch);
+                long start = Math.max(fencePosition(backend, store, name.get(), owner, epoch, requested), groupStart);
                 MongoTopicReader reader = new MongoTopicReader(backend, store, name, start, owner, epoch, renewedAt);
                 backend.register(reader);
                 return reader;
@@ -471,7 +474,7 @@ final class MongoTopicReader implements TopicReader {
      * when nothing is saved yet (a name's start sticks from its first use), and returns the
      * position to start after. Refused when a newer holder has already fenced it.
      */
-    private static long fencePosition(MongoRedisBackend backend, MongoTopicStore store, String name, String owner,
+    static long fencePosition(MongoRedisBackend backend, MongoTopicStore store, String name, String owner,
                                       long epoch, long start) {
         try {
             Document position = backend.positions().findOneAndUpdate(Filters.and(
@@ -601,6 +604,7 @@ final class MongoTopicReader implements TopicReader {
             }
             long epoch = ((Number) taken.get(EPOCH)).longValue();
             try {
+                MongoGroups.changeOffline(backend, store, name, epoch, offset);
                 if (offset.isPresent()) {
                     // a plain $set, not the commits' $max: a reset may move back
                     backend.positions().updateOne(Filters.eq(MongoTopicStore.ID, key),
@@ -647,7 +651,7 @@ final class MongoTopicReader implements TopicReader {
      * when it does not. Returns whether the lease now holds for another TTL.
      */
     private boolean renew() {
-        if (suspended) {
+        if (suspended || backend.isSuspended()) {
             // the test hook stands for a paused process: no renewal, but a take-over is still noticed
             Document held = backend.leases().find(Filters.eq(MongoTopicStore.ID, store.positionKey(consumerName.get())))
                     .first();

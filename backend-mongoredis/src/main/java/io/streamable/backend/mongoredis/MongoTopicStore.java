@@ -19,10 +19,15 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.WriteModel;
 import io.streamable.Position;
+import io.streamable.Slots;
 import io.streamable.StreamableException;
 import io.streamable.backend.AppendRecord;
 import io.streamable.backend.BackendUnavailableException;
+import io.streamable.backend.ConsumerGroups;
+import io.streamable.backend.GroupDescription;
+import io.streamable.backend.GroupMemberReader;
 import io.streamable.backend.ReaderSpec;
+import io.streamable.backend.RebalanceListener;
 import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
@@ -93,7 +98,7 @@ import java.util.concurrent.locks.LockSupport;
  * that groups what is queued into a single {@code insertMany}: appends keep their order and
  * concurrent small appends share a round trip.
  */
-final class MongoTopicStore implements TopicStore {
+final class MongoTopicStore implements TopicStore, ConsumerGroups {
     private static final Logger LOG = LoggerFactory.getLogger(MongoTopicStore.class);
     static final String ID = "_id";
     static final String SHARDING_KEY = "shardingKey";
@@ -194,6 +199,9 @@ final class MongoTopicStore implements TopicStore {
             // lag counts the stubs after a position from this index alone, never touching a document
             collection.createIndex(Indexes.ascending(COMPACTED, ID),
                     new IndexOptions().name("stubs").partialFilterExpression(Filters.exists(COMPACTED)));
+            // a consumer group member reads only its slots, in _id order (documents written before
+            // the slot field index it as null, which members read too)
+            collection.createIndex(Indexes.ascending(MongoGroups.SLOT, ID), new IndexOptions().name("slots"));
             indexed = true;
         }
     }
@@ -473,6 +481,39 @@ final class MongoTopicStore implements TopicStore {
         return last == null ? 0 : Math.max(0, idOf(last));
     }
 
+    /**
+     * The highest stored id as readers see it (majority read concern), 0 for an empty topic: a
+     * group member reads no further than this, after checking every id up to it is there.
+     */
+    long majorityMaxId() {
+        Document last = reads.find(Filters.gt(ID, 0L)).projection(Projections.include(ID))
+                .sort(Sorts.descending(ID)).limit(1).first();
+        return last == null ? 0 : Math.max(0, idOf(last));
+    }
+
+    /**
+     * How many records of the given slots lie after each slot's offset, stubs not counted, on the
+     * {@code (slot, _id)} index. Documents written before the slot field are counted for every slot
+     * after the lowest offset (an overestimate, 0 once they are handled).
+     */
+    long slotLag(Map<Integer, Long> afterBySlot) {
+        if (afterBySlot.isEmpty()) {
+            return 0;
+        }
+        List<Bson> branches = new ArrayList<>();
+        long lowest = Long.MAX_VALUE;
+        for (Map.Entry<Integer, Long> slot : afterBySlot.entrySet()) {
+            branches.add(Filters.and(Filters.eq(MongoGroups.SLOT, slot.getKey()), Filters.gt(ID, slot.getValue())));
+            lowest = Math.min(lowest, slot.getValue());
+        }
+        branches.add(Filters.and(Filters.eq(MongoGroups.SLOT, null), Filters.gt(ID, lowest)));
+        // stubs counted apart with an equality, which the partial stubs index answers; a `$ne` could
+        // be answered from that index too and miss every document outside it
+        Bson slots = Filters.or(branches);
+        long stubs = primary.countDocuments(Filters.and(Filters.eq(COMPACTED, true), slots));
+        return Math.max(0, primary.countDocuments(slots) - stubs);
+    }
+
     /** A document's position, or -1 when its {@code _id} is not a whole number (not this backend's document). */
     static long idOf(Document document) {
         Object id = document.get(ID);
@@ -507,6 +548,7 @@ final class MongoTopicStore implements TopicStore {
             writer.writeStartDocument();
             writer.writeInt64(ID, id);
             writer.writeString(SHARDING_KEY, record.shardingKey());
+            writer.writeInt32(MongoGroups.SLOT, Slots.slotOf(record.shardingKey(), MongoGroups.SLOT_COUNT));
             record.logCompactId().ifPresent(compactId -> writer.writeString(LOG_COMPACT_ID, compactId));
             if (!record.headers().isEmpty()) {
                 // header names may contain dots ("streamable.x"), which MongoDB field names should not
@@ -691,6 +733,16 @@ final class MongoTopicStore implements TopicStore {
         return MongoTopicReader.open(backend, this, spec);
     }
 
+    @Override
+    public GroupMemberReader joinGroup(ReaderSpec spec, RebalanceListener listener) {
+        return MongoGroupReader.join(backend, this, spec, listener);
+    }
+
+    @Override
+    public Optional<GroupDescription> describeGroup(String consumerName) {
+        return MongoGroups.describe(backend, this, consumerName);
+    }
+
     String positionKey(String consumerName) {
         // topic names cannot contain '/', so the first '/' separates topic and consumer
         return name + "/" + consumerName;
@@ -710,9 +762,14 @@ final class MongoTopicStore implements TopicStore {
     public Optional<Position> savedPosition(String consumerName) {
         try {
             Document saved = backend.positions().find(Filters.eq(ID, positionKey(consumerName))).first();
+            long offset = saved != null && saved.get("offset") instanceof Number number ? number.longValue() : 0;
+            // a group's slots have handled at least what the name saved before they started
+            OptionalLong group = MongoGroups.lowestCommitted(backend, this, consumerName);
+            if (group.isPresent()) {
+                offset = Math.max(offset, group.getAsLong());
+            }
             // 0: the name was first used at the beginning and has handled nothing yet
-            return saved != null && saved.get("offset") instanceof Number offset && offset.longValue() > 0
-                    ? Optional.of(Position.of(offset.longValue())) : Optional.empty();
+            return offset > 0 ? Optional.of(Position.of(offset)) : Optional.empty();
         } catch (MongoException e) {
             throw backend.failure("reading the position of consumer \"" + consumerName + "\" on topic \""
                     + name + "\"", e);
@@ -779,6 +836,7 @@ final class MongoTopicStore implements TopicStore {
             MongoTopicReader.releaseAllOffline(backend, name);
             collection.drop();
             backend.positions().deleteMany(Filters.eq("topic", name));
+            MongoGroups.deleteAll(backend, name);
             indexed = false;
             forgetHead();
         } catch (MongoException e) {
