@@ -67,7 +67,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * poll) fences the reader for good: it does not rejoin, {@link #read} and {@link #commit} throw
  * {@link ConsumerFencedException}, and the broker refuses its commits anyway (they carry the old
  * generation). A rebalance that merely revokes and reassigns partitions (another topic's reader with
- * the same name joining) is not a loss of ownership.
+ * the same name joining) is not a loss of ownership. A commit that meets one completes it with a
+ * poll and commits again, within the backend timeout, so a close during a rebalance still saves
+ * its position; if the rebalance gave a partition being saved to another member, that is a fencing.
  */
 final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     /** Client ids of readers start with this, then the topic, so the lease check can find them. */
@@ -76,6 +78,8 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration HEAD_CHECK_TIMEOUT = Duration.ofSeconds(5);
     private static final int OPEN_ATTEMPTS = 3;
+    /** How long one poll that completes a rebalance during a commit may wait; the commit is tried again after it. */
+    private static final Duration REBALANCE_POLL = Duration.ofMillis(100);
 
     private final KafkaBackend backend;
     private final String topic;
@@ -98,6 +102,11 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     /** False until {@link #open} hands the reader out: a membership lost before that is not a fencing. */
     private boolean opened;
     private boolean lostWhileOpening;
+    /**
+     * False from a revocation until the next assignment: during an eager rebalance the assignment
+     * is empty, which says nothing about which partitions the rebalance gives this reader.
+     */
+    private boolean assignmentSettled;
 
     private KafkaTopicReader(KafkaBackend backend, String topic, Optional<String> group, String clientId,
                              Map<TopicPartition, Long> startOffsets, Map<TopicPartition, Long> committed,
@@ -476,16 +485,21 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         if (offsets.isEmpty()) {
             return;
         }
-        for (int attempt = 1; ; attempt++) {
+        long deadline = System.nanoTime() + backend.timeout().toNanos();
+        boolean rebalanced = false;
+        while (true) {
+            if (rebalanced && assignmentSettled && !consumer.assignment().containsAll(offsets.keySet())) {
+                // the rebalance gave a partition this commit covers to another member of the group: saving
+                // it would overwrite that member's position
+                throw fence("a group rebalance gave partition(s) " + partitionsNotAssigned(offsets.keySet())
+                        + " to another member while this reader was saving its position");
+            }
             try {
-                consumer.commitSync(offsets, backend.timeout());
+                consumer.commitSync(offsets, remaining(deadline));
                 break;
             } catch (WakeupException e) {
-                if (attempt > 1) {
-                    throw new BackendUnavailableException("Saving the position of consumer \"" + group.get()
-                            + "\" was interrupted by wakeups; it is saved again with the next commit", e);
-                }
                 // a wakeup meant for a read (close() races with this commit): the commit still matters
+                closeIfRequested();
             } catch (CommitFailedException | FencedInstanceIdException | UnknownMemberIdException
                      | IllegalGenerationException e) {
                 // the broker checks the commit's generation: this reader is no longer a member of the group
@@ -493,9 +507,16 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                         + ": " + e.getClass().getSimpleName());
             } catch (RebalanceInProgressException e) {
                 // not a loss of ownership: the group rebalances (a reader of another topic with this name
-                // joined or left) and this reader rejoins on its next read; nothing was saved
-                throw new BackendUnavailableException("Saving the position of consumer \"" + group.get() + "\" on topic \""
-                        + topic + "\" failed during a group rebalance; it is saved again with the next commit", e);
+                // joined or left). As commitSync's contract says, complete the rebalance with a poll, then
+                // commit again, with the new generation.
+                rebalanced = true;
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new BackendUnavailableException("Saving the position of consumer \"" + group.get()
+                            + "\" on topic \"" + topic + "\" failed: its Kafka group kept rebalancing for "
+                            + backend.timeout() + "; it is saved again with the next commit", e);
+                }
+                pollDuringCommit(deadline);
+                continue; // a rebalance that outlasts the deadline is reported above, with its cause
             } catch (InterruptException e) {
                 throw new StreamableException("Interrupted while saving the position of consumer \"" + group.get()
                         + "\"", e);
@@ -503,8 +524,66 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                 throw backend.failure("Saving the position of consumer \"" + group.get() + "\" on Kafka topic \""
                         + topic + "\"", e);
             }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new BackendUnavailableException("Saving the position of consumer \"" + group.get() + "\" on topic \""
+                        + topic + "\" did not finish within " + backend.timeout() + ": it was woken up repeatedly; it is"
+                        + " saved again with the next commit", null);
+            }
         }
         offsets.forEach((partition, offset) -> committed.put(partition, offset.offset()));
+    }
+
+    /**
+     * One short poll that moves a rebalance on (the revocation and assignment callbacks run in it).
+     * Records it fetches are buffered for the next read, as a read's poll would, unless the reader
+     * is closing: then nobody reads them, and they were never handed out.
+     */
+    private void pollDuringCommit(long deadline) {
+        ConsumerRecords<byte[], byte[]> polled;
+        try {
+            polled = consumer.poll(min(REBALANCE_POLL, remaining(deadline)));
+            lastPollNanos = System.nanoTime();
+        } catch (OwnershipLost e) {
+            throw fencedException();
+        } catch (WakeupException e) {
+            closeIfRequested();
+            return;
+        } catch (InterruptException e) {
+            throw new StreamableException("Interrupted while saving the position of consumer \"" + group.orElseThrow()
+                    + "\"", e);
+        } catch (KafkaException | IllegalStateException e) {
+            if (fenced != null) {
+                throw fencedException(); // the lost callback ran, wrapped by the consumer
+            }
+            throw backend.failure("Completing a rebalance of consumer \"" + group.orElseThrow() + "\" on Kafka topic \""
+                    + topic + "\" to save its position", e);
+        }
+        if (!closeRequested.get()) {
+            polled.forEach(buffer::add);
+        }
+    }
+
+    /** After a wakeup in a commit: if close() woke it from another thread, the commit gives way to the close. */
+    private void closeIfRequested() {
+        if (closeRequested.get()) {
+            closeNow();
+            throw new BackendUnavailableException("The reader of consumer \"" + group.orElse("") + "\" on topic \""
+                    + topic + "\" was closed while saving its position; nothing was saved", null);
+        }
+    }
+
+    private Set<TopicPartition> partitionsNotAssigned(Set<TopicPartition> partitions) {
+        Set<TopicPartition> missing = new HashSet<>(partitions);
+        missing.removeAll(consumer.assignment());
+        return missing;
+    }
+
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     @Override
@@ -553,6 +632,7 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
         // they are read again from what this reader handed out, after the rebalance
+        assignmentSettled = false;
         buffer.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
     }
 
@@ -581,6 +661,7 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         if (fenced != null) {
             return;
         }
+        assignmentSettled = true;
         for (TopicPartition partition : partitions) {
             Long offset = next.get(partition);
             if (offset != null) {

@@ -123,8 +123,12 @@
  *       the broker refuses a stale one ({@code CommitFailedException}, fenced instance id): such a
  *       refusal fences the reader too, and nothing is saved. A rebalance that only revokes and
  *       reassigns partitions, because a reader of another topic with the same name joined or left,
- *       is not a loss of ownership; a commit refused with {@code RebalanceInProgress} is retried
- *       with the next one.</li>
+ *       is not a loss of ownership. A commit refused with {@code RebalanceInProgress} completes
+ *       the rebalance (polling, as {@code commitSync}'s contract asks; records fetched meanwhile are
+ *       kept for the next read) and commits again, for at most {@code timeout}, so the final save
+ *       of a consumer that closes while its group rebalances is not lost. Should that rebalance
+ *       give a partition being saved to another member, the reader is fenced and nothing is
+ *       saved.</li>
  * </ul>
  * Anonymous readers assign themselves every partition and belong to no group. Readers read
  * committed data only ({@code isolation.level=read_committed}), so records of transactions aborted

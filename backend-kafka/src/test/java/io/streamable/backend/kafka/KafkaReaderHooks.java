@@ -31,6 +31,15 @@ final class KafkaReaderHooks {
     }
 
     /**
+     * Has the reader's consumer rejoin its group at its next poll, as it does when its heartbeat
+     * learns that another member joined or left; unlike that, it does not depend on when the next
+     * heartbeat happens. Call it from the reader's only caller (a KafkaConsumer is single-threaded).
+     */
+    static void requestRebalance(TopicReader reader) {
+        ((KafkaTopicReader) reader).consumer().enforceRebalance("test: a member of the group joined or left");
+    }
+
+    /**
      * Treats the reader as a paused process: the calling test is the reader's only caller and stops
      * calling it, so it no longer polls; once {@code max.poll.interval.ms} (short in the test URLs
      * that use this) has passed, Kafka's own liveness check, the consumer's heartbeat thread, makes
