@@ -719,6 +719,11 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
      * poll (which completes the rebalance), from inside the revocation, or on close.
      */
     private void commitAsMember(Position consumed) {
+        if (opened && assignmentSettled && consumer.groupMetadata().generationId() < 0) {
+            // its heartbeat thread left the group (no poll within max.poll.interval.ms): another member may own
+            // its partitions already, and the next poll reports them lost
+            throw fence("the Kafka group expired this member after max.poll.interval.ms without a poll");
+        }
         Map<TopicPartition, Long> offsets = new HashMap<>();
         for (TopicPartition partition : ownedPartitions()) {
             OptionalLong offset = consumed.offset(partition.partition());
@@ -1091,6 +1096,16 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             }
         } else {
             announce(new Rebalance(revoked, Set.of(), slotCount, false));
+            if (!deferred.isEmpty()) {
+                // a commit a rebalance held back counts as saved for the framework, which then does not
+                // repeat it from the listener: send it now, while the partitions are still this member's
+                inListener = true;
+                try {
+                    sendDeferred();
+                } finally {
+                    inListener = false;
+                }
+            }
         }
         // records fetched but not handed out: their next owner reads them from the committed offset
         buffer.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
