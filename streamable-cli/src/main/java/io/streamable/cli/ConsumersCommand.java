@@ -1,7 +1,10 @@
 package io.streamable.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamable.Position;
+import io.streamable.backend.ConsumerGroups;
+import io.streamable.backend.GroupDescription;
 import io.streamable.backend.TopicStore;
 import io.streamable.client.Streamable;
 import picocli.CommandLine.Command;
@@ -19,10 +22,16 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
-/** Named consumers with their saved positions and lag, one JSON line each. */
+/**
+ * Named consumers with their saved positions and lag, one JSON line each; on a backend with
+ * consumer groups also the group's live members with their slots, and every slot's position,
+ * owner and lag.
+ */
 @Command(name = "consumers", mixinStandardHelpOptions = true,
         description = {"Named consumers: one JSON line each with topic, consumer, saved position and lag.",
-            "Without TOPIC, the consumers of every topic. See 'consumers reset' and 'consumers delete'."},
+            "On a backend with consumer groups also slotCount, the live members with their slots, and each slot's",
+            "position, owner and lag. Without TOPIC, the consumers of every topic. See 'consumers reset' and",
+            "'consumers delete'."},
         subcommands = {ConsumersCommand.Reset.class, ConsumersCommand.Delete.class})
 final class ConsumersCommand implements Callable<Integer> {
 
@@ -59,12 +68,47 @@ final class ConsumersCommand implements Callable<Integer> {
                 } else {
                     node.putNull("position");
                 }
-                node.put("lag", store.lag(saved));
+                Optional<GroupDescription> group = store instanceof ConsumerGroups groups
+                        ? groups.describeGroup(consumer) : Optional.empty();
+                if (group.isPresent()) {
+                    describe(node, group.get());
+                } else {
+                    node.put("lag", store.lag(saved));
+                }
                 out.println(Json.write(node));
             }
         }
         out.flush();
         return 0;
+    }
+
+    /** Adds a group's lag (over its slots), members and slots to its line. */
+    private static void describe(ObjectNode node, GroupDescription group) {
+        node.put("lag", group.slots().stream().mapToLong(GroupDescription.SlotState::lag).sum());
+        node.put("slotCount", group.slotCount());
+        ArrayNode members = node.putArray("members");
+        for (GroupDescription.Member member : group.members()) {
+            ObjectNode entry = members.addObject();
+            entry.put("member", member.memberId());
+            ArrayNode slots = entry.putArray("slots");
+            member.slots().forEach(slots::add);
+        }
+        ArrayNode slots = node.putArray("slots");
+        for (GroupDescription.SlotState slot : group.slots()) {
+            ObjectNode entry = slots.addObject();
+            entry.put("slot", slot.slot());
+            if (slot.committed().isPresent()) {
+                entry.put("position", slot.committed().get().encode());
+            } else {
+                entry.putNull("position");
+            }
+            if (slot.owner().isPresent()) {
+                entry.put("owner", slot.owner().get());
+            } else {
+                entry.putNull("owner");
+            }
+            entry.put("lag", slot.lag());
+        }
     }
 
     /** Fails unless {@code topic} exists: asking the backend for it would create it. */

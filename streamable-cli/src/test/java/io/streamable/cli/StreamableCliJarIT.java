@@ -166,7 +166,12 @@ class StreamableCliJarIT {
         assertThat(Json.MAPPER.readTree(lines.get(60))).isEqualTo(Json.MAPPER.readTree(
                 "{\"topic\":\"greetings\",\"messages\":30,\"head\":\"29\",\"consumers\":[\"printer\"],"
                         + "\"compatibility\":\"BACKWARD\",\"schemaVersions\":[]}"));
-        assertThat(lines.get(61)).isEqualTo("{\"topic\":\"greetings\",\"consumer\":\"printer\",\"position\":\"29\",\"lag\":0}");
+        JsonNode consumer = Json.MAPPER.readTree(lines.get(61));
+        assertThat(consumer.get("consumer").asText()).isEqualTo("printer");
+        assertThat(consumer.get("position").asText()).isEqualTo("29");
+        assertThat(consumer.get("lag").asLong()).isZero();
+        assertThat(consumer.get("slots")).as("memory: has consumer groups: every slot's position").hasSize(16)
+                .allSatisfy(slot -> assertThat(slot.get("position").asText()).isEqualTo("29"));
     }
 
     @Test

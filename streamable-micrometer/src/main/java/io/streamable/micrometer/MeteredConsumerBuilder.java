@@ -127,7 +127,11 @@ final class MeteredConsumerBuilder<T> implements ConsumerBuilder<T> {
         Consumer<T> consumer = delegate.start();
         if (consumer.name().isPresent()) {
             Gauge lag = metrics.lag(consumer);
-            consumer.stopped().whenComplete((ignored, failure) -> metrics.remove(lag));
+            java.util.Optional<Gauge> slots = metrics.slots(consumer);
+            consumer.stopped().whenComplete((ignored, failure) -> {
+                metrics.remove(lag);
+                slots.ifPresent(metrics::remove);
+            });
         }
         return consumer;
     }

@@ -64,8 +64,10 @@ public final class StreamableMetrics {
     public static final String HANDLER = "streamable.handler";
     /** Counter of reported consumer failures. */
     public static final String FAILURES = "streamable.consumer.failures";
-    /** Gauge of a named consumer's lag. */
+    /** Gauge of a named consumer's lag; for a consumer group member, of its own slots (tag {@code member}). */
     public static final String LAG = "streamable.consumer.lag";
+    /** Gauge of how many slots a consumer group member owns; it moves with every rebalance. */
+    public static final String SLOTS = "streamable.consumer.slots";
 
     private final MeterRegistry registry;
 
@@ -188,8 +190,25 @@ public final class StreamableMetrics {
 
     Gauge lag(io.streamable.consume.Consumer<?> consumer) {
         return Gauge.builder(LAG, consumer, c -> c.isRunning() ? c.lag() : Double.NaN)
-                .tags(Tags.of("topic", consumer.topic().name(), "consumer", consumer.name().orElse("anonymous")))
-                .description("Messages stored after the consumer's position").register(registry);
+                .tags(consumerTags(consumer))
+                .description("Messages stored after the consumer's position (a group member: of its slots)").register(registry);
+    }
+
+    /** The slots gauge of a consumer group member; empty for a consumer that is none. */
+    java.util.Optional<Gauge> slots(io.streamable.consume.Consumer<?> consumer) {
+        if (consumer.assignment().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(Gauge.builder(SLOTS, consumer, c -> c.assignment()
+                        .map(assignment -> (double) assignment.slots().size()).orElse(Double.NaN))
+                .tags(consumerTags(consumer))
+                .description("Slots of the topic this consumer group member owns").register(registry));
+    }
+
+    /** Topic, consumer and member: several members of one group may run in one process. */
+    private static Tags consumerTags(io.streamable.consume.Consumer<?> consumer) {
+        return Tags.of("topic", consumer.topic().name(), "consumer", consumer.name().orElse("anonymous"),
+                "member", consumer.assignment().map(io.streamable.consume.GroupAssignment::memberId).orElse("only"));
     }
 
     void remove(Gauge gauge) {

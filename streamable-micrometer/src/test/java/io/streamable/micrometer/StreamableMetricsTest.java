@@ -125,6 +125,29 @@ class StreamableMetricsTest {
     }
 
     @Test
+    @DisplayName("members of one consumer group in one process: a lag and a slots gauge each, tagged with the member, the slots adding up to the group's")
+    void groupMembers() {
+        Consumer<Integer> first = metrics.consumer(streamable, NUMBERS).name("pair").handler(message -> { }).start();
+        Consumer<Integer> second = metrics.consumer(streamable, NUMBERS).name("pair").handler(message -> { }).start();
+        int slotCount = first.assignment().orElseThrow().slotCount();
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            var slots = registry.find(StreamableMetrics.SLOTS).tags("consumer", "pair").gauges();
+            assertThat(slots).hasSize(2);
+            assertThat(slots.stream().mapToDouble(gauge -> gauge.value()).sum()).isEqualTo(slotCount);
+            assertThat(slots).allSatisfy(gauge -> assertThat(gauge.value()).isPositive());
+        });
+        assertThat(registry.find(StreamableMetrics.LAG).tags("consumer", "pair").gauges()).hasSize(2)
+                .extracting(gauge -> gauge.getId().getTag("member"))
+                .containsExactlyInAnyOrder(first.assignment().orElseThrow().memberId(),
+                        second.assignment().orElseThrow().memberId());
+        second.close();
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                registry.find(StreamableMetrics.SLOTS).tags("consumer", "pair").gauges().size() == 1);
+        first.close();
+    }
+
+    @Test
     @DisplayName("anonymous consumers are tagged consumer=anonymous and get no lag gauge")
     void anonymous() throws InterruptedException {
         streamable.producer(NUMBERS).appendAndWait("k", 1);

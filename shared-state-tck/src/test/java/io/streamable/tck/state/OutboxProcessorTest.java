@@ -140,8 +140,10 @@ class OutboxProcessorTest {
 
         StateProcessor replacement = closeLater(processor("b", (topic, messages) -> { })
                 .outboxGrace(Duration.ofMillis(300)).start());
+        // memory: has consumer groups: the replacement joins the processor's group and resumes after
+        // the last position the broken instance saved (deposits@3), so it handles deposits@4 to @9
         await().atMost(Duration.ofSeconds(30)).until(() -> replacement.stats().redelivered() == 1
-                && replacement.stats().handled() == 10 && replacement.lag() == 0);
+                && replacement.stats().handled() == 6 && replacement.lag() == 0);
         assertThat(replacement.stats().applied()).isEqualTo(5);
         assertThat(outputSources()).hasSize(10).doesNotHaveDuplicates().contains("deposits@4");
         List<PendingOutput> left = new ArrayList<>();

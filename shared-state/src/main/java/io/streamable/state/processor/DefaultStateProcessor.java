@@ -1,6 +1,7 @@
 package io.streamable.state.processor;
 
 import io.streamable.Message;
+import io.streamable.backend.ConsumerGroups;
 import io.streamable.StreamableException;
 import io.streamable.backend.BackendUnavailableException;
 import io.streamable.consume.Consumer;
@@ -41,7 +42,10 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
     private static final long APPEND_BACKOFF_MILLIS = 100;
 
     private final StateProcessorBuilder<V, O> options;
+    /** The consumer name on the inputs: the processor's group, or this instance alone on a backend without groups. */
     private final String consumerName;
+    /** This instance: what it writes into the outbox, and how it finds its own entries again. */
+    private final String writerName;
     private final Producer<O> producer;
     private final List<Consumer<?>> consumers = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -58,7 +62,12 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
 
     private DefaultStateProcessor(StateProcessorBuilder<V, O> options) {
         this.options = options;
-        this.consumerName = options.consumerName();
+        this.writerName = options.consumerName();
+        // instances of one processor form a consumer group where the backend has them, so each
+        // handles its share of the keys; elsewhere each reads everything under a name of its own
+        boolean grouped = options.inputs.stream()
+                .allMatch(input -> options.streamable.backend().topic(input.topic().name()) instanceof ConsumerGroups);
+        this.consumerName = grouped ? options.groupName() : writerName;
         this.producer = options.output == null ? null : options.streamable.producer(options.output);
         this.outbox = options.output == null ? null
                 : new OutboxCodec<>(options.outboxCodecs.codecFor(options.output.payloadType()));
@@ -183,12 +192,12 @@ final class DefaultStateProcessor<V, O> implements StateProcessor {
             decided.set(step);
             // the outputs go into the key's outbox in the same write as the state, until delivered
             return new Change<>(step.state(), step.emit().isEmpty() ? Optional.empty()
-                    : Optional.of(outbox.encode(consumerName, System.currentTimeMillis(), step.emit())));
+                    : Optional.of(outbox.encode(writerName, System.currentTimeMillis(), step.emit())));
         });
     }
 
     private boolean isOurs(OutboxCodec.Entry<O> entry) {
-        return entry.writer().equals(consumerName);
+        return entry.writer().equals(writerName);
     }
 
     private boolean isStale(OutboxCodec.Entry<O> entry) {

@@ -21,21 +21,27 @@ import java.util.concurrent.CompletableFuture;
  * }</pre>
  *
  * <h2>How instances scale out</h2>
- * A consumer name can be used by one live consumer per topic only, so each instance consumes
- * under its own name, {@code NAME.INSTANCE_ID}, and every instance reads every message. The
- * state store's apply-once rule makes exactly one of them apply each message (see
- * {@link StateStore}): the others get {@code ALREADY_APPLIED} and move on. Running more instances
- * adds availability, not throughput: processing continues while any one instance runs, and a
- * lagging or restarted instance catches up by being refused until it reaches new messages. The
- * state is the same fold of the input however many instances run, provided each key's messages
- * share one sharding key (the state key is the natural choice), so they stay in order.
+ * On a topic backend with consumer groups (in-memory; see
+ * {@link io.streamable.backend.ConsumerGroups}) the instances of a processor consume under its
+ * name, {@code NAME}, as one group: each handles its share of the sharding keys, one instance per
+ * key at a time, and the keys of an instance that stops or dies move to the others, which go on
+ * right after the last position saved for them. N instances do the work once, not N times. What
+ * a moving key redelivers (handled but not yet saved) is refused by the state store's apply-once
+ * rule (see {@link StateStore}), so the state stays exactly the fold of the input.
  *
- * <p>For throughput, split the work with {@link StateProcessorBuilder#shard(int, int)}: an
+ * <p>On a backend without consumer groups a consumer name admits one live consumer per topic, so
+ * each instance consumes under its own name, {@code NAME.INSTANCE_ID}, and every instance reads
+ * every message: apply-once makes exactly one of them apply each message, the others get
+ * {@code ALREADY_APPLIED} and move on. More instances then add availability, not throughput: a
+ * lagging or restarted instance catches up by being refused until it reaches new messages. Either
+ * way the state is the same fold of the input however many instances run, provided each key's
+ * messages share one sharding key (the state key is the natural choice), so they stay in order.
+ *
+ * <p>To split the work statically as well, use {@link StateProcessorBuilder#shard(int, int)}: an
  * instance of shard {@code i} of {@code n} touches the state store only for the sharding keys
  * that hash to {@code i} and passes over the rest (it still reads them). Run at least one instance
- * per shard, two or more for availability; the replicas of a shard dedupe through apply-once
- * exactly as above. Store operations per message are then the replicas of its shard, not all
- * instances.
+ * per shard, two or more for availability; the instances of a shard form a group (or, without
+ * groups, dedupe through apply-once exactly as above).
  *
  * <p>Give each instance an id that survives its restarts (a host or pod name): a restarted
  * instance then resumes after its saved position. An instance with a new id starts at the
@@ -119,8 +125,9 @@ public interface StateProcessor extends AutoCloseable {
     String instanceId();
 
     /**
-     * The consumer name this instance uses on each input topic: {@code NAME.INSTANCE_ID}, or
-     * {@code NAME.shard-INDEX-of-COUNT.INSTANCE_ID} for a sharded instance.
+     * The consumer name this instance uses on each input topic: the group {@code NAME} (or
+     * {@code NAME.shard-INDEX-of-COUNT} for a sharded instance) on a backend with consumer groups;
+     * {@code NAME.INSTANCE_ID} (or {@code NAME.shard-INDEX-of-COUNT.INSTANCE_ID}) on one without.
      *
      * @return the consumer name
      */

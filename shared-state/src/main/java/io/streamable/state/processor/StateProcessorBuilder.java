@@ -75,8 +75,10 @@ public final class StateProcessorBuilder<V, O> {
     }
 
     /**
-     * This instance's id, stable across its restarts (a host or pod name) so it resumes where it
-     * stopped; follows the topic name rules. Default: a random id, which replays from
+     * This instance's id, stable across its restarts (a host or pod name); follows the topic name
+     * rules. It names the output this instance leaves in the outbox, so a restart delivers it at
+     * once. On a topic backend without consumer groups it is also part of the consumer name, so the
+     * instance resumes where it stopped; a random id (the default) then replays from
      * {@link #startFrom(StartFrom)} on every start.
      *
      * @param instanceId this instance's id
@@ -114,9 +116,11 @@ public final class StateProcessorBuilder<V, O> {
      * sharding key hashes to it ({@code floorMod(shardingKey.hashCode(), count) == index}); it
      * acknowledges the others without touching the state store. Every shard needs at least one
      * running instance, and may have several (they dedupe through apply-once as usual). The
-     * shard is part of the consumer name, {@code NAME.shard-INDEX-of-COUNT.INSTANCE_ID}, so moving
+     * shard is part of the consumer name, {@code NAME.shard-INDEX-of-COUNT[.INSTANCE_ID]}, so moving
      * an instance id to another shard layout starts it afresh from {@link #startFrom} instead of
-     * resuming past messages it never handled. Default: one shard, every message.
+     * resuming past messages it never handled. Default: one shard, every message. On a backend with
+     * consumer groups the instances of a processor split the work by themselves; shards then only
+     * add a static split on top (the instances of one shard form a group).
      *
      * <p>Requires that every message updating one state key carries one sharding key, which the
      * apply-once invariant requires anyway.
@@ -231,7 +235,8 @@ public final class StateProcessorBuilder<V, O> {
      *
      * @return the running processor, which the caller closes
      * @throws IllegalStateException if the name or inputs are missing
-     * @throws io.streamable.consume.ConsumerNameInUseException if an instance with this id is already running
+     * @throws io.streamable.consume.ConsumerNameInUseException on a topic backend without consumer groups, if
+     *         an instance with this id is already running
      */
     public StateProcessor start() {
         if (name == null) {
@@ -245,9 +250,14 @@ public final class StateProcessorBuilder<V, O> {
         return DefaultStateProcessor.start(this);
     }
 
-    /** {@code NAME.INSTANCE_ID}, or {@code NAME.shard-I-of-N.INSTANCE_ID} for a sharded instance. */
+    /** {@code NAME.INSTANCE_ID}, or {@code NAME.shard-I-of-N.INSTANCE_ID} for a sharded instance: this instance alone. */
     String consumerName() {
-        return name + (shardCount > 1 ? ".shard-" + shardIndex + "-of-" + shardCount : "") + "." + instanceId;
+        return groupName() + "." + instanceId;
+    }
+
+    /** {@code NAME}, or {@code NAME.shard-I-of-N} for a sharded instance: the consumer group of its instances. */
+    String groupName() {
+        return name + (shardCount > 1 ? ".shard-" + shardIndex + "-of-" + shardCount : "");
     }
 
     private static String requireName(String name, String what) {

@@ -4,7 +4,6 @@ import io.streamable.Message;
 import io.streamable.Topic;
 import io.streamable.client.Streamable;
 import io.streamable.consume.Consumer;
-import io.streamable.consume.ConsumerNameInUseException;
 import io.streamable.consume.FailurePolicy;
 import io.streamable.consume.StartFrom;
 import io.streamable.produce.OutgoingMessage;
@@ -112,7 +111,7 @@ class StateProcessorTest {
     @DisplayName("one instance folds its input into state and emits one output per message, with headers")
     void singleInstance() throws Exception {
         StateProcessor processor = closeLater(processor("a").start());
-        assertThat(processor.consumerName()).isEqualTo("balances.a");
+        assertThat(processor.consumerName()).as("memory: has consumer groups, so the group's name").isEqualTo("balances");
         produce(DEPOSITS, 50);
         StateStore<Long> state = balances();
         await().atMost(Duration.ofSeconds(30)).until(() -> processor.stats().applied() == 50 && processor.lag() == 0);
@@ -134,19 +133,37 @@ class StateProcessorTest {
     }
 
     @Test
-    @DisplayName("several instances at once apply and emit each message exactly once")
+    @DisplayName("several instances at once form one group: together they handle, apply and emit each message exactly once")
     void severalInstances() throws Exception {
         List<StateProcessor> instances = List.of(closeLater(processor("a").start()), closeLater(processor("b").start()),
                 closeLater(processor("c").start()));
         produce(DEPOSITS, 300);
         await().atMost(Duration.ofSeconds(60)).until(() -> instances.stream().allMatch(p -> p.lag() == 0)
-                && instances.stream().mapToLong(p -> p.stats().handled()).sum() == 900);
+                && instances.stream().mapToLong(p -> p.stats().applied()).sum() == 300);
 
-        assertThat(instances.stream().mapToLong(p -> p.stats().applied()).sum()).isEqualTo(300);
-        assertThat(instances.stream().mapToLong(p -> p.stats().alreadyApplied()).sum()).isEqualTo(600);
+        assertThat(instances.stream().mapToLong(p -> p.stats().handled()).sum())
+                .as("each message handled once, by the instance that owns its key: no work done three times").isEqualTo(300);
+        assertThat(instances.stream().mapToLong(p -> p.stats().alreadyApplied()).sum()).isZero();
         assertThat(instances.stream().mapToLong(p -> p.stats().emitted()).sum()).isEqualTo(300);
         assertThat(outputs()).hasSize(300);
         assertThat(balances().entries("").values().stream().mapToLong(Long::longValue).sum()).isEqualTo(sumOfDeposits(300));
+    }
+
+    @Test
+    @DisplayName("an instance that closes hands its keys to the others, which go on from its last saved position: each message applied once")
+    void instanceLeaves() throws Exception {
+        StateProcessor a = closeLater(processor("a").start());
+        StateProcessor b = closeLater(processor("b").start());
+        produce(DEPOSITS, 100);
+        await().atMost(Duration.ofSeconds(60)).until(() -> a.stats().applied() + b.stats().applied() == 100);
+        b.close();
+        produce(DEPOSITS, 100);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> a.stats().applied() + b.stats().applied() == 200 && a.lag() == 0);
+        assertThat(balances().entries("").values().stream().mapToLong(Long::longValue).sum())
+                .isEqualTo(sumOfDeposits(100) * 2);
+        assertThat(a.stats().handled() + b.stats().handled()).as("a clean close hands over without redelivery").isEqualTo(200);
+        assertThat(outputs()).hasSize(200);
     }
 
     @Test
@@ -157,10 +174,10 @@ class StateProcessorTest {
             int shard = id.equals("a") || id.equals("b") ? 0 : 1;
             instances.add(closeLater(processor(id).shard(shard, 2).start()));
         }
-        assertThat(instances.get(0).consumerName()).isEqualTo("balances.shard-0-of-2.a");
+        assertThat(instances.get(0).consumerName()).as("the instances of a shard form a group").isEqualTo("balances.shard-0-of-2");
         produce(DEPOSITS, 200);
         await().atMost(Duration.ofSeconds(60)).until(() -> instances.stream().allMatch(p -> p.lag() == 0)
-                && instances.stream().mapToLong(p -> p.stats().handled() + p.stats().otherShards()).sum() == 800);
+                && instances.stream().mapToLong(p -> p.stats().handled() + p.stats().otherShards()).sum() == 400);
 
         long shardZero = 0;
         for (int i = 0; i < 200; i++) {
@@ -168,10 +185,11 @@ class StateProcessorTest {
                 shardZero++;
             }
         }
-        for (StateProcessor instance : instances) {
-            long mine = instance.consumerName().contains("shard-0") ? shardZero : 200 - shardZero;
-            assertThat(instance.stats().handled()).as(instance.consumerName()).isEqualTo(mine);
-            assertThat(instance.stats().otherShards()).isEqualTo(200 - mine);
+        for (int shard = 0; shard < 2; shard++) {
+            long mine = shard == 0 ? shardZero : 200 - shardZero;
+            List<StateProcessor> ofShard = instances.subList(shard * 2, shard * 2 + 2);
+            assertThat(ofShard.stream().mapToLong(p -> p.stats().handled()).sum()).as("shard %s", shard).isEqualTo(mine);
+            assertThat(ofShard.stream().mapToLong(p -> p.stats().otherShards()).sum()).isEqualTo(200 - mine);
         }
         assertThat(instances.stream().mapToLong(p -> p.stats().applied()).sum()).isEqualTo(200);
         assertThat(outputs()).hasSize(200);
@@ -186,21 +204,14 @@ class StateProcessorTest {
     }
 
     @Test
-    @DisplayName("a second instance with the same id is refused: one consumer name per topic")
-    void sameInstanceIdTwice() {
-        closeLater(processor("a").start());
-        assertThatThrownBy(() -> processor("a").start()).isInstanceOf(ConsumerNameInUseException.class);
-    }
-
-    @Test
-    @DisplayName("a new instance replaying the whole topic is refused on every message and emits nothing")
+    @DisplayName("a processor under a new name (a new group) replaying the whole topic is refused on every message and emits nothing")
     void replayEmitsNothing() throws Exception {
         StateProcessor first = closeLater(processor("a").start());
         produce(DEPOSITS, 40);
         await().atMost(Duration.ofSeconds(30)).until(() -> first.stats().handled() == 40 && first.lag() == 0);
         first.close();
 
-        StateProcessor replay = closeLater(processor("fresh").start());
+        StateProcessor replay = closeLater(processor("fresh").name("balances-renamed").start());
         await().atMost(Duration.ofSeconds(30)).until(() -> replay.stats().handled() == 40 && replay.lag() == 0);
         assertThat(replay.stats().alreadyApplied()).isEqualTo(40);
         assertThat(replay.stats().emitted()).isZero();
