@@ -72,6 +72,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the same name joining) is not a loss of ownership. A commit that meets one completes it with a
  * poll and commits again, within the backend timeout, so a close during a rebalance still saves
  * its position; if the rebalance gave a partition being saved to another member, that is a fencing.
+ *
+ * <p>A consumer group member ({@link #join}, a {@link KafkaGroupMember}) shares the group with other
+ * members of the topic under the cooperative sticky assignor: its revocation callback is the
+ * {@link RebalanceListener}'s barrier, added partitions start at their committed offsets, its commits
+ * cover only its partitions and never poll, and it never seeks back to what it handed out.
  */
 class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     /** Client ids of exclusive readers start with this, then the topic, so the lease check can find them. */
@@ -1045,6 +1050,7 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
         buffer.clear();
+        slots = Set.of(); // a member's partitions may be another member's already
         if (closeRequested.get()) {
             return; // closing: the consumer leaves anyway
         }
@@ -1218,6 +1224,9 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         }
         Map<TopicPartition, OffsetAndMetadata> saved = new HashMap<>();
         committed.forEach((partition, offset) -> saved.put(partition, new OffsetAndMetadata(offset)));
+        if (member()) {
+            saved.keySet().retainAll(ownedPartitions()); // the other members' partitions are theirs to commit
+        }
         if (saved.isEmpty()) {
             return;
         }
