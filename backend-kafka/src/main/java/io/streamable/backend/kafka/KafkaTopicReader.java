@@ -854,6 +854,11 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                 TimeUnit.NANOSECONDS.timedWait(this, left);
             }
         }
+        if (opened && (!member() || assignmentSettled) && consumer.groupMetadata().generationId() < 0) {
+            // its heartbeat thread has left the group after max.poll.interval.ms: a resumed process learns it
+            // at its next poll, which a suspended reader never makes
+            throw fence("the Kafka group expired this member after max.poll.interval.ms without a poll");
+        }
         return new ReadBatch(List.of(), false);
     }
 
