@@ -48,7 +48,7 @@ public record GroupDescription(String consumerName, int slotCount, List<Member> 
          */
         public Member {
             Objects.requireNonNull(memberId, "memberId");
-            slots = Set.copyOf(new TreeSet<>(slots));
+            slots = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(slots));
         }
     }
 

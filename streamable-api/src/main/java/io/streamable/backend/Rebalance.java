@@ -40,8 +40,8 @@ public record Rebalance(Set<Integer> revoked, Set<Integer> assigned, int slotCou
                 }
             }
         }
-        revoked = Set.copyOf(new TreeSet<>(revoked));
-        assigned = Set.copyOf(new TreeSet<>(assigned));
+        revoked = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(revoked));
+        assigned = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(assigned));
     }
 
     /** {@return whether the listener must finish the records in flight: something is revoked, or positions rewind} */

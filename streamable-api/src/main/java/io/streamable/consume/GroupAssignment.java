@@ -24,6 +24,6 @@ public record GroupAssignment(String memberId, int slotCount, Set<Integer> slots
      */
     public GroupAssignment {
         Objects.requireNonNull(memberId, "memberId");
-        slots = Set.copyOf(new TreeSet<>(slots));
+        slots = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(slots));
     }
 }

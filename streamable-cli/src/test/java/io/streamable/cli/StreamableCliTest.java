@@ -252,13 +252,20 @@ class StreamableCliTest {
 
         @Test
         @DisplayName("consumers reports saved positions and lag of every topic")
-        void consumers() {
+        void consumers() throws Exception {
             run("", "produce", "t", "-k", "k", "1", "2", "3");
             run("", "tail", "t", "--name", "slow", "--max", "1", "-q");
             run("", "tail", "t", "--name", "fast", "-q");
-            assertThat(run("", "consumers").lines()).containsExactly(
-                    "{\"topic\":\"t\",\"consumer\":\"fast\",\"position\":\"2\",\"lag\":0}",
-                    "{\"topic\":\"t\",\"consumer\":\"slow\",\"position\":\"0\",\"lag\":2}");
+            List<JsonNode> lines = new java.util.ArrayList<>();
+            for (String line : run("", "consumers").lines()) {
+                lines.add(json(line));
+            }
+            assertThat(lines).extracting(line -> line.get("consumer").asText() + " " + line.get("position").asText()
+                    + " " + line.get("lag").asLong()).containsExactly("fast 2 0", "slow 0 2");
+            // memory: has consumer groups: the slots of "k" hold the lag, the other slots none
+            int slotOfK = io.streamable.Slots.slotOf("k", 16);
+            assertThat(lines.get(1).get("slots")).hasSize(16).allSatisfy(slot -> assertThat(slot.get("lag").asLong())
+                    .isEqualTo(slot.get("slot").asInt() == slotOfK ? 2 : 0));
         }
 
         @Test

@@ -141,8 +141,9 @@ final class Dispatcher {
     }
 
     /**
-     * Waits until every submitted record completed, or the dispatcher halted, or it is closing and
-     * nothing more may start, up to {@code timeout}; true if one of them happened. A consumer group
+     * Waits until every submitted record completed, or, once the dispatcher halted or is closing,
+     * until no handler runs and nothing more may start, up to {@code timeout}; true if one of them
+     * happened. A consumer group
      * rebalance waits for this before its commit.
      */
     boolean awaitDrained(Duration timeout) throws InterruptedException {
@@ -151,7 +152,9 @@ final class Dispatcher {
             long nanos = timeout.toNanos();
             waiters++;
             try {
-                while (inFlight > 0 && !halted && !(closing && quiescent())) {
+                // halted or closing: some records never run, so wait only until no handler runs
+                // (none of a revoked slot's keys may still be in a handler when the slot moves)
+                while (inFlight > 0 && !((halted || closing) && quiescent())) {
                     if (nanos <= 0) {
                         return false;
                     }

@@ -160,14 +160,20 @@ final class InMemoryGroup {
 
     /** Removes members (other than {@code keep}) whose lease expired; their slots become free. */
     boolean expire(long now, Member keep) {
-        List<Member> expired = new ArrayList<>();
+        List<Member> expired = null; // checked on every read and commit: allocate only when one expired
         for (Member member : members.values()) {
             if (member != keep && now - member.expiresAtNanos >= 0) {
+                if (expired == null) {
+                    expired = new ArrayList<>();
+                }
                 expired.add(member);
             }
         }
+        if (expired == null) {
+            return false;
+        }
         expired.forEach(member -> remove(member, now));
-        return !expired.isEmpty();
+        return true;
     }
 
     /** Whether a member's lease is still running. */
@@ -206,6 +212,9 @@ final class InMemoryGroup {
             assign();
             dirty = false;
         }
+        if (!hasChange(member)) {
+            return null; // the common case, on every read: no allocation
+        }
         Set<Integer> revoked = new TreeSet<>();
         Set<Integer> assigned = new TreeSet<>();
         boolean rewinds = false;
@@ -222,6 +231,15 @@ final class InMemoryGroup {
             return null;
         }
         return new Rebalance(revoked, assigned, slotCount, rewinds);
+    }
+
+    private boolean hasChange(Member member) {
+        for (int slot = 0; slot < slotCount; slot++) {
+            if (member.owned[slot] ? target[slot] != member.epoch : target[slot] == member.epoch && owner[slot] == null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

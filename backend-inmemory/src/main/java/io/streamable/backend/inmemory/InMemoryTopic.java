@@ -471,7 +471,7 @@ final class InMemoryTopic {
      *
      * @param forget whether to forget the name; otherwise it saves {@code position}, empty for the beginning
      */
-    void setOffline(String consumerName, Optional<Position> position, boolean forget) {
+    void setOffline(String consumerName, Optional<Position> position, boolean forget, GroupOptions options) {
         lock.lock();
         try {
             InMemoryGroup group = groups.get(consumerName);
@@ -481,7 +481,8 @@ final class InMemoryTopic {
             if (forget) {
                 groups.remove(consumerName);
             } else if (group == null) {
-                InMemoryGroup created = new InMemoryGroup(consumerName, io.streamable.Slots.DEFAULT_COUNT, 0,
+                InMemoryGroup created = new InMemoryGroup(consumerName,
+                        options.slots().orElse(io.streamable.Slots.DEFAULT_COUNT), options.debounce().toNanos(),
                         position.map(Position::offset).orElse(-1L));
                 groups.put(consumerName, created);
             } else {

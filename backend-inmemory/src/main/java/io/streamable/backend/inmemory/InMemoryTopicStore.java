@@ -124,12 +124,12 @@ final class InMemoryTopicStore implements TopicStore, ConsumerGroups {
     public void resetPosition(String consumerName, Optional<Position> position) {
         connection.ensureOpen();
         position.ifPresent(p -> requestedStart(StartFrom.after(p)));
-        topic.setOffline(consumerName, position, false);
+        topic.setOffline(consumerName, position, false, connection.groupOptions());
     }
 
     @Override
     public void deleteConsumer(String consumerName) {
         connection.ensureOpen();
-        topic.setOffline(consumerName, Optional.empty(), true);
+        topic.setOffline(consumerName, Optional.empty(), true, connection.groupOptions());
     }
 }
