@@ -275,12 +275,13 @@ public abstract class ConsumerGroupContractTest {
         }
     }
 
-    /** Waits until the live members' shares are disjoint, cover every slot, and are within one slot of each other. */
+    /** Waits until {@code member} has handled at least one message. */
     private static void awaitHandledBy(Oracle oracle, Member member) {
         eventually().untilAsserted(() -> assertThat(oracle.handled()).as("messages handled by " + member)
                 .anyMatch(handled -> handled.member() == member));
     }
 
+    /** Waits until the live members' shares are disjoint, cover every slot, and are within one slot of each other. */
     private static void awaitBalanced(List<Member> live) {
         eventually().untilAsserted(() -> assertBalanced(live));
     }
@@ -363,6 +364,36 @@ public abstract class ConsumerGroupContractTest {
             awaitBalanced(members);
             assertThat(leaving.consumer.stopped()).isCompleted();
             assertThat(members).allSatisfy(member -> assertThat(member.consumer.isRunning()).isTrue());
+        }
+
+        @ContractTest
+        @DisplayName("a consumer that joins beside a paused holder is caught up only once it took the holder's slots and handled what they hold")
+        void caughtUpOnlyWithItsShare() throws Exception {
+            Topic<Event> topic = topic("successor");
+            Oracle oracle = new Oracle();
+            Member holder = new Member("holder", topic, oracle);
+            eventually().untilAsserted(() -> assertThat(holder.slots()).hasSize(holder.slotCount()));
+            oracle.paused(holder);
+            holder.pause(); // a crashed process: its lease is not renewed and it handles nothing more
+            Producer<Event> producer = resources.connect().producer(topic);
+            Set<String> acked = new HashSet<>();
+            for (int round = 1; round <= 5; round++) {
+                int seq = round;
+                List<OutgoingMessage<Event>> batch = IntStream.range(0, 12)
+                        .mapToObj(key -> OutgoingMessage.of("key-" + key, Event.of("key-" + key, seq))).toList();
+                producer.appendAllAndWait(batch);
+                batch.forEach(message -> acked.add(message.shardingKey() + "#" + seq));
+            }
+
+            Member successor = new Member("successor", topic, oracle);
+            successor.consumer.awaitCaughtUp(TIMEOUT);
+
+            Set<String> handledBySuccessor = new HashSet<>();
+            oracle.handled().stream().filter(handled -> handled.member() == successor)
+                    .forEach(handled -> handledBySuccessor.add(handled.key() + "#" + handled.seq()));
+            assertThat(handledBySuccessor).as("what the successor handled when it said it was caught up")
+                    .containsAll(acked);
+            assertThat(successor.slots()).as("the successor owns the paused holder's slots").hasSize(successor.slotCount());
         }
 
         @ContractTest

@@ -233,6 +233,23 @@ final class InMemoryGroup {
         return new Rebalance(revoked, assigned, slotCount, rewinds);
     }
 
+    /**
+     * Whether the member holds exactly its share of an assignment computed with it: a member that
+     * joined beside a holder (perhaps a crashed one whose lease has not expired yet) has read
+     * nothing of its share until then, so it is not caught up, however few slots it owns now.
+     */
+    boolean settled(Member member) {
+        if (dirty) {
+            return false;
+        }
+        for (int slot = 0; slot < slotCount; slot++) {
+            if (member.owned[slot] != (target[slot] == member.epoch)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private boolean hasChange(Member member) {
         for (int slot = 0; slot < slotCount; slot++) {
             if (member.owned[slot] ? target[slot] != member.epoch : target[slot] == member.epoch && owner[slot] == null) {

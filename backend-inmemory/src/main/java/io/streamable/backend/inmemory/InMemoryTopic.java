@@ -353,11 +353,12 @@ final class InMemoryTopic {
         member.scan = next;
     }
 
-    /** Whether the member has read everything its slots hold. */
+    /** Whether the member has read everything its slots hold, and holds its whole share. */
     boolean caughtUp(InMemoryGroup.Member member) {
         lock.lock();
         try {
-            return member.scan >= log.size();
+            InMemoryGroup group = groups.get(member.groupName);
+            return member.scan >= log.size() && (group == null || group.settled(member));
         } finally {
             lock.unlock();
         }

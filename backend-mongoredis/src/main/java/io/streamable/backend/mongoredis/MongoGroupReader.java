@@ -282,7 +282,7 @@ final class MongoGroupReader implements GroupMemberReader {
                 boolean due = signalled && sinceFetch >= MIN_FETCH_INTERVAL_NANOS || cursor != null || sinceFetch >= poll;
                 if (!due) {
                     if (now - deadline >= 0) {
-                        return ReadBatch.empty();
+                        return new ReadBatch(List.of(), holdsShare);
                     }
                     long until = Math.min(deadline - now, (signalled ? MIN_FETCH_INTERVAL_NANOS : poll) - sinceFetch);
                     until = Math.min(until, Math.max(0, nextEventNanos - now));
@@ -379,6 +379,9 @@ final class MongoGroupReader implements GroupMemberReader {
                 view = MongoGroups.View.of(reread);
             }
             knownVersion = view.version();
+            lastTarget = view.target().clone();
+            assignmentPending = view.pending();
+            holdsShare = settled();
             scheduleNextEvent(view, now);
             return changeFor(view);
         } catch (MongoException e) {
@@ -509,6 +512,7 @@ final class MongoGroupReader implements GroupMemberReader {
                 }
             }
             rescan();
+            holdsShare = settled();
             stale = true; // look again: more may be meant for this member, or freed since
         } catch (MongoException e) {
             stale = true;
@@ -526,6 +530,12 @@ final class MongoGroupReader implements GroupMemberReader {
         }
         return backend.groups().findOneAndUpdate(Filters.and(filter), Updates.combine(updates), AFTER);
     }
+
+    /** The target assignment and whether a new one is due, as of the last reconcile. Under the lock. */
+    private long[] lastTarget;
+    private boolean assignmentPending = true;
+    /** {@link #settled()} as of the last reconcile or rebalance, for reads that do not take the lock. */
+    private volatile boolean holdsShare;
 
     /** Restarts the scan at the lowest floor and refreshes what {@link #slots()} returns. Under the lock. */
     private void rescan() {
@@ -559,7 +569,8 @@ final class MongoGroupReader implements GroupMemberReader {
             return new ReadBatch(List.of(), false);
         }
         if (snapshot.isEmpty()) {
-            return ReadBatch.empty(); // a member without slots is caught up
+            // a member without slots is caught up once that is its share (more members than slots)
+            return new ReadBatch(List.of(), holdsShare);
         }
         List<StoredRecord> records = new ArrayList<>(Math.min(max, MAX_CURSOR_BATCH));
         long bytes = 0;
@@ -568,7 +579,7 @@ final class MongoGroupReader implements GroupMemberReader {
             if (cursor == null) {
                 long head = store.majorityMaxId();
                 if (head <= scan) {
-                    return ReadBatch.empty();
+                    return new ReadBatch(List.of(), holdsShare);
                 }
                 if (!dense(head)) {
                     return new ReadBatch(List.of(), false);
@@ -638,7 +649,24 @@ final class MongoGroupReader implements GroupMemberReader {
             scan = Math.max(scan, cursorEnd);
             closeCursor();
         }
-        return new ReadBatch(records, exhausted);
+        return new ReadBatch(records, exhausted && holdsShare);
+    }
+
+    /**
+     * Whether this member owns exactly its share of an assignment computed with it. One that joined
+     * beside a holder (a crashed one whose lease has not expired yet, say) has read nothing of its
+     * share until it gets it, so it is not caught up before. Under the lock.
+     */
+    private boolean settled() {
+        if (assignmentPending || lastTarget == null) {
+            return false;
+        }
+        for (int slot = 0; slot < owned.length; slot++) {
+            if (owned[slot] != (lastTarget[slot] == id)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
