@@ -6,10 +6,12 @@ import io.streamable.backend.ReadBatch;
 import io.streamable.backend.TopicReader;
 import io.streamable.consume.ConsumerFailure.Outcome;
 import io.streamable.consume.ConsumerFencedException;
+import io.streamable.consume.RetentionGap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +38,8 @@ final class ReadLoop implements Runnable {
     private final FailureReporter reporter;
     private final CountDownLatch closing;
     private final AtomicReference<Throwable> stopCause;
+    /** Set before the loop runs; null reports nothing. */
+    private RetentionReporter retentionGaps;
 
     // touched by the loop thread only
     private Optional<Position> committed;
@@ -56,6 +60,11 @@ final class ReadLoop implements Runnable {
         this.closing = closing;
         this.stopCause = stopCause;
         this.committed = reader.startPosition();
+    }
+
+    /** Where gaps retention left before this consumer read them are reported; call before {@link #run()}. */
+    void reportRetentionGapsTo(RetentionReporter reporter) {
+        this.retentionGaps = reporter;
     }
 
     /** Whether a fencing stopped the loop: then nothing may be committed any more. */
@@ -127,6 +136,12 @@ final class ReadLoop implements Runnable {
             } finally {
                 if (armed) {
                     dispatcher.wakeWhenIdle(false);
+                }
+            }
+            if (retentionGaps != null) {
+                List<RetentionGap> gaps = reader.takeRetentionGaps();
+                if (!gaps.isEmpty()) {
+                    retentionGaps.report(gaps); // before the records after the gap are handed on
                 }
             }
             boolean delivered = !batch.records().isEmpty();

@@ -11,5 +11,12 @@ public enum Capability {
      * Compaction happens some time after the newer message is stored (Kafka's log cleaner), not
      * as part of the append; the suite waits up to {@link BackendFixture#compactionTimeout()}.
      */
-    LAZY_COMPACTION
+    LAZY_COMPACTION,
+    /**
+     * Retention is the server's topic configuration (Kafka's {@code retention.ms} and
+     * {@code retention.bytes}): there is no limit by message count, which the backend refuses
+     * with a clear error; {@link io.streamable.backend.TopicStore#enforceRetention()} applies the
+     * age limit at once.
+     */
+    SERVER_RETENTION
 }

@@ -4,6 +4,7 @@ import io.streamable.Position;
 import io.streamable.backend.ReadBatch;
 import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
+import io.streamable.consume.RetentionGap;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,10 @@ final class InMemoryReader implements TopicReader {
     private volatile boolean suspended;
     private Optional<Position> startPosition = Optional.empty();
     private long nextOffset;
+    /** Whether this reader may still take the oldest kept record as its beginning without a report. */
+    private boolean atBeginning;
+    /** Gaps found under the topic's lock, taken by the reading thread. */
+    private final List<RetentionGap> gaps = new ArrayList<>(0);
 
     InMemoryReader(InMemoryTopic topic, InMemoryBackend connection, Optional<String> consumerName, long epoch) {
         this.topic = topic;
@@ -39,6 +44,24 @@ final class InMemoryReader implements TopicReader {
     void startAfter(Optional<Position> start) {
         this.startPosition = start;
         this.nextOffset = start.map(position -> position.offset() + 1).orElse(0L);
+        this.atBeginning = start.isEmpty();
+    }
+
+    /** Retention removed {@code from} up to {@code oldestKept - 1} before this reader read them; under the topic's lock. */
+    void removedUnread(long from, long oldestKept) {
+        if (!atBeginning) {
+            gaps.add(new RetentionGap(topic.name(), 0, from, oldestKept));
+        }
+    }
+
+    @Override
+    public List<RetentionGap> takeRetentionGaps() {
+        if (gaps.isEmpty()) {
+            return List.of();
+        }
+        List<RetentionGap> taken = List.copyOf(gaps);
+        gaps.clear();
+        return taken;
     }
 
     @Override
@@ -48,6 +71,9 @@ final class InMemoryReader implements TopicReader {
         }
         List<StoredRecord> records = new ArrayList<>(Math.min(max, 1024));
         nextOffset = topic.read(nextOffset, max, maxWait.toNanos(), records, this);
+        if (!records.isEmpty()) {
+            atBeginning = false;
+        }
         return new ReadBatch(records, nextOffset >= topic.size());
     }
 

@@ -1,13 +1,17 @@
 package io.streamable.backend.inmemory;
 
 import io.streamable.Position;
+import io.streamable.Retention;
+import io.streamable.TopicDescription;
 import io.streamable.backend.AppendRecord;
 import io.streamable.backend.ReaderSpec;
 import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
 import io.streamable.consume.StartFrom;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -90,6 +94,35 @@ final class InMemoryTopicStore implements TopicStore {
         connection.ensureOpen();
         position.ifPresent(p -> requestedStart(StartFrom.after(p)));
         topic.setOffline(consumerName, position, false);
+    }
+
+    @Override
+    public Retention retention() {
+        return topic.retention();
+    }
+
+    @Override
+    public void setRetention(Retention retention) {
+        connection.ensureOpen();
+        topic.exist();
+        topic.setRetention(Objects.requireNonNull(retention, "retention"));
+    }
+
+    @Override
+    public void enforceRetention() {
+        topic.enforceRetention();
+    }
+
+    @Override
+    public Optional<Position> positionBefore(Instant instant) {
+        connection.ensureOpen();
+        return topic.positionBefore(instant);
+    }
+
+    @Override
+    public TopicDescription describeTopic() {
+        connection.ensureOpen();
+        return topic.describe();
     }
 
     @Override
