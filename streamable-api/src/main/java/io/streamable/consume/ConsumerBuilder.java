@@ -31,6 +31,8 @@ public interface ConsumerBuilder<T> {
 
     /**
      * Where to start; for a named consumer, only when it has no saved position. Default: beginning.
+     * A consumer given {@link StartFrom#at(java.time.Instant)} never receives a message created
+     * before that instant, also when it resumes by name.
      *
      * @param startFrom where a consumer without a saved position begins
      * @return this builder

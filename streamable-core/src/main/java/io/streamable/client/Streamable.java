@@ -15,6 +15,7 @@ import io.streamable.schema.SchemaRegistry;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The way in: a connection to one backend, chosen by URL, that makes typed producers and
@@ -202,7 +203,7 @@ public interface Streamable extends AutoCloseable {
         // asking for the store would create a topic that does not exist
         if (!backend().listTopics().contains(TopicName.requireValid(topic))) {
             throw new IllegalArgumentException("Topic \"" + topic + "\" does not exist on " + backend().describe()
-                    + "; the topics are " + new java.util.TreeSet<>(backend().listTopics()));
+                    + "; the topics are " + new TreeSet<>(backend().listTopics()));
         }
         return backend().topic(topic).describeTopic();
     }

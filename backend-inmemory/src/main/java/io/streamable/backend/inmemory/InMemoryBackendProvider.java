@@ -21,6 +21,12 @@ import java.util.regex.Pattern;
  * {@code 2m} and ISO-8601 {@code PT2S} also work; default 10 s, at least 300 ms): how long a named
  * consumer's lease outlives its last renewal. The connection renews it every third of that; a
  * consumer whose lease expired unrenewed may be taken over and is then fenced.
+ *
+ * <p>Retention (issue 17) has the same semantics as on the server backends: a topic's limits
+ * remove its oldest records on every append and, for age limits, on a sweep every half second of
+ * each open connection; never the newest record, and offsets are never reused. A reader behind
+ * the removed prefix resumes at the oldest record kept and reports the gap. {@code createdAt} is
+ * taken under the topic's lock, so the time search of {@code StartFrom.at} is a plain binary search.
  */
 public final class InMemoryBackendProvider implements BackendProvider {
     /** The lease time to live when the URL gives none, the same as the server backends'. */

@@ -4,6 +4,8 @@ import io.streamable.client.Streamable;
 import io.streamable.tck.BackendFixture;
 import io.streamable.tck.RetentionSoakTest;
 
+import java.time.Duration;
+
 /**
  * Continuous appends under an age limit against MongoDB and Redis: every connection's sweep
  * ({@value MongoRedisBackend#RETENTION_SWEEP_MILLIS} ms) removes the expired prefix while a named
@@ -15,5 +17,11 @@ class MongoRedisRetentionSoakTest extends RetentionSoakTest {
     @Override
     protected BackendFixture fixture() {
         return () -> Streamable.open(URL);
+    }
+
+    /** The sweep runs every second; on a loaded build machine mongo-java-server's scans make it late by seconds. */
+    @Override
+    protected Duration removalSlack() {
+        return Duration.ofSeconds(6);
     }
 }
