@@ -94,6 +94,8 @@ final class MongoRedisBackend implements Backend {
     private final RedisSignals signals;
     private final ExecutorService writers;
     private final ScheduledExecutorService timers;
+    /** Retention sweeps, apart from the timers: a slow removal must never delay a lease renewal. */
+    private final ScheduledExecutorService retentionSweeper;
     /**
      * Publishes wake-up signals off the append path, so a slow or unreachable Redis never holds
      * up the writer; signals for one topic coalesce to the newest head while one is pending.
@@ -126,6 +128,8 @@ final class MongoRedisBackend implements Backend {
         writerPool.allowCoreThreadTimeOut(true);
         this.writers = writerPool;
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("streamable-mongoredis-" + instance + "-timer"));
+        this.retentionSweeper = Executors.newSingleThreadScheduledExecutor(
+                daemon("streamable-mongoredis-" + instance + "-retention"));
         this.publisher = Executors.newSingleThreadExecutor(daemon("streamable-mongoredis-" + instance + "-signal"));
         this.signals = settings.redis()
                 .map(uri -> new RedisSignals(uri, settings.redisTls(), "streamable:" + settings.database() + ":",
@@ -176,7 +180,7 @@ final class MongoRedisBackend implements Backend {
     private void start() {
         long heartbeat = Math.max(100, settings.leaseTtl().toMillis() / 3);
         timers.scheduleWithFixedDelay(this::renewLeases, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
-        timers.scheduleWithFixedDelay(this::enforceRetention, RETENTION_SWEEP_MILLIS, RETENTION_SWEEP_MILLIS,
+        retentionSweeper.scheduleWithFixedDelay(this::enforceRetention, RETENTION_SWEEP_MILLIS, RETENTION_SWEEP_MILLIS,
                 TimeUnit.MILLISECONDS);
         if (signals != null) {
             signals.start();
@@ -569,6 +573,7 @@ final class MongoRedisBackend implements Backend {
             }
         }
         timers.shutdownNow();
+        retentionSweeper.shutdownNow();
         writers.shutdown();
         try {
             if (!writers.awaitTermination(10, TimeUnit.SECONDS)) {
