@@ -19,5 +19,12 @@ public enum Capability {
      * checks the groups themselves; {@code BackendContractTest} asserts sharing with it and the
      * refusal without it.
      */
-    CONSUMER_GROUPS
+    CONSUMER_GROUPS,
+    /**
+     * Retention is the server's topic configuration (Kafka's {@code retention.ms} and
+     * {@code retention.bytes}): there is no limit by message count, which the backend refuses
+     * with a clear error; {@link io.streamable.backend.TopicStore#enforceRetention()} applies the
+     * age limit at once.
+     */
+    SERVER_RETENTION
 }

@@ -9,6 +9,7 @@ import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
 import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.ConsumerNameInUseException;
+import io.streamable.consume.RetentionGap;
 import io.streamable.consume.StartFrom;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
@@ -92,6 +93,8 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
 
     // touched by the reading thread only (the rebalance listener runs inside its poll)
     private final Map<TopicPartition, Long> startOffsets;
+    /** Positions retention removed before this reader read them, found when it opened; taken by the reading thread. */
+    private final List<RetentionGap> gaps = new ArrayList<>(0);
     private final Map<TopicPartition, Long> next;
     private final Map<TopicPartition, Long> committed;
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> buffer = new ArrayDeque<>();
@@ -150,6 +153,7 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             Start start = start(store, spec.start());
             KafkaTopicReader reader = new KafkaTopicReader(backend, topic, Optional.empty(), clientId, start.offsets,
                     Map.of(), start.position);
+            reader.gaps.addAll(start.gaps);
             try {
                 reader.consumer.assign(store.topicPartitions());
                 start.offsets.forEach(reader.consumer::seek);
@@ -169,12 +173,16 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             start = start(store, spec.start());
         } else {
             // resume: committed partitions at their offset, partitions added since then from their beginning
-            Map<TopicPartition, Long> offsets = new HashMap<>(store.offsets(OffsetSpec.earliest()));
+            Map<TopicPartition, Long> earliest = store.offsets(OffsetSpec.earliest());
+            Map<TopicPartition, Long> offsets = new HashMap<>(earliest);
             offsets.putAll(saved);
-            start = new Start(offsets, KafkaTopicStore.consumedPosition(saved));
+            List<RetentionGap> gaps = new ArrayList<>(0);
+            clampToLogStart(topic, offsets, earliest, gaps);
+            start = new Start(offsets, KafkaTopicStore.consumedPosition(saved), gaps);
         }
         KafkaTopicReader reader = new KafkaTopicReader(backend, topic, Optional.of(name), clientId, start.offsets,
                 saved, start.position);
+        reader.gaps.addAll(start.gaps);
         try {
             reader.consumer.subscribe(List.of(topic), reader);
             reader.join();
@@ -194,7 +202,23 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     }
 
     /** Where a reader starts: the next offset per partition, and the position it starts after. */
-    private record Start(Map<TopicPartition, Long> offsets, Optional<Position> position) {
+    private record Start(Map<TopicPartition, Long> offsets, Optional<Position> position, List<RetentionGap> gaps) {
+    }
+
+    /**
+     * Where offsets below a partition's log start are asked for, retention removed them: start at
+     * the log start instead and note the gap, which the reader reports once ({@link #takeRetentionGaps()}).
+     */
+    private static void clampToLogStart(String topic, Map<TopicPartition, Long> offsets, Map<TopicPartition, Long> earliest,
+                                        List<RetentionGap> gaps) {
+        offsets.replaceAll((partition, offset) -> {
+            long logStart = earliest.getOrDefault(partition, 0L);
+            if (offset < logStart) {
+                gaps.add(new RetentionGap(topic, partition.partition(), offset, logStart));
+                return logStart;
+            }
+            return offset;
+        });
     }
 
     /**
@@ -214,14 +238,14 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                 }
             }
             Map<TopicPartition, Long> offsets = new HashMap<>(earliest);
-            position.offsets().forEach((partition, offset) -> {
-                TopicPartition topicPartition = new TopicPartition(store.name(), partition);
-                // records below the earliest offset were removed by retention: start at what is left
-                offsets.put(topicPartition, Math.max(earliest.getOrDefault(topicPartition, 0L), offset + 1));
-            });
-            return new Start(offsets, Optional.of(position));
+            position.offsets().forEach((partition, offset) ->
+                    offsets.put(new TopicPartition(store.name(), partition), offset + 1));
+            // records below the earliest offset were removed by retention: start at what is left, and say so
+            List<RetentionGap> gaps = new ArrayList<>(0);
+            clampToLogStart(store.name(), offsets, earliest, gaps);
+            return new Start(offsets, Optional.of(position), gaps);
         }
-        return new Start(earliest, Optional.empty());
+        return new Start(earliest, Optional.empty(), List.of());
     }
 
     /**
@@ -419,6 +443,16 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         }
         boolean caughtUp = buffer.isEmpty() && atHead(records.isEmpty());
         return new ReadBatch(records, caughtUp);
+    }
+
+    @Override
+    public List<RetentionGap> takeRetentionGaps() {
+        if (gaps.isEmpty()) {
+            return List.of();
+        }
+        List<RetentionGap> taken = List.copyOf(gaps);
+        gaps.clear();
+        return taken;
     }
 
     /** Whether every assigned partition has been read to its end. */
