@@ -26,5 +26,13 @@ public enum Capability {
      * with a clear error; {@link io.streamable.backend.TopicStore#enforceRetention()} applies the
      * age limit at once.
      */
-    SERVER_RETENTION
+    SERVER_RETENTION,
+    /**
+     * Retention works with consumer groups (needs {@link #CONSUMER_GROUPS} too): a group member whose
+     * slot's committed position, or a slot it gains in a rebalance, lies below the prefix retention
+     * removed resumes at the oldest record kept and reports the gap, without a skip of a kept record.
+     * {@code RetentionContractTest} then runs its group story with two members on several keys;
+     * without it, with a group of one on one key.
+     */
+    RETENTION_WITH_GROUPS
 }

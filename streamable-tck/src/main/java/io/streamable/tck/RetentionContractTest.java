@@ -5,9 +5,12 @@ import io.streamable.Position;
 import io.streamable.Retention;
 import io.streamable.Topic;
 import io.streamable.TopicDescription;
+import io.streamable.backend.ConsumerGroups;
+import io.streamable.backend.GroupDescription;
 import io.streamable.backend.TopicStore;
 import io.streamable.client.Streamable;
 import io.streamable.consume.Consumer;
+import io.streamable.consume.GroupAssignment;
 import io.streamable.consume.RetentionGap;
 import io.streamable.consume.StartFrom;
 import io.streamable.produce.OutgoingMessage;
@@ -20,11 +23,14 @@ import org.junit.jupiter.api.Nested;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -40,7 +46,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * partition and offsets are dense there. Ages are short ({@link BackendFixture#retentionAge()}) and waited out with
  * Awaitility; removal is triggered with {@link TopicStore#enforceRetention()} instead of waiting
  * for the backend's own schedule. A backend declaring {@link Capability#SERVER_RETENTION} must
- * refuse a count limit with a clear error instead.
+ * refuse a count limit with a clear error instead. A backend declaring
+ * {@link Capability#RETENTION_WITH_GROUPS} runs the group story with two members on several keys;
+ * any other runs it with a group of one on one key.
  */
 public abstract class RetentionContractTest {
     /** The longest any single wait may take before a test fails: generous, for loaded CI machines. */
@@ -324,6 +332,144 @@ public abstract class RetentionContractTest {
                 throw new AssertionError(e);
             }
             assertThat(recorder.payloads().stream().map(Event::seq).toList()).isEqualTo(range(6, 7));
+        }
+    }
+
+    @Nested
+    @DisplayName("With consumer groups")
+    class WithGroups {
+        private static final String GROUP = "workers";
+
+        private boolean groups() {
+            return fixture().capabilities().contains(Capability.RETENTION_WITH_GROUPS);
+        }
+
+        /** Appends seqs {@code first..last}, each on key {@code keys[seq % size]}. */
+        private List<Position> appendKeyed(Producer<Event> producer, List<String> keys, int first, int last) {
+            return producer.appendAllAndWait(IntStream.rangeClosed(first, last).mapToObj(seq -> {
+                String key = keys.get(seq % keys.size());
+                return OutgoingMessage.of(key, Event.of(key, seq));
+            }).toList());
+        }
+
+        private Consumer<Event> member(Topic<Event> topic, Recorder<Event> recorder, List<RetentionGap> gaps) {
+            return connect().consumer(topic).name(GROUP).startFrom(StartFrom.beginning()).handler(recorder)
+                    .onRetentionGap(gaps::add).start();
+        }
+
+        private static List<Integer> seqs(Collection<Recorder<Event>> recorders) {
+            return recorders.stream().flatMap(recorder -> recorder.payloads().stream()).map(Event::seq).sorted().toList();
+        }
+
+        /** Waits until every member owns a slot, so the group has settled on its share. */
+        private void awaitShared(List<Consumer<Event>> members) {
+            if (members.size() < 2) {
+                return;
+            }
+            Awaitility.await("every member owns slots").atMost(TIMEOUT).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(20)).until(() -> members.stream().allMatch(member ->
+                            member.assignment().map(GroupAssignment::slots).map(slots -> !slots.isEmpty()).orElse(false)));
+        }
+
+        private void awaitHandled(List<Recorder<Event>> recorders, List<Integer> expected) {
+            Awaitility.await("the group handled " + expected.size() + " messages").atMost(TIMEOUT)
+                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
+                    .untilAsserted(() -> assertThat(seqs(recorders)).isEqualTo(expected));
+        }
+
+        @ContractTest
+        @DisplayName("a member restarted behind the removed prefix reports the gap and receives exactly every kept"
+                + " message; nothing kept is lost across the group")
+        void restartedMemberReportsTheGap() throws Exception {
+            // the group story needs the capability; without it a group of one on one key tells the same
+            // story, which every backend must satisfy
+            int memberCount = groups() ? 2 : 1;
+            List<String> keys = groups() ? IntStream.range(0, 8).mapToObj(i -> "key-" + i).toList() : List.of("k");
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("retention-group");
+            Producer<Event> producer = streamable.producer(topic);
+
+            // the members share the first batch, then close one after the other, committing what they handled;
+            // while any member is live it takes the slots of one that closed and reads them before retention can
+            // remove them, so the gap appears only for the slots that wait for a restart
+            List<Recorder<Event>> before = new ArrayList<>();
+            List<Consumer<Event>> members = new ArrayList<>();
+            for (int i = 0; i < memberCount; i++) {
+                Recorder<Event> recorder = new Recorder<>();
+                before.add(recorder);
+                members.add(member(topic, recorder, new CopyOnWriteArrayList<>()));
+            }
+            awaitShared(members);
+            appendKeyed(producer, keys, 1, 40);
+            awaitHandled(before, range(1, 40));
+            for (int i = members.size() - 1; i >= 0; i--) {
+                members.get(i).close();
+            }
+
+            // while the group is down: 60 more, of which retention keeps the newest 20
+            List<Position> second;
+            if (serverRetention()) {
+                second = new ArrayList<>(appendKeyed(producer, keys, 41, 80));
+                outlive(age);
+                second.addAll(appendKeyed(producer, keys, 81, 100));
+                streamable.configureTopic(topic.name(), Retention.maxAge(age));
+            } else {
+                second = appendKeyed(producer, keys, 41, 100);
+                streamable.configureTopic(topic.name(), Retention.maxMessages(20));
+            }
+            Position oldestKept = second.get(40);
+            removeUntilOldest(streamable, topic.name(), oldestKept);
+            TopicStore store = streamable.backend().topic(topic.name());
+            if (store instanceof ConsumerGroups groups) {
+                GroupDescription described = groups.describeGroup(GROUP).orElseThrow();
+                assertThat(described.slots().stream().mapToLong(GroupDescription.SlotState::lag).sum())
+                        .as("the group's lag counts only what is stored").isEqualTo(20);
+            }
+
+            // the first member restarts alone: it owns every slot, reports the gap and gets every kept message
+            List<RetentionGap> gaps = new CopyOnWriteArrayList<>();
+            List<Recorder<Event>> after = new ArrayList<>();
+            after.add(new Recorder<>());
+            List<Consumer<Event>> restarted = new ArrayList<>();
+            restarted.add(member(topic, after.get(0), gaps));
+            awaitHandled(after, range(81, 100));
+            int partition = oldestKept.offsets().firstKey();
+            long keptOffset = oldestKept.offset(partition).getAsLong();
+            long firstUnreadOffset = second.get(0).offset(partition).getAsLong();
+            Awaitility.await("the gap reported").atMost(TIMEOUT).until(() -> !gaps.isEmpty());
+            assertThat(gaps).as("each gap ends at the oldest kept message, in its partition")
+                    .allSatisfy(gap -> {
+                        assertThat(gap.topic()).isEqualTo(topic.name());
+                        assertThat(gap.partition()).isEqualTo(partition);
+                        assertThat(gap.oldestKept()).isEqualTo(keptOffset);
+                    });
+            assertThat(gaps.stream().mapToLong(RetentionGap::firstRemoved).min().getAsLong())
+                    .as("the gap covers every removed message the group had not committed")
+                    .isLessThanOrEqualTo(firstUnreadOffset);
+            if (memberCount == 1) {
+                assertThat(gaps.stream().mapToLong(RetentionGap::removedUnread).sum()).as("positions removed unread")
+                        .isEqualTo(keptOffset - firstUnreadOffset);
+            }
+
+            // the other members rejoin and the group shares new messages: each handled once, nothing kept lost
+            for (int i = 1; i < memberCount; i++) {
+                after.add(new Recorder<>());
+                restarted.add(member(topic, after.get(i), gaps));
+            }
+            awaitShared(restarted);
+            appendKeyed(producer, keys, 101, 120);
+            awaitHandled(after, range(81, 120));
+            for (Consumer<Event> consumer : restarted) {
+                Awaitility.await("caught up").atMost(TIMEOUT).pollDelay(Duration.ZERO)
+                        .pollInterval(Duration.ofMillis(20)).until(() -> consumer.lag() == 0);
+            }
+            if (memberCount > 1) {
+                assertThat(after).as("the group shares the new messages").allSatisfy(recorder ->
+                        assertThat(recorder.payloads().stream().map(Event::seq).filter(seq -> seq > 100)).isNotEmpty());
+            }
+            assertThat(Stream.of(before, after).flatMap(List::stream).flatMap(recorder -> recorder.payloads().stream())
+                    .map(Event::seq).filter(seq -> seq <= 40 || seq > 80).distinct().count())
+                    .as("every kept message handled across the group").isEqualTo(80);
         }
     }
 }

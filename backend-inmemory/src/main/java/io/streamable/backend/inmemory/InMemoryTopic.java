@@ -726,6 +726,14 @@ final class InMemoryTopic {
             this.createdAt = createdAt;
         }
 
+        AppendRecord record() {
+            return record;
+        }
+
+        Instant createdAt() {
+            return createdAt;
+        }
+
         /** Its key's slot among {@code slots}; call under the lock. */
         int slot(int slots) {
             if (hash < 0) {
