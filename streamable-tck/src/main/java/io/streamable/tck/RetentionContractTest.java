@@ -471,5 +471,45 @@ public abstract class RetentionContractTest {
                     .map(Event::seq).filter(seq -> seq <= 40 || seq > 80).distinct().count())
                     .as("every kept message handled across the group").isEqualTo(80);
         }
-    }
+    
+        @ContractTest
+        @DisplayName("a new group started at(t), and a group reset to t, resume every slot at the first message created at or after t")
+        void groupAtAnInstant() throws Exception {
+            int memberCount = groups() ? 2 : 1;
+            List<String> keys = groups() ? IntStream.range(0, 8).mapToObj(i -> "key-" + i).toList() : List.of("k");
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("retention-group-at");
+            Producer<Event> producer = streamable.producer(topic);
+            appendKeyed(producer, keys, 1, 20);
+            Instant t = Instant.now();
+            Awaitility.await().atMost(Duration.ofSeconds(5)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+                    .until(() -> Instant.now().isAfter(t.plusMillis(5)));
+            appendKeyed(producer, keys, 21, 40);
+
+            for (int round = 0; round < 2; round++) {
+                if (round == 1) {
+                    // the group has committed everything: the reset moves every slot back to t
+                    streamable.resetConsumer(topic.name(), GROUP, StartFrom.at(t));
+                }
+                List<Recorder<Event>> recorders = new ArrayList<>();
+                List<Consumer<Event>> members = new ArrayList<>();
+                for (int i = 0; i < memberCount; i++) {
+                    Recorder<Event> recorder = new Recorder<>();
+                    recorders.add(recorder);
+                    members.add(connect().consumer(topic).name(GROUP).startFrom(StartFrom.at(t)).handler(recorder)
+                            .start());
+                }
+                awaitHandled(recorders, range(21, 40));
+                for (Consumer<Event> member : members) {
+                    Awaitility.await("caught up").atMost(TIMEOUT).pollDelay(Duration.ZERO)
+                            .pollInterval(Duration.ofMillis(20)).until(() -> member.lag() == 0);
+                }
+                for (int i = members.size() - 1; i >= 0; i--) {
+                    members.get(i).close();
+                }
+                assertThat(seqs(recorders)).as("round %d: exactly what was created at or after t, once", round)
+                        .isEqualTo(range(21, 40));
+            }
+        }
+}
 }
