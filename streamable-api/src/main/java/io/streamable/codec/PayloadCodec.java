@@ -25,4 +25,17 @@ public interface PayloadCodec<T> {
      * @throws PayloadCodecException if the bytes are not a valid {@code T}
      */
     T decode(byte[] bytes);
+
+    /**
+     * Whether every payload this codec encodes is one UTF-8 JSON text (RFC 8259), and its
+     * {@link #decode} accepts any JSON text equal in value (other whitespace, another spelling of
+     * the same number). A backend may then store the payload in a native structured form (MongoDB
+     * stores a JSON object as an embedded document) and give back equivalent JSON instead of the
+     * same bytes. {@code false} by default: the bytes are stored and returned as they are.
+     *
+     * @return {@code true} if payloads are JSON and may be stored in an equivalent structured form
+     */
+    default boolean writesJson() {
+        return false;
+    }
 }

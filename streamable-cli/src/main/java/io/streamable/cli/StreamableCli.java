@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 @Command(name = "streamable", mixinStandardHelpOptions = true, version = "streamable 0.1.0-SNAPSHOT",
         description = "Produce, tail and inspect Streamable Topic topics on any backend.",
         subcommands = {ProduceCommand.class, TailCommand.class, TopicsCommand.class, ConsumersCommand.class,
-            CompactCommand.class, ExecCommand.class, CommandLine.HelpCommand.class},
+            CompactCommand.class, MigrateCommand.class, ExecCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Backend URL examples: memory:, memory:NAME, kafka://localhost:9092,",
             "  mongoredis://localhost:27017/db?redis=redis://localhost:6379"})
 public final class StreamableCli implements Callable<Integer> {

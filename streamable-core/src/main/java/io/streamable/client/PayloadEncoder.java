@@ -26,6 +26,6 @@ interface PayloadEncoder<T> {
     static <T> PayloadEncoder<T> of(PayloadCodec<T> codec) {
         Objects.requireNonNull(codec, "codec");
         return message -> new AppendRecord(message.shardingKey(), message.logCompactId(), message.headers(),
-                codec.encode(message.payload()));
+                codec.encode(message.payload()), codec.writesJson());
     }
 }

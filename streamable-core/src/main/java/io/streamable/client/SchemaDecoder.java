@@ -89,13 +89,20 @@ final class SchemaDecoder<T> implements PayloadDecoder<T> {
             }
             String source = record.headers().getOrDefault(FailurePolicy.DLQ_SOURCE_TOPIC, topic.name());
             if (!targetSchemaless && registry.hasVersions(source)) {
-                // decoding it "as is" would hand the handler whatever Jackson makes of foreign JSON
-                // (nulls and defaults for every property): a poison message for the failure policy
+                // written before the registry (the TypeScript prototype's messages, a topic's messages
+                // from before its first version): read as is only when it has exactly the shape the
+                // consumer's type writes; decoding foreign JSON "as is" would hand the handler nulls
+                // and defaults for every property, so anything else is a poison message
+                List<String> mismatches = beforeTheRegistry(record.payload());
+                if (mismatches.isEmpty()) {
+                    return plainCodec.decode(record.payload());
+                }
                 throw new PayloadCodecException("The message at position " + record.position() + " of topic \""
                         + topic.name() + "\" has no " + SchemaRegistry.VERSION_HEADER + " header, but topic \"" + source
                         + "\" has schema versions, so it was written past the schema registry (straight to the backend,"
-                        + " or by a schemaless producer before the topic's first version) and is not decoded as "
-                        + target.getName() + ". Skip or dead-letter it with the consumer's failure policy, or read the"
+                        + " or by a schemaless producer before the topic's first version), and it does not have the"
+                        + " shape of " + target.getName() + " (" + String.join("; ", mismatches) + "), so it is not"
+                        + " decoded. Skip or dead-letter it with the consumer's failure policy, or read the"
                         + " topic with a schemaless type (JsonNode) to inspect it", null);
             }
             return plainCodec.decode(record.payload()); // an unversioned topic (written without the registry): as is
@@ -123,6 +130,20 @@ final class SchemaDecoder<T> implements PayloadDecoder<T> {
         byte[] bytes = reader.hasDefaults() ? withDefaults(record.payload(), reader.schema()) : record.payload();
         Object payload = decodeAs == target ? plainCodec.decode(bytes) : reader.codec().decode(bytes);
         return upcast(payload, version);
+    }
+
+    /** How an unversioned payload differs from the consumer's type's schema; empty when it conforms. */
+    private List<String> beforeTheRegistry(byte[] payload) {
+        JsonNode tree;
+        try {
+            tree = mapper.readTree(payload);
+        } catch (IOException e) {
+            return List.of("not JSON: " + e.getMessage());
+        }
+        if (tree == null) {
+            return List.of("empty");
+        }
+        return SchemaConformance.check(tree, readers.computeIfAbsent(target, this::reader).schema());
     }
 
     private Class<?> decodeClass(SchemaVersion version) {

@@ -53,6 +53,7 @@ final class SchemaEncoder<T> implements PayloadEncoder<T> {
     public AppendRecord encode(OutgoingMessage<T> message) {
         T payload = message.payload();
         byte[] bytes;
+        boolean json;
         Encoder used;
         if (sealed) {
             Encoder encoder = byClass.get(payload.getClass());
@@ -62,14 +63,16 @@ final class SchemaEncoder<T> implements PayloadEncoder<T> {
                         + topic.name() + "\"", null);
             }
             bytes = encoder.codec().encode(payload);
+            json = encoder.codec().writesJson();
             used = encoder;
         } else {
             bytes = plainCodec.encode(payload);
+            json = plainCodec.writesJson();
             used = byClass.values().iterator().next();
         }
         Map<String, String> headers = message.headers().isEmpty() ? used.headers()
                 : versionHeaders(message.headers(), used.version());
-        return new AppendRecord(message.shardingKey(), message.logCompactId(), headers, bytes);
+        return new AppendRecord(message.shardingKey(), message.logCompactId(), headers, bytes, json);
     }
 
     private static Map<String, String> versionHeaders(Map<String, String> messageHeaders, SchemaVersion version) {

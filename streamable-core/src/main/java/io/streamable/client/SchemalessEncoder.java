@@ -76,7 +76,8 @@ final class SchemalessEncoder<T> implements PayloadEncoder<T> {
         Candidates current = current();
         if (current.latest().isEmpty()) {
             refreshInBackground();
-            return new AppendRecord(message.shardingKey(), message.logCompactId(), message.headers(), bytes);
+            return new AppendRecord(message.shardingKey(), message.logCompactId(), message.headers(), bytes,
+                    codec.writesJson());
         }
         JsonNode tree = tree(message.payload(), bytes);
         List<String> problems = new ArrayList<>();
@@ -96,7 +97,7 @@ final class SchemalessEncoder<T> implements PayloadEncoder<T> {
             all.putAll(stamp);
             headers = Map.copyOf(all);
         }
-        return new AppendRecord(message.shardingKey(), message.logCompactId(), headers, bytes);
+        return new AppendRecord(message.shardingKey(), message.logCompactId(), headers, bytes, codec.writesJson());
     }
 
     private static int match(Candidates candidates, JsonNode tree, List<String> problems) {

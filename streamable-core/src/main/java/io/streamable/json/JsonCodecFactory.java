@@ -94,6 +94,11 @@ public final class JsonCodecFactory implements SchemaCapableCodecFactory {
         }
 
         @Override
+        public boolean writesJson() {
+            return true;
+        }
+
+        @Override
         public T decode(byte[] bytes) {
             try {
                 return reader.readValue(bytes);

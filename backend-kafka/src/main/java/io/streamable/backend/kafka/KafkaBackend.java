@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -51,6 +52,11 @@ final class KafkaBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaBackend.class);
     /** Heartbeat-based lease of a consumer name; short, so a crashed holder frees the name soon. */
     static final int DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+    /**
+     * The heartbeat interval of consumer group members unless {@code kafka.heartbeat.interval.ms} says
+     * otherwise: a member hears of a rebalance with its next heartbeat, so this bounds how late it joins in.
+     */
+    static final int MEMBER_HEARTBEAT_MS = 250;
     private static final AtomicLong CLIENTS = new AtomicLong();
     private static final AtomicLong CALLBACK_THREADS = new AtomicLong();
 
@@ -61,6 +67,8 @@ final class KafkaBackend implements Backend {
     private final Map<String, KafkaTopicStore> stores = new ConcurrentHashMap<>();
     private final Set<KafkaTopicReader> readers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Set by this package's tests: every named reader of this connection acts as a paused process. */
+    private volatile boolean readersSuspended;
     /**
      * Random per connection (96 bits, base64url), so keys of records without a logCompactId never
      * repeat across connections; a counter follows it.
@@ -242,6 +250,14 @@ final class KafkaBackend implements Backend {
 
     /** A new consumer for a reader; {@code groupId} empty for an anonymous reader. */
     KafkaConsumer<byte[], byte[]> newConsumer(String clientId, Optional<String> groupId) {
+        return newConsumer(clientId, groupId, false);
+    }
+
+    /**
+     * A new consumer for a reader; {@code groupId} empty for an anonymous reader, {@code member} for
+     * a consumer group member ({@link KafkaTopicStore#joinGroup}).
+     */
+    KafkaConsumer<byte[], byte[]> newConsumer(String clientId, Optional<String> groupId, boolean member) {
         Map<String, Object> config = new HashMap<>(options.consumerConfigs());
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
@@ -260,6 +276,14 @@ final class KafkaBackend implements Backend {
             config.putIfAbsent(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
             config.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS);
             Object session = config.get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+            if (member) {
+                // the barrier needs incremental rebalances: a member gives up only the partitions that move,
+                // and keeps the others (and their records in flight) through the rebalance
+                config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+                // members learn of a rebalance from a heartbeat: frequent ones make a join or leave take effect soon
+                config.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                        Math.max(100, Math.min(MEMBER_HEARTBEAT_MS, Integer.parseInt(session.toString()) / 4)));
+            }
             config.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
                     Math.max(100, Integer.parseInt(session.toString()) / 4));
         } else {
@@ -350,6 +374,19 @@ final class KafkaBackend implements Backend {
 
     Duration timeout() {
         return options.timeout();
+    }
+
+    /**
+     * For this package's tests: every named reader of this connection, now and from now on, stops
+     * polling Kafka as a paused process would, so the group expires it after
+     * {@code max.poll.interval.ms}; its reads return nothing until then, and afterwards it is fenced.
+     */
+    void suspendReaders() {
+        readersSuspended = true;
+    }
+
+    boolean readersSuspended() {
+        return readersSuspended;
     }
 
     void track(KafkaTopicReader reader) {

@@ -5,6 +5,8 @@ import io.streamable.StreamableException;
 import io.streamable.backend.BackendUnavailableException;
 import io.streamable.backend.ReadBatch;
 import io.streamable.backend.ReaderSpec;
+import io.streamable.backend.Rebalance;
+import io.streamable.backend.RebalanceListener;
 import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
 import io.streamable.consume.ConsumerFencedException;
@@ -71,10 +73,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the same name joining) is not a loss of ownership. A commit that meets one completes it with a
  * poll and commits again, within the backend timeout, so a close during a rebalance still saves
  * its position; if the rebalance gave a partition being saved to another member, that is a fencing.
+ *
+ * <p>A consumer group member ({@link #join}, a {@link KafkaGroupMember}) shares the group with other
+ * members of the topic under the cooperative sticky assignor: its revocation callback is the
+ * {@link RebalanceListener}'s barrier, added partitions start at their committed offsets, its commits
+ * cover only its partitions and never poll, and it never seeks back to what it handed out.
  */
-final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
-    /** Client ids of readers start with this, then the topic, so the lease check can find them. */
+class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
+    /** Client ids of exclusive readers start with this, then the topic, so the lease check can find them. */
     static final String CLIENT_ID_PREFIX = "streamable~";
+    /** Client ids of consumer group members ({@link KafkaGroupMember}) start with this, then the topic. */
+    static final String MEMBER_CLIENT_ID_PREFIX = "streamable-member~";
+    /**
+     * How long a member that shares its topic with other members keeps its membership after its final
+     * save before leaving: a replacement that joins meanwhile (a rolling restart) is then part of the
+     * same rebalance, so only the leaver's partitions move, once.
+     */
+    static final Duration LEAVE_DEBOUNCE = Duration.ofMillis(300);
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTopicReader.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration HEAD_CHECK_TIMEOUT = Duration.ofSeconds(5);
@@ -87,7 +102,11 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     private final Optional<String> group;
     private final String clientId;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Optional<Position> startPosition;
+    private Optional<Position> startPosition;
+    /** A consumer group member's barrier; null for an exclusive or anonymous reader. */
+    private final RebalanceListener listener;
+    /** The topic's partition count: a member's slot count. */
+    private final int slotCount;
     private final AtomicBoolean closeRequested = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -111,9 +130,21 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
      */
     private boolean assignmentSettled;
 
-    private KafkaTopicReader(KafkaBackend backend, String topic, Optional<String> group, String clientId,
-                             Map<TopicPartition, Long> startOffsets, Map<TopicPartition, Long> committed,
-                             Optional<Position> startPosition) {
+    // consumer group members only
+    /** The partitions of this topic the member owns, for any thread. */
+    private volatile Set<Integer> slots = Set.of();
+    /** True while the listener runs, inside the consumer's poll: a commit then must not wait for a rebalance. */
+    private boolean inListener;
+    /** What the listener threw, rethrown by the read whose poll ran it. */
+    private RuntimeException listenerFailure;
+    /** Offsets a commit could not send because the group was rebalancing: sent after the next poll, or on close. */
+    private final Map<TopicPartition, Long> deferred = new HashMap<>();
+    /** Set when the member joined beside others: its first assignment checks no exclusive reader holds the name. */
+    private boolean exclusiveCheckPending;
+
+    KafkaTopicReader(KafkaBackend backend, String topic, Optional<String> group, String clientId,
+                     Map<TopicPartition, Long> startOffsets, Map<TopicPartition, Long> committed,
+                     Optional<Position> startPosition, RebalanceListener listener, int slotCount) {
         this.backend = backend;
         this.topic = topic;
         this.group = group;
@@ -122,7 +153,13 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         this.next = new HashMap<>(startOffsets);
         this.committed = new HashMap<>(committed);
         this.startPosition = startPosition;
-        this.consumer = backend.newConsumer(clientId, group);
+        this.listener = listener;
+        this.slotCount = slotCount;
+        this.consumer = backend.newConsumer(clientId, group, listener != null);
+    }
+
+    private boolean member() {
+        return listener != null;
     }
 
     static KafkaTopicReader open(KafkaBackend backend, KafkaTopicStore store, ReaderSpec spec) {
@@ -152,7 +189,7 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         if (spec.consumerName().isEmpty()) {
             Start start = start(store, spec.start());
             KafkaTopicReader reader = new KafkaTopicReader(backend, topic, Optional.empty(), clientId, start.offsets,
-                    Map.of(), start.position);
+                    Map.of(), start.position, null, store.partitionCount());
             reader.gaps.addAll(start.gaps);
             try {
                 reader.consumer.assign(store.topicPartitions());
@@ -181,7 +218,7 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             start = new Start(offsets, KafkaTopicStore.consumedPosition(saved), gaps);
         }
         KafkaTopicReader reader = new KafkaTopicReader(backend, topic, Optional.of(name), clientId, start.offsets,
-                saved, start.position);
+                saved, start.position, null, store.partitionCount());
         reader.gaps.addAll(start.gaps);
         try {
             reader.consumer.subscribe(List.of(topic), reader);
@@ -199,6 +236,139 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         LOG.debug("Reader {} of topic \"{}\" joined group \"{}\", starting after {}", clientId, topic, name,
                 start.position.map(Position::encode).orElse("nothing"));
         return reader;
+    }
+
+    /**
+     * Joins the consumer group of {@code spec}'s name on the store's topic ({@link KafkaTopicStore#joinGroup}).
+     * Alone on the topic, the member joins before it returns and owns every partition, exactly like
+     * an exclusive reader (same start, saved at first use); beside live members it returns at once
+     * and takes its share in the rebalances its reads run.
+     */
+    static KafkaGroupMember join(KafkaBackend backend, KafkaTopicStore store, ReaderSpec spec, RebalanceListener listener) {
+        String name = spec.consumerName().orElseThrow(() -> new IllegalArgumentException("Only a named reader joins a"
+                + " consumer group (topic \"" + store.name() + "\"): give the ReaderSpec a consumer name"));
+        java.util.Objects.requireNonNull(listener, "listener");
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return tryJoin(backend, store, spec, name, listener);
+            } catch (MembershipLostWhileOpening e) {
+                if (attempt == OPEN_ATTEMPTS) {
+                    throw new BackendUnavailableException("Consumer \"" + name + "\" lost its Kafka group membership "
+                            + OPEN_ATTEMPTS + " times while joining on topic \"" + store.name() + "\": its heartbeats did"
+                            + " not reach the broker within session.timeout.ms (" + backend.sessionTimeout().toMillis()
+                            + " ms). Check the load of this machine and the brokers, or raise kafka.session.timeout.ms.", null);
+                }
+                LOG.info("Consumer \"{}\" lost its group membership while joining on topic \"{}\"; joining again", name,
+                        store.name());
+            }
+        }
+    }
+
+    private static KafkaGroupMember tryJoin(KafkaBackend backend, KafkaTopicStore store, ReaderSpec spec, String name,
+                                            RebalanceListener listener) {
+        String topic = store.name();
+        String clientId = MEMBER_CLIENT_ID_PREFIX + topic + "~" + name + "~" + System.currentTimeMillis() + "~"
+                + backend.nextClientNumber() + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000));
+        List<MemberDescription> others = awaitNoExclusiveHolder(backend, topic, name);
+        Map<TopicPartition, Long> saved = store.committedOffsets(name);
+        boolean firstUse = saved.isEmpty();
+        Start start;
+        if (firstUse) {
+            start = start(store, spec.start());
+        } else {
+            // partitions without a committed offset (added since) start at their beginning; committed
+            // offsets below the log start resume at the log start, with the gap reported
+            Map<TopicPartition, Long> earliest = store.offsets(OffsetSpec.earliest());
+            Map<TopicPartition, Long> offsets = new HashMap<>(earliest);
+            offsets.putAll(saved);
+            List<RetentionGap> gaps = new ArrayList<>(0);
+            clampToLogStart(topic, offsets, earliest, gaps);
+            start = new Start(offsets, KafkaTopicStore.consumedPosition(saved), gaps);
+        }
+        KafkaGroupMember member = new KafkaGroupMember(backend, topic, name, clientId, start.offsets, saved, listener,
+                store.partitionCount());
+        KafkaTopicReader reader = member; // this class's private state, through its own type
+        try {
+            reader.consumer.subscribe(List.of(topic), member);
+            if (others.isEmpty()) {
+                reader.join();
+                reader.refuseIfOlderExclusiveHolder();
+                if (firstUse) {
+                    reader.saveStart();
+                }
+                Set<TopicPartition> owned = reader.ownedPartitions();
+                start.gaps.stream().filter(gap -> owned.contains(new TopicPartition(topic, gap.partition())))
+                        .forEach(reader.gaps::add);
+                reader.startPosition = owned.size() == store.partitionCount() ? start.position
+                        : KafkaTopicStore.consumedPosition(restrict(start.offsets, owned));
+            } else {
+                reader.startPosition = Optional.empty(); // owns nothing yet
+                reader.exclusiveCheckPending = true;
+            }
+        } catch (RuntimeException e) {
+            reader.close();
+            throw reader.lostWhileOpening ? new MembershipLostWhileOpening() : e;
+        }
+        reader.opened = true;
+        backend.track(member);
+        LOG.debug("Member {} of topic \"{}\" joined group \"{}\" {}", clientId, topic, name,
+                others.isEmpty() ? "alone, owning " + reader.slots() : "beside " + others.size() + " other member(s)");
+        return member;
+    }
+
+    private static Map<TopicPartition, Long> restrict(Map<TopicPartition, Long> offsets, Set<TopicPartition> partitions) {
+        Map<TopicPartition, Long> restricted = new HashMap<>(offsets);
+        restricted.keySet().retainAll(partitions);
+        return restricted;
+    }
+
+    /**
+     * Waits while an exclusive reader ({@link TopicStore#openReader}) holds the name on this topic, at
+     * most a session timeout (a crashed one's membership expires by then), and returns the group's
+     * live members on the topic, which the new member shares the work with.
+     */
+    private static List<MemberDescription> awaitNoExclusiveHolder(KafkaBackend backend, String topic, String name) {
+        Duration wait = backend.sessionTimeout().plusSeconds(2);
+        long deadline = System.nanoTime() + wait.toNanos();
+        boolean logged = false;
+        while (true) {
+            List<MemberDescription> holders = holders(backend, topic, name, null);
+            List<String> exclusive = holders.stream().map(MemberDescription::clientId)
+                    .filter(id -> id.startsWith(CLIENT_ID_PREFIX)).toList();
+            if (exclusive.isEmpty()) {
+                return holders;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ConsumerNameInUseException(topic, name);
+            }
+            if (!logged) {
+                LOG.info("Consumer name \"{}\" on topic \"{}\" is held by the exclusive reader {}; waiting up to {} in"
+                        + " case it crashed and its session is about to expire", name, topic, exclusive, wait);
+                logged = true;
+            }
+            try {
+                Thread.sleep(250); // polling the group's membership: Kafka has no notification for it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StreamableException("Interrupted while waiting for consumer name \"" + name + "\"", e);
+            }
+        }
+    }
+
+    /**
+     * An exclusive reader and a member that checked the name at the same moment both joined: the
+     * younger one gives way, as between two exclusive readers.
+     */
+    private void refuseIfOlderExclusiveHolder() {
+        if (olderExclusiveHolder()) {
+            throw new ConsumerNameInUseException(topic, group.orElseThrow());
+        }
+    }
+
+    private boolean olderExclusiveHolder() {
+        Comparator<String> byAge = Comparator.comparing(KafkaTopicReader::openedAt).thenComparing(Comparator.naturalOrder());
+        return holders(backend, topic, group.orElseThrow(), clientId).stream().map(MemberDescription::clientId)
+                .filter(id -> id.startsWith(CLIENT_ID_PREFIX)).anyMatch(id -> byAge.compare(id, clientId) < 0);
     }
 
     /** Where a reader starts: the next offset per partition, and the position it starts after. */
@@ -330,12 +500,14 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             throw backend.failure("Checking whether consumer name \"" + group + "\" is in use on topic \"" + topic + "\"", e);
         }
         String prefix = CLIENT_ID_PREFIX + topic + "~";
+        String memberPrefix = MEMBER_CLIENT_ID_PREFIX + topic + "~";
         List<MemberDescription> holders = new ArrayList<>();
         for (MemberDescription member : description.members()) {
             if (member.clientId().equals(exceptClientId)) {
                 continue;
             }
-            boolean onTopic = member.clientId().startsWith(prefix) || member.assignment().topicPartitions().stream()
+            boolean onTopic = member.clientId().startsWith(prefix) || member.clientId().startsWith(memberPrefix)
+                    || member.assignment().topicPartitions().stream()
                     .anyMatch(partition -> partition.topic().equals(topic));
             if (onTopic) {
                 holders.add(member);
@@ -382,8 +554,8 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     }
 
     /** The opening time in a reader's client id; other clients count as older than any reader. */
-    private static long openedAt(String clientId) {
-        if (!clientId.startsWith(CLIENT_ID_PREFIX)) {
+    static long openedAt(String clientId) {
+        if (!clientId.startsWith(CLIENT_ID_PREFIX) && !clientId.startsWith(MEMBER_CLIENT_ID_PREFIX)) {
             return Long.MIN_VALUE;
         }
         String[] parts = clientId.split("~");
@@ -401,6 +573,9 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             return new ReadBatch(List.of(), false);
         }
         requireOwnership();
+        if (group.isPresent() && backend.readersSuspended()) {
+            return suspendedRead(maxWait);
+        }
         if (!buffer.isEmpty() && group.isPresent()
                 && System.nanoTime() - lastPollNanos > backend.livenessNanos()) {
             // paused (GC, SIGSTOP, a slow handler) for longer than the group allows: the buffered records may
@@ -415,11 +590,13 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             } catch (OwnershipLost e) {
                 throw fencedException();
             } catch (WakeupException e) {
+                rethrowListenerFailure();
                 if (closeRequested.get()) {
                     closeNow();
                 }
                 return new ReadBatch(List.of(), false);
             } catch (InterruptException e) {
+                rethrowListenerFailure();
                 Thread.interrupted(); // the InterruptedException below reports it
                 InterruptedException interrupted = new InterruptedException("Interrupted while reading Kafka topic \""
                         + topic + "\"");
@@ -429,9 +606,15 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                 if (fenced != null) {
                     throw fencedException(); // the lost callback ran, wrapped by the consumer
                 }
+                rethrowListenerFailure();
                 throw backend.failure("Reading Kafka topic \"" + topic + "\"", e);
             }
+            rethrowListenerFailure();
+            requireOwnership(); // the rebalance callbacks may have fenced this reader
             polled.forEach(buffer::add);
+            if (!deferred.isEmpty()) {
+                sendDeferred();
+            }
         }
         List<StoredRecord> records = new ArrayList<>(Math.min(max, buffer.size()));
         while (records.size() < max && !buffer.isEmpty()) {
@@ -459,7 +642,9 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     private boolean atHead(boolean nothingRead) {
         Set<TopicPartition> assigned = consumer.assignment();
         if (assigned.isEmpty()) {
-            return false; // between a revocation and the next assignment
+            // a member without partitions (cooperative rebalances never empty a member's assignment in
+            // passing) has read all of its share; an exclusive reader is between a revocation and an assignment
+            return member() && assignmentSettled;
         }
         List<TopicPartition> unknown = new ArrayList<>();
         for (TopicPartition partition : assigned) {
@@ -503,6 +688,10 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             return;
         }
         requireOwnership();
+        if (member()) {
+            commitAsMember(consumed);
+            return;
+        }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         Set<TopicPartition> partitions = new HashSet<>(startOffsets.keySet());
         consumed.offsets().keySet().forEach(partition -> partitions.add(new TopicPartition(topic, partition)));
@@ -568,6 +757,187 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     }
 
     /**
+     * A member's commit: each partition it owns now (revoked ones too while its listener runs, which
+     * is before Kafka releases them) to the offset after {@code consumed}'s, if that is ahead of its
+     * committed offset. It never polls, so the listener runs from {@link #read} alone: a commit that
+     * meets a rebalance in progress on this client keeps its offsets and sends them after the next
+     * poll (which completes the rebalance), from inside the revocation, or on close.
+     */
+    private void commitAsMember(Position consumed) {
+        if (opened && assignmentSettled && consumer.groupMetadata().generationId() < 0) {
+            // its heartbeat thread left the group (no poll within max.poll.interval.ms): another member may own
+            // its partitions already, and the next poll reports them lost
+            throw fence("the Kafka group expired this member after max.poll.interval.ms without a poll");
+        }
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        for (TopicPartition partition : ownedPartitions()) {
+            OptionalLong offset = consumed.offset(partition.partition());
+            if (offset.isEmpty()) {
+                continue;
+            }
+            long target = offset.getAsLong() + 1;
+            Long previous = committed.get(partition);
+            if (previous == null || target > previous) {
+                offsets.put(partition, target);
+            }
+        }
+        deferred.forEach((partition, offset) -> {
+            if (ownedPartitions().contains(partition)) {
+                offsets.merge(partition, offset, Math::max);
+            }
+        });
+        if (offsets.isEmpty()) {
+            return;
+        }
+        if (!sendAsMember(offsets)) {
+            offsets.forEach((partition, offset) -> deferred.merge(partition, offset, Math::max));
+            LOG.debug("Member {} keeps its commit of {} for after the rebalance in progress", clientId, offsets);
+        }
+    }
+
+    /**
+     * Commits a member's offsets; false if the group is rebalancing on this client (nothing was sent).
+     * Throws for a fencing, an outage, or a close that interrupted it.
+     */
+    private boolean sendAsMember(Map<TopicPartition, Long> offsets) {
+        Map<TopicPartition, OffsetAndMetadata> request = new HashMap<>();
+        offsets.forEach((partition, offset) -> request.put(partition, new OffsetAndMetadata(offset)));
+        long deadline = System.nanoTime() + backend.timeout().toNanos();
+        while (true) {
+            try {
+                consumer.commitSync(request, remaining(deadline));
+                break;
+            } catch (WakeupException e) {
+                // a wakeup meant for a read; the commit still matters, unless the reader is being closed
+                if (closeRequested.get()) {
+                    throw new BackendUnavailableException("The member \"" + group.orElse("") + "\" of topic \"" + topic
+                            + "\" was closed while saving its position; nothing was saved", null);
+                }
+            } catch (CommitFailedException | FencedInstanceIdException | UnknownMemberIdException
+                     | IllegalGenerationException e) {
+                throw fence("the group refused a commit of generation " + consumer.groupMetadata().generationId()
+                        + ": " + e.getClass().getSimpleName());
+            } catch (RebalanceInProgressException e) {
+                if (inListener) {
+                    // inside the revocation the generation is settled; a refusal here is the broker's, and brief
+                    throw new BackendUnavailableException("Saving the position of consumer \"" + group.orElse("")
+                            + "\" on topic \"" + topic + "\" before giving up partitions failed: its group is"
+                            + " rebalancing again; the next owner reads them from the last saved position", e);
+                }
+                return false;
+            } catch (InterruptException e) {
+                throw new StreamableException("Interrupted while saving the position of consumer \"" + group.orElse("")
+                        + "\"", e);
+            } catch (KafkaException e) {
+                throw backend.failure("Saving the position of consumer \"" + group.orElse("") + "\" on Kafka topic \""
+                        + topic + "\"", e);
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new BackendUnavailableException("Saving the position of consumer \"" + group.orElse("")
+                        + "\" on topic \"" + topic + "\" did not finish within " + backend.timeout() + ": it was woken up"
+                        + " repeatedly; it is saved again with the next commit", null);
+            }
+        }
+        committed.putAll(offsets);
+        deferred.keySet().removeAll(offsets.keySet());
+        return true;
+    }
+
+    /** Sends the commit a rebalance held back, now that a poll has run; keeps it if the rebalance goes on. */
+    private void sendDeferred() {
+        Map<TopicPartition, Long> offsets = new HashMap<>(deferred);
+        offsets.keySet().retainAll(ownedPartitions());
+        deferred.keySet().retainAll(offsets.keySet());
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            sendAsMember(offsets);
+        } catch (ConsumerFencedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.debug("Member {} could not send its held-back commit yet", clientId, e);
+        }
+    }
+
+    /** The partitions of this topic the member owns: Kafka's assignment, which still holds revoked ones while the listener runs. */
+    Set<TopicPartition> ownedPartitions() {
+        Set<TopicPartition> owned = new HashSet<>();
+        for (TopicPartition partition : consumer.assignment()) {
+            if (partition.topic().equals(topic)) {
+                owned.add(partition);
+            }
+        }
+        return owned;
+    }
+
+    /** A member's slots (its partitions of this topic), for any thread. */
+    Set<Integer> slots() {
+        return slots;
+    }
+
+    int slotCount() {
+        return slotCount;
+    }
+
+    /** The consumer group (the consumer name); only for named readers. */
+    String groupName() {
+        return group.orElseThrow();
+    }
+
+    /** A read while the connection acts as a paused process: no poll, so Kafka's poll timeout expires the member. */
+    private ReadBatch suspendedRead(Duration maxWait) throws InterruptedException {
+        synchronized (this) {
+            long until = System.nanoTime() + maxWait.toNanos();
+            long left;
+            while (!closeRequested.get() && (left = until - System.nanoTime()) > 0) {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        }
+        if (opened && (!member() || assignmentSettled) && consumer.groupMetadata().generationId() < 0) {
+            // its heartbeat thread has left the group after max.poll.interval.ms: a resumed process learns it
+            // at its next poll, which a suspended reader never makes
+            throw fence("the Kafka group expired this member after max.poll.interval.ms without a poll");
+        }
+        return new ReadBatch(List.of(), false);
+    }
+
+    private void rethrowListenerFailure() {
+        RuntimeException failure = listenerFailure;
+        if (failure != null) {
+            listenerFailure = null;
+            throw failure;
+        }
+    }
+
+    /**
+     * Runs the member's listener inside a rebalance callback. What it throws is kept for the read
+     * whose poll runs the callback: thrown through Kafka's consumer it would come out wrapped.
+     */
+    private void announce(Rebalance change) {
+        inListener = true;
+        try {
+            listener.beforeRebalance(change);
+        } catch (RuntimeException e) {
+            if (listenerFailure == null) {
+                listenerFailure = e;
+            }
+        } finally {
+            inListener = false;
+        }
+    }
+
+    private Set<Integer> slotsOf(Collection<TopicPartition> partitions) {
+        Set<Integer> numbers = new java.util.TreeSet<>();
+        for (TopicPartition partition : partitions) {
+            if (partition.topic().equals(topic)) {
+                numbers.add(partition.partition());
+            }
+        }
+        return numbers;
+    }
+
+    /**
      * One short poll that moves a rebalance on (the revocation and assignment callbacks run in it).
      * Records it fetches are buffered for the next read, as a read's poll would, unless the reader
      * is closing: then nobody reads them, and they were never handed out.
@@ -630,6 +1000,9 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     @Override
     public void close() {
         if (closeRequested.compareAndSet(false, true)) {
+            synchronized (this) {
+                notifyAll(); // a suspended read returns
+            }
             closeNow();
         }
     }
@@ -640,6 +1013,9 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             return;
         }
         try {
+            if (member()) {
+                prepareToLeave();
+            }
             // the classic consumer leaves the group on close, which frees the name at once
             consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
             closed.set(true);
@@ -650,6 +1026,43 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             closed.set(true);
             backend.untrack(this);
             LOG.warn("Closing the Kafka consumer {} failed", clientId, e);
+        }
+    }
+
+    /**
+     * Before a member leaves: sends a final commit that a rebalance held back (polling until the
+     * rebalance completes, at most the close timeout; a revocation meanwhile sends it for the
+     * partitions it takes), then, if other members share the topic, keeps the membership for
+     * {@link #LEAVE_DEBOUNCE} so a replacement joining now is part of the same rebalance.
+     */
+    private void prepareToLeave() {
+        if (fenced != null || !opened) {
+            return;
+        }
+        long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
+        while (!deferred.isEmpty() && System.nanoTime() - deadline < 0) {
+            try {
+                sendDeferred();
+                if (deferred.isEmpty()) {
+                    break;
+                }
+                consumer.poll(REBALANCE_POLL); // completes the rebalance; closing, so its records are not kept
+            } catch (ConsumerFencedException | OwnershipLost | WakeupException e) {
+                break;
+            } catch (KafkaException e) {
+                LOG.debug("Member {} could not send its final commit before leaving", clientId, e);
+                break;
+            }
+        }
+        if (!deferred.isEmpty()) {
+            LOG.warn("Consumer \"{}\" of topic \"{}\" leaves without saving {}: its group kept rebalancing for {};"
+                    + " the next owner delivers what it handled since its last save again", group.orElse(""), topic,
+                    deferred, CLOSE_TIMEOUT);
+        }
+        Set<Integer> owned = slots;
+        if (!owned.isEmpty() && owned.size() < slotCount && !backend.readersSuspended()) {
+            // a deliberate delay before the LeaveGroup, not a synchronisation (see LEAVE_DEBOUNCE)
+            java.util.concurrent.locks.LockSupport.parkNanos(LEAVE_DEBOUNCE.toNanos());
         }
     }
 
@@ -665,6 +1078,10 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        if (member()) {
+            memberRevoked(partitions);
+            return;
+        }
         // they are read again from what this reader handed out, after the rebalance
         assignmentSettled = false;
         buffer.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
@@ -678,6 +1095,7 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
         buffer.clear();
+        slots = Set.of(); // a member's partitions may be another member's already
         if (closeRequested.get()) {
             return; // closing: the consumer leaves anyway
         }
@@ -695,6 +1113,10 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         if (fenced != null) {
             return;
         }
+        if (member()) {
+            memberAssigned(partitions);
+            return;
+        }
         assignmentSettled = true;
         for (TopicPartition partition : partitions) {
             Long offset = next.get(partition);
@@ -703,6 +1125,140 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             } else {
                 consumer.seekToBeginning(List.of(partition)); // a partition added after this reader opened
             }
+        }
+    }
+
+    /**
+     * Cooperative rebalancing calls this only for partitions that move away, while the member still
+     * owns them: the barrier. A rebalance that revokes nothing here (another topic's members of the
+     * name, a member that joined and takes nothing from this one) never gets here, so nothing is
+     * drained. While closing, the listener is not called (the framework has drained and saved
+     * already); a commit a rebalance held back goes out now, while the partitions are still this
+     * member's.
+     */
+    private void memberRevoked(Collection<TopicPartition> partitions) {
+        Set<Integer> revoked = slotsOf(partitions);
+        if (revoked.isEmpty()) {
+            return;
+        }
+        if (closeRequested.get() || !opened || fenced != null) {
+            if (closeRequested.get() && fenced == null && !deferred.isEmpty()) {
+                sendDeferred();
+            }
+        } else {
+            announce(new Rebalance(revoked, Set.of(), slotCount, false));
+            if (!deferred.isEmpty()) {
+                // a commit a rebalance held back counts as saved for the framework, which then does not
+                // repeat it from the listener: send it now, while the partitions are still this member's
+                inListener = true;
+                try {
+                    sendDeferred();
+                } finally {
+                    inListener = false;
+                }
+            }
+        }
+        // records fetched but not handed out: their next owner reads them from the committed offset
+        buffer.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
+        committed.keySet().removeAll(partitions);
+        deferred.keySet().removeAll(partitions);
+        Set<Integer> remaining = new java.util.TreeSet<>(slots);
+        remaining.removeAll(revoked);
+        slots = Set.copyOf(remaining);
+    }
+
+    /**
+     * Called after every rebalance with the partitions added (often none: Kafka calls it also when
+     * nothing changed here). Announces them, then starts each at its committed offset, read now,
+     * after its old owner committed in its revocation; while joining, at the member's start.
+     */
+    private void memberAssigned(Collection<TopicPartition> partitions) {
+        assignmentSettled = true;
+        Set<Integer> added = slotsOf(partitions);
+        if (added.isEmpty()) {
+            return; // a rebalance that changed nothing for this member on this topic
+        }
+        if (opened && !closeRequested.get()) {
+            announce(new Rebalance(Set.of(), added, slotCount, false));
+        }
+        Set<Integer> owned = new java.util.TreeSet<>(slots);
+        owned.addAll(added);
+        slots = Set.copyOf(owned);
+        Set<TopicPartition> mine = new HashSet<>();
+        partitions.forEach(partition -> {
+            if (partition.topic().equals(topic)) {
+                mine.add(partition);
+            }
+        });
+        if (!opened) {
+            for (TopicPartition partition : mine) {
+                Long offset = next.get(partition);
+                if (offset != null) {
+                    consumer.seek(partition, offset);
+                } else {
+                    consumer.seekToBeginning(List.of(partition));
+                }
+            }
+        } else {
+            seekToCommitted(mine);
+        }
+        if (exclusiveCheckPending) {
+            exclusiveCheckPending = false;
+            try {
+                if (olderExclusiveHolder()) {
+                    fence("an exclusive reader of the name, opened before this member, holds it");
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("Member {} could not check for an exclusive holder of its name", clientId, e);
+            }
+        }
+    }
+
+    private void seekToCommitted(Set<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> found;
+        try {
+            found = consumer.committed(partitions, backend.timeout());
+        } catch (WakeupException e) {
+            return; // the consumer fetches the committed offsets itself before its next fetch
+        } catch (KafkaException e) {
+            LOG.debug("Member {} could not read the committed offsets of {}; the consumer reads them itself", clientId,
+                    partitions, e);
+            return;
+        }
+        Map<TopicPartition, Long> logStart = logStarts(partitions);
+        for (TopicPartition partition : partitions) {
+            OffsetAndMetadata offset = found.get(partition);
+            if (offset != null && offset.offset() >= 0) {
+                long from = offset.offset();
+                Long kept = logStart.get(partition);
+                if (kept != null && from < kept) {
+                    // retention removed what the group had not consumed of this partition: resume at the
+                    // log start and say so, instead of the client's silent auto.offset.reset
+                    gaps.add(new RetentionGap(topic, partition.partition(), from, kept));
+                    from = kept;
+                }
+                consumer.seek(partition, from);
+                committed.put(partition, offset.offset());
+            } else {
+                // nothing committed (a group that started at the beginning, a partition added since): its start
+                Long start = startOffsets.get(partition);
+                if (start != null) {
+                    consumer.seek(partition, start);
+                } else {
+                    consumer.seekToBeginning(List.of(partition));
+                }
+            }
+        }
+    }
+
+    /** The log start offsets of partitions gained in a rebalance; empty where the broker did not answer. */
+    private Map<TopicPartition, Long> logStarts(Set<TopicPartition> partitions) {
+        try {
+            return consumer.beginningOffsets(partitions, backend.timeout());
+        } catch (KafkaException e) { // a wake-up too: the committed offsets were read, this is best effort
+            LOG.debug("Member {} could not read the log start offsets of {}; a committed offset below them is reset"
+                    + " by the consumer without a gap report", clientId, partitions, e);
+            return Map.of();
         }
     }
 
@@ -733,6 +1289,9 @@ final class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         }
         Map<TopicPartition, OffsetAndMetadata> saved = new HashMap<>();
         committed.forEach((partition, offset) -> saved.put(partition, new OffsetAndMetadata(offset)));
+        if (member()) {
+            saved.keySet().retainAll(ownedPartitions()); // the other members' partitions are theirs to commit
+        }
         if (saved.isEmpty()) {
             return;
         }

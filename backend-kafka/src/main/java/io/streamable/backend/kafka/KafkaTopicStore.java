@@ -3,7 +3,12 @@ package io.streamable.backend.kafka;
 import io.streamable.Position;
 import io.streamable.StreamableException;
 import io.streamable.TopicName;
+import io.streamable.Slots;
 import io.streamable.backend.AppendRecord;
+import io.streamable.backend.ConsumerGroups;
+import io.streamable.backend.GroupDescription;
+import io.streamable.backend.GroupMemberReader;
+import io.streamable.backend.RebalanceListener;
 import io.streamable.backend.ReaderSpec;
 import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
@@ -16,6 +21,7 @@ import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -38,7 +44,6 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,8 +66,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** One Kafka topic: creation or validation, appends through the shared producer, admin queries. */
-final class KafkaTopicStore implements TopicStore {
+/**
+ * One Kafka topic: creation or validation, appends through the shared producer, admin queries, and
+ * consumer groups (a named consumer's Kafka consumer group; slots are partitions).
+ */
+final class KafkaTopicStore implements TopicStore, ConsumerGroups {
     /** The framework header carrying the sharding key (the record key carries the compaction id). */
     static final String SHARDING_KEY_HEADER = "streamable.shardingKey";
     /** The framework header carrying the logCompactId, when the record has one. */
@@ -428,7 +436,8 @@ final class KafkaTopicStore implements TopicStore {
 
     /** The partition of a sharding key: Kafka's own hash for keyed records, so other clients agree. */
     static int partitionFor(String shardingKey, int partitions) {
-        return Utils.toPositive(Utils.murmur2(shardingKey.getBytes(StandardCharsets.UTF_8))) % partitions;
+        // one hash for partitions and consumer group slots: Slots is byte for byte Kafka's keyed partitioner
+        return Slots.slotOf(shardingKey, partitions);
     }
 
     /**
@@ -693,6 +702,65 @@ final class KafkaTopicStore implements TopicStore {
         backend.ensureOpen();
         ensureReady();
         return KafkaTopicReader.open(backend, this, spec);
+    }
+
+    /**
+     * Joins the Kafka consumer group named after the consumer, subscribed to this topic with the
+     * cooperative sticky assignor: the slot count is the partition count, which the backend never
+     * changes and refuses to find changed (see {@link #ensureReady}), so a member can never ask for
+     * another one.
+     */
+    @Override
+    public GroupMemberReader joinGroup(ReaderSpec spec, RebalanceListener listener) {
+        if (spec.consumerName().isEmpty()) {
+            throw new IllegalArgumentException("Only a named reader joins a consumer group (topic \"" + name
+                    + "\"): give the ReaderSpec a consumer name");
+        }
+        backend.ensureOpen();
+        ensureReady();
+        return KafkaTopicReader.join(backend, this, spec, listener);
+    }
+
+    /**
+     * From the admin client: the group's members reading this topic (framework members and readers by
+     * their client ids, other Kafka clients by their assignment), each partition's committed offset,
+     * owner and lag (end offset minus committed offset, or minus the earliest offset when nothing is
+     * committed).
+     */
+    @Override
+    public Optional<GroupDescription> describeGroup(String consumerName) {
+        backend.ensureOpen();
+        ensureReady();
+        List<MemberDescription> members = KafkaTopicReader.holders(backend, name, consumerName, null);
+        Map<TopicPartition, Long> committed = committedOffsets(consumerName);
+        if (members.isEmpty() && committed.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<TopicPartition, Long> end = offsets(OffsetSpec.latest());
+        Map<TopicPartition, Long> earliest = offsets(OffsetSpec.earliest());
+        List<MemberDescription> oldestFirst = new ArrayList<>(members);
+        oldestFirst.sort(java.util.Comparator.comparingLong((MemberDescription member) ->
+                KafkaTopicReader.openedAt(member.clientId())).thenComparing(MemberDescription::clientId));
+        Map<Integer, String> owners = new HashMap<>();
+        List<GroupDescription.Member> described = new ArrayList<>();
+        for (MemberDescription member : oldestFirst) {
+            Set<Integer> slots = new TreeSet<>();
+            member.assignment().topicPartitions().stream().filter(partition -> partition.topic().equals(name))
+                    .forEach(partition -> slots.add(partition.partition()));
+            slots.forEach(slot -> owners.put(slot, member.clientId()));
+            described.add(new GroupDescription.Member(member.clientId(), slots));
+        }
+        List<GroupDescription.SlotState> slots = new ArrayList<>();
+        for (TopicPartition partition : topicPartitions()) {
+            Long next = committed.get(partition);
+            Optional<Position> position = next == null || next <= 0 ? Optional.empty()
+                    : Optional.of(Position.of(partition.partition(), next - 1));
+            long from = next != null ? next : earliest.getOrDefault(partition, 0L);
+            long lag = Math.max(0, end.getOrDefault(partition, 0L) - from);
+            slots.add(new GroupDescription.SlotState(partition.partition(), position,
+                    Optional.ofNullable(owners.get(partition.partition())), lag));
+        }
+        return Optional.of(new GroupDescription(consumerName, partitions, described, slots));
     }
 
     /**

@@ -89,7 +89,7 @@
  * records, for partitions where nothing was handled yet, where the consumer started, so a consumer
  * started at {@code latest} does not fall back to the beginning of a quiet partition on restart.
  * <ul>
- *   <li><b>One live consumer per name and topic.</b> The lease is the group membership: before
+ *   <li><b>One live exclusive reader per name and topic.</b> The lease is the group membership: before
  *       joining, a reader looks for live members of the group that read this topic (found by their
  *       client id, {@code streamable~<topic>~...}, or their assignment). If there is one, it waits
  *       up to the session timeout plus 2 s, in case that member crashed and its session is about to
@@ -130,7 +130,73 @@
  *       give a partition being saved to another member, the reader is fenced and nothing is
  *       saved.</li>
  * </ul>
- * Anonymous readers assign themselves every partition and belong to no group. Readers read
+ * Anonymous readers assign themselves every partition and belong to no group.
+ *
+ * <h2>Consumer groups: several live consumers of one name</h2>
+ * The topic store is a {@link io.streamable.backend.ConsumerGroups}, so the framework starts every
+ * named consumer as a member of the Kafka consumer group named after it; the exclusive readers
+ * above ({@code TopicStore.openReader}) remain for the SPI's callers.
+ * <ul>
+ *   <li><b>Slots are partitions</b>: the slot count is the partition count, which the backend never
+ *       changes and refuses to find changed (see Options), and a key's slot
+ *       ({@link io.streamable.Slots#slotOf}) is its partition: the backend partitions with
+ *       {@code Slots.slotOf}, byte for byte Kafka's keyed partitioner.</li>
+ *   <li><b>Assignment</b>: classic group protocol with the {@code CooperativeStickyAssignor} only
+ *       (set for members whatever {@code kafka.partition.assignment.strategy} says): balanced within
+ *       one partition, sticky, and incremental. A rebalance revokes only the partitions that move;
+ *       their new owner gets them in a second rebalance, after the old one released them. Members keep
+ *       delivering their other partitions throughout. The KIP-848 consumer protocol is not used: its
+ *       session timeout is the broker's ({@code group.consumer.session.timeout.ms}, 45 s by default,
+ *       not settable by the client), so a crashed member would hold its partitions that long, and the
+ *       exclusive readers of the same group id use the classic protocol.</li>
+ *   <li><b>Joining</b>: alone on the topic (no live member of the group reads it), a member joins
+ *       before {@code joinGroup} returns and owns every partition, with the same start, saved at first
+ *       use, as an exclusive reader; beside live members it returns at once and takes its share in the
+ *       rebalances its reads run. A member is refused ({@code ConsumerNameInUseException}, after
+ *       waiting up to the session timeout + 2 s in case the holder crashed) while an exclusive reader
+ *       holds the name on this topic, and an exclusive reader while the group has a live member
+ *       there. Members have client ids {@code streamable-member~<topic>~...}, exclusive readers
+ *       {@code streamable~<topic>~...}; two that check at the same moment both join, and the younger
+ *       one gives way.</li>
+ *   <li><b>The barrier</b> is Kafka's revocation callback: it runs inside the member's poll, on the
+ *       reading thread, before Kafka releases the partitions, and calls the
+ *       {@link io.streamable.backend.RebalanceListener} with the revoked slots
+ *       ({@code rewinds=false}: every slot is a partition of its own). The framework waits for the
+ *       records in flight and commits from inside it, with the current generation. Kafka's
+ *       assignment callback announces added partitions (no drain) and the member starts each at its
+ *       committed offset, read after the assignment, so after the old owner's last commit.
+ *       Records fetched but not handed out for a revoked partition are dropped (the new owner reads
+ *       them). A rebalance that revokes nothing from this member, for example one caused by a reader of
+ *       the same name on another topic (one name is one Kafka group across topics), calls no listener
+ *       and drains nothing. If the listener throws, the read throws it, but Kafka has released the
+ *       revoked partitions anyway (its consumer completes the rebalance); the framework's listener
+ *       does not throw.</li>
+ *   <li><b>Commits</b> cover the partitions the member owns (revoked ones too while the listener runs)
+ *       and are fenced by the generation, as for exclusive readers. A commit never polls, so the
+ *       listener runs only from {@code read}: one that meets a rebalance in progress on this client is
+ *       held back and sent after the next poll, from the revocation of its partitions, or on close
+ *       (polling then, at most 5 s). A member its heartbeat thread took out of the group (no poll within
+ *       {@code max.poll.interval.ms}), or whose session expired, is fenced: Kafka reports its
+ *       partitions lost, not revoked, it does not rejoin, and its reads and commits throw
+ *       {@link io.streamable.consume.ConsumerFencedException}.</li>
+ *   <li><b>Debounce</b>: on a new (empty) group the broker waits {@code group.initial.rebalance.delay.ms}
+ *       (3 s by default; 0 in the tests) before the first rebalance, so members started together
+ *       join in one. After that, Kafka's join phase merges every join and leave that reaches the
+ *       coordinator while the members rejoin (they hear of a rebalance with their next heartbeat:
+ *       members send one every 250 ms unless {@code kafka.heartbeat.interval.ms} says otherwise).
+ *       A member that shares the topic with others waits 300 ms after its final save before it
+ *       leaves, so a replacement started just before the old instance stops (a rolling restart) is
+ *       part of the same rebalance and only the leaver's partitions move, once.</li>
+ *   <li><b>Leases</b>: a crashed member's partitions move after {@code session.timeout.ms} (10 s
+ *       unless set), a paused one's after {@code max.poll.interval.ms} without a poll (its heartbeat
+ *       thread leaves) or the session timeout if the whole process is stopped; members waiting for
+ *       them pause that long.</li>
+ *   <li><b>describeGroup</b> reads the group with the admin client: the members reading this topic
+ *       (oldest first; member id = client id), their partitions, each partition's committed offset,
+ *       owner and lag. {@code savedPosition}, {@code resetPosition} and {@code deleteConsumer} are the
+ *       group's committed offsets as before; reset and delete are refused while any member reads the
+ *       topic.</li>
+ * </ul> Readers read
  * committed data only ({@code isolation.level=read_committed}), so records of transactions aborted
  * by other Kafka clients are never delivered; without transactions this costs nothing.
  *
@@ -151,8 +217,10 @@
  * start. {@code StartFrom.at(t)} is resolved with {@code ListOffsets} by timestamp (what
  * {@code offsetsForTimes} asks): per partition, after the offset before the first record whose
  * timestamp is at or after {@code t}; the consumer drops later records with earlier timestamps.
- * Not done: a reader that falls below the log start <em>while it runs</em> is reset by the Kafka
- * client ({@code auto.offset.reset=earliest}, logged by the client) without a gap report.
+ * A group member that gains a partition in a rebalance whose committed offset is below the log
+ * start begins at the log start and reports that gap too. Not done: a reader that falls below the
+ * log start <em>while it runs</em> is reset by the Kafka client ({@code auto.offset.reset=earliest},
+ * logged by the client) without a gap report.
  *
  * <h2>Log compaction: what Kafka guarantees</h2>
  * Topics the backend creates have {@code cleanup.policy=compact} and no time or size retention

@@ -34,7 +34,7 @@ class KafkaAdminContractTest extends AdminContractTest {
 
             @Override
             public Set<Capability> capabilities() {
-                return Set.of(Capability.PARTITIONED, Capability.LAZY_COMPACTION);
+                return Set.of(Capability.PARTITIONED, Capability.LAZY_COMPACTION, Capability.CONSUMER_GROUPS);
             }
         };
     }

@@ -168,15 +168,23 @@ class KafkaBackendTest {
     }
 
     @Test
-    @DisplayName("a second live consumer with the same name is refused; the name is free again once the first closes")
+    @DisplayName("a second live consumer with the same name joins its group; an exclusive reader is refused while the group has members, and a member while an exclusive reader holds the name")
     void nameInUse() throws Exception {
         Topic<Event> topic = Topic.of(KafkaTestSupport.uniqueTopic("lease"), Event.class);
         Topic<Event> other = Topic.of(KafkaTestSupport.uniqueTopic("lease-other"), Event.class);
         try (Streamable first = KafkaTestSupport.open(); Streamable second = KafkaTestSupport.open()) {
             Consumer<Event> holder = first.consumer(topic).name("audit").handler(m -> { }).start();
-            assertThatThrownBy(() -> second.consumer(topic).name("audit").handler(m -> { }).start())
+            TopicStore store = second.backend().topic(topic.name());
+            assertThatThrownBy(() -> store.openReader(ReaderSpec.named("audit", StartFrom.beginning())))
+                    .as("an exclusive reader while the group has a live member")
                     .isInstanceOf(ConsumerNameInUseException.class)
                     .hasMessageContaining("audit").hasMessageContaining(topic.name());
+            try (Consumer<Event> sharing = second.consumer(topic).name("audit").handler(m -> { }).start()) {
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    assertThat(holder.assignment().orElseThrow().slots()).hasSize(KafkaTestSupport.PARTITIONS / 2);
+                    assertThat(sharing.assignment().orElseThrow().slots()).hasSize(KafkaTestSupport.PARTITIONS / 2);
+                });
+            }
             // the same name on another topic is another consumer
             List<Event> otherReceived = new CopyOnWriteArrayList<>();
             try (Consumer<Event> onOther = second.consumer(other).name("audit").handler(m -> otherReceived.add(m.payload()))
@@ -187,8 +195,16 @@ class KafkaBackendTest {
                 assertThat(onOther.isRunning()).isTrue();
             }
             holder.close();
+            try (TopicReader exclusive = store.openReader(ReaderSpec.named("audit", StartFrom.beginning()))) {
+                assertThatThrownBy(() -> first.consumer(topic).name("audit").handler(m -> { }).start())
+                        .as("a member while an exclusive reader holds the name")
+                        .isInstanceOf(ConsumerNameInUseException.class).hasMessageContaining("audit");
+                assertThat(exclusive.read(10, Duration.ZERO).records()).isEmpty();
+            }
             try (Consumer<Event> successor = second.consumer(topic).name("audit").handler(m -> { }).start()) {
                 assertThat(successor.isRunning()).isTrue();
+                assertThat(successor.assignment().orElseThrow().slots()).as("alone, it owns every partition at once")
+                        .hasSize(KafkaTestSupport.PARTITIONS);
             }
         }
     }

@@ -36,7 +36,7 @@ class KafkaCombinationTest extends CombinationContractTest {
 
             @Override
             public Set<Capability> capabilities() {
-                return Set.of(Capability.PARTITIONED, Capability.LAZY_COMPACTION);
+                return Set.of(Capability.PARTITIONED, Capability.LAZY_COMPACTION, Capability.CONSUMER_GROUPS);
             }
 
             @Override

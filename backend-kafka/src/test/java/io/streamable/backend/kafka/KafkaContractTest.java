@@ -50,7 +50,7 @@ class KafkaContractTest extends BackendContractTest {
 
             @Override
             public Set<Capability> capabilities() {
-                return Set.of(Capability.PARTITIONED, Capability.LAZY_COMPACTION);
+                return Set.of(Capability.PARTITIONED, Capability.LAZY_COMPACTION, Capability.CONSUMER_GROUPS);
             }
 
             @Override

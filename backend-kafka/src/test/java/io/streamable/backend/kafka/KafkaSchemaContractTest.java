@@ -24,7 +24,7 @@ class KafkaSchemaContractTest extends SchemaContractTest {
 
             @Override
             public Set<Capability> capabilities() {
-                return Set.of(Capability.PARTITIONED, Capability.LAZY_COMPACTION);
+                return Set.of(Capability.PARTITIONED, Capability.LAZY_COMPACTION, Capability.CONSUMER_GROUPS);
             }
         };
     }

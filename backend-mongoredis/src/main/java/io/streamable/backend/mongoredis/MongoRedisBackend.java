@@ -21,6 +21,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import io.streamable.TopicName;
@@ -72,6 +73,11 @@ final class MongoRedisBackend implements Backend {
     /** How often this connection applies the retention of the topics it has opened. */
     static final long RETENTION_SWEEP_MILLIS = 1000;
     /**
+     * The TypeScript prototype's id counters, {@code {_id: <collection>, seq}}: never a topic, only
+     * written with {@code prototypeSignals=true}.
+     */
+    static final String PROTOTYPE_COUNTERS = "nextids";
+    /**
      * The longest namespace ({@code database.collection}) used as is. MongoDB 4.4+ allows 255 bytes
      * (235 when sharded), older servers and mongo-java-server 120-128: longer topic names get a
      * shortened collection name, so a 200-character topic name works everywhere.
@@ -104,6 +110,10 @@ final class MongoRedisBackend implements Backend {
     private final Map<String, Long> pendingSignals = new ConcurrentHashMap<>();
     private final Map<String, MongoTopicStore> stores = new ConcurrentHashMap<>();
     private final Set<MongoTopicReader> readers = ConcurrentHashMap.newKeySet();
+    /** Consumer group members of this connection ({@link MongoGroupReader}). */
+    private final Set<MongoGroupReader> members = ConcurrentHashMap.newKeySet();
+    /** Set by the test hook {@link #suspendOwnership()}: no reader of this connection renews its lease. */
+    private volatile boolean suspended;
     private final AtomicBoolean bookkeepingIndexed = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -133,7 +143,8 @@ final class MongoRedisBackend implements Backend {
         this.publisher = Executors.newSingleThreadExecutor(daemon("streamable-mongoredis-" + instance + "-signal"));
         this.signals = settings.redis()
                 .map(uri -> new RedisSignals(uri, settings.redisTls(), "streamable:" + settings.database() + ":",
-                        "streamable-mongoredis-" + instance + "-signals", this::signal, this::signalAll))
+                        settings.formats().prototypeSignals(), "streamable-mongoredis-" + instance + "-signals",
+                        this::signal, this::signalAll))
                 .orElse(null);
     }
 
@@ -204,6 +215,9 @@ final class MongoRedisBackend implements Backend {
             Set<String> names = new TreeSet<>();
             Set<String> shortened = new TreeSet<>();
             for (String name : database.listCollectionNames()) {
+                if (name.equals(PROTOTYPE_COUNTERS) && !holdsPositions(name)) {
+                    continue; // the TypeScript prototype's id counters (string ids), not a topic
+                }
                 if (TopicName.isValid(name)) {
                     names.add(name); // internal topics (__schemas.x) and bookkeeping fail this
                 } else if (name.contains(SHORTENED_MARK) && !TopicName.isInternal(name)) {
@@ -219,6 +233,12 @@ final class MongoRedisBackend implements Backend {
         } catch (MongoException e) {
             throw unavailable("listing topics", e);
         }
+    }
+
+    /** Whether a collection holds a document with a numeric id: a topic's, not the prototype's counters. */
+    private boolean holdsPositions(String collection) {
+        return database.getCollection(collection).find(Filters.gt("_id", 0L)).projection(Projections.include("_id"))
+                .limit(1).first() != null;
     }
 
     /**
@@ -275,6 +295,11 @@ final class MongoRedisBackend implements Backend {
         }
     }
 
+    /** The topics' database, for {@link PrototypeMigration}. */
+    MongoDatabase database() {
+        return database;
+    }
+
     MongoCollection<Document> collection(String name) {
         return database.getCollection(name);
     }
@@ -305,6 +330,12 @@ final class MongoRedisBackend implements Backend {
 
     MongoCollection<Document> leases() {
         return database.getCollection(LEASES);
+    }
+
+    /** Consumer group documents ({@link MongoGroups}). */
+    MongoCollection<Document> groups() {
+        ensureBookkeepingIndexes();
+        return database.getCollection(MongoGroups.GROUPS);
     }
 
     /** Appends, positions and leases are written with it: majority unless the URL sets {@code w}. */
@@ -431,6 +462,7 @@ final class MongoRedisBackend implements Backend {
         }
         // createIndex is idempotent; run it once per backend, again after a failure
         database.getCollection(POSITIONS).createIndex(Indexes.ascending("topic"));
+        database.getCollection(MongoGroups.GROUPS).createIndex(Indexes.ascending("topic"));
         bookkeepingIndexed.set(true);
     }
 
@@ -451,6 +483,27 @@ final class MongoRedisBackend implements Backend {
         }
     }
 
+    /** Whether JSON-object payloads are stored as embedded documents ({@code payloads=bson}, the default). */
+    boolean bsonPayloads() {
+        return settings.formats().bsonPayloads();
+    }
+
+    /**
+     * With {@code prototypeSignals=true}: raises the TypeScript prototype's counter for a
+     * collection ({@code nextids: {_id: <collection>, seq}}) to at least {@code head}, so a prototype
+     * producer's next {@code $inc} claims an id above every id this backend wrote. Never lowers it
+     * ({@code $max}); an Int32 while the id fits, as the prototype writes it. Without the option the
+     * counter collection is never touched.
+     */
+    void advancePrototypeCounter(String collection, long head) {
+        if (!settings.formats().prototypeSignals() || TopicName.isInternal(collection)) {
+            return;
+        }
+        Object seq = head <= Integer.MAX_VALUE ? (Object) (int) head : (Object) head;
+        database.getCollection(PROTOTYPE_COUNTERS).updateOne(Filters.eq("_id", collection), Updates.max("seq", seq),
+                new UpdateOptions().upsert(true));
+    }
+
     /** Whether the Redis subscription is established (false without Redis). */
     boolean signalsSubscribed() {
         return signals != null && signals.subscribed();
@@ -464,8 +517,29 @@ final class MongoRedisBackend implements Backend {
         readers.remove(reader);
     }
 
-    /** Whether a reader of this backend holds the name right now: then no need to wait for its lease. */
+    void register(MongoGroupReader member) {
+        members.add(member);
+    }
+
+    void unregister(MongoGroupReader member) {
+        members.remove(member);
+    }
+
+    /** Whether a reader or group member of this backend holds the name right now: then no need to wait for its lease. */
     boolean holdsLocally(String topic, String consumerName) {
+        if (holdsExclusivelyLocally(topic, consumerName)) {
+            return true;
+        }
+        for (MongoGroupReader member : members) {
+            if (member.isMemberOf(topic, consumerName)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether an exclusive reader of this backend holds the name right now. */
+    boolean holdsExclusivelyLocally(String topic, String consumerName) {
         for (MongoTopicReader reader : readers) {
             if (reader.isNamed(topic, consumerName)) {
                 return true;
@@ -474,10 +548,38 @@ final class MongoRedisBackend implements Backend {
         return false;
     }
 
+    /**
+     * A consumer group changed (a join, a leave, a slot freed, a new assignment): wake this
+     * process's members at once and everyone else's through Redis, on the channel of the group's
+     * key ({@code topic/name}, never a topic name since topic names hold no '/').
+     */
+    void groupChanged(String groupKey) {
+        appended(groupKey, 0);
+    }
+
+    /**
+     * Test hook: acts as if this connection's process were paused, so none of its readers and group
+     * members renews its lease any more (those opened later neither).
+     */
+    void suspendOwnership() {
+        suspended = true;
+    }
+
+    boolean isSuspended() {
+        return suspended;
+    }
+
     private void signal(String topic) {
         for (MongoTopicReader reader : readers) {
             if (reader.topic().equals(topic)) {
                 reader.signal();
+            }
+        }
+        for (MongoGroupReader member : members) {
+            if (member.topic().equals(topic)) {
+                member.signal();
+            } else if (member.groupKey().equals(topic)) {
+                member.groupSignal();
             }
         }
     }
@@ -485,6 +587,10 @@ final class MongoRedisBackend implements Backend {
     /** After (re)subscribing, signals sent during the gap are lost: let every reader look once. */
     private void signalAll() {
         readers.forEach(MongoTopicReader::signal);
+        members.forEach(member -> {
+            member.signal();
+            member.groupSignal();
+        });
     }
 
     private void renewLeases() {
@@ -493,6 +599,13 @@ final class MongoRedisBackend implements Backend {
                 reader.renewLease();
             } catch (RuntimeException e) {
                 LOG.debug("Renewing the lease of {} failed; retrying at the next heartbeat", reader, e);
+            }
+        }
+        for (MongoGroupReader member : members) {
+            try {
+                member.heartbeat();
+            } catch (RuntimeException e) {
+                LOG.debug("Renewing the lease of {} failed; retrying at the next heartbeat", member, e);
             }
         }
     }
@@ -570,6 +683,13 @@ final class MongoRedisBackend implements Backend {
                 reader.close();
             } catch (RuntimeException e) {
                 LOG.warn("Closing {} failed", reader, e);
+            }
+        }
+        for (MongoGroupReader member : members) {
+            try {
+                member.close();
+            } catch (RuntimeException e) {
+                LOG.warn("Closing {} failed", member, e);
             }
         }
         timers.shutdownNow();

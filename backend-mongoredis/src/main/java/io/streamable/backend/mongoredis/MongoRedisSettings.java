@@ -30,9 +30,24 @@ import java.util.regex.Pattern;
  * @param safetyPoll  how often a waiting reader looks at MongoDB without a signal
  * @param leaseTtl    how long a named reader's lease outlives its last heartbeat
  * @param masked      the whole URL with passwords masked, for logs and errors
+ * @param formats     how payloads are stored and whether the TypeScript prototype's signals are kept up
  */
 record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI> redis, boolean redisTls,
-                          Duration safetyPoll, Duration leaseTtl, String masked) {
+                          Duration safetyPoll, Duration leaseTtl, String masked, Formats formats) {
+
+    /**
+     * The storage-format options, together so that other options can grow without touching them.
+     *
+     * @param bsonPayloads     JSON-object payloads stored as embedded documents ({@code payloads=bson},
+     *                         the default) rather than BinData ({@code payloads=binary})
+     * @param prototypeSignals also publish and listen on the prototype's {@code TOPIC-<name>} channel
+     *                         and advance its {@code nextids} counter past every id this backend writes
+     */
+    record Formats(boolean bsonPayloads, boolean prototypeSignals) {
+    }
+
+    static final String PAYLOADS = "payloads";
+    static final String PROTOTYPE_SIGNALS = "prototypeSignals";
 
     static final String REDIS = "redis";
     static final String SAFETY_POLL = "safetyPoll";
@@ -41,7 +56,7 @@ record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI>
     static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
     static final String DEFAULT_DATABASE = "streamable";
 
-    private static final Set<String> OWN_OPTIONS = Set.of(REDIS, SAFETY_POLL, LEASE_TTL);
+    private static final Set<String> OWN_OPTIONS = Set.of(REDIS, SAFETY_POLL, LEASE_TTL, PAYLOADS, PROTOTYPE_SIGNALS);
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
     private static final Pattern DATABASE = Pattern.compile("[^/\\\\. \"$*<>:|?]{1,63}");
     private static final String EXAMPLE = "mongoredis://localhost:27017/topics?redis=redis://localhost:6379";
@@ -114,7 +129,22 @@ record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI>
             throw invalid(masked, "leaseTtl=" + url.option(LEASE_TTL).orElse("") + " is too short; heartbeats run every"
                     + " third of it, use at least 300ms (default " + DEFAULT_LEASE_TTL.toSeconds() + "s)");
         }
-        return new MongoRedisSettings(mongo, database, redis, redisTls, safetyPoll, leaseTtl, masked);
+        return new MongoRedisSettings(mongo, database, redis, redisTls, safetyPoll, leaseTtl, masked,
+                formats(url, masked));
+    }
+
+    private static Formats formats(BackendUrl url, String masked) {
+        String payloads = url.option(PAYLOADS).map(v -> v.trim().toLowerCase(Locale.ROOT)).orElse("bson");
+        if (!payloads.equals("bson") && !payloads.equals("binary")) {
+            throw invalid(masked, "payloads=" + payloads + " is not a payload format; use payloads=bson (JSON payloads"
+                    + " as embedded documents, the default) or payloads=binary (BinData, readable by versions before"
+                    + " embedded documents)");
+        }
+        String prototype = url.option(PROTOTYPE_SIGNALS).map(v -> v.trim().toLowerCase(Locale.ROOT)).orElse("false");
+        if (!prototype.equals("true") && !prototype.equals("false")) {
+            throw invalid(masked, "prototypeSignals=" + prototype + " is not true or false");
+        }
+        return new Formats(payloads.equals("bson"), prototype.equals("true"));
     }
 
     private static Optional<URI> redisUri(BackendUrl url, String masked) {

@@ -26,6 +26,7 @@ import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.RetentionGap;
 import io.streamable.consume.StartFrom;
 import org.bson.Document;
+import org.bson.RawBsonDocument;
 import org.bson.conversions.Bson;
 import org.bson.types.Binary;
 import org.slf4j.Logger;
@@ -133,7 +134,7 @@ final class MongoTopicReader implements TopicReader {
         Optional<String> name = spec.consumerName();
         long requested = spec.start() instanceof StartFrom.After after ? store.offsetOf(after.position()) : 0;
         try {
-            store.ensureIndexes();
+            store.checkReadable();
             if (name.isEmpty()) {
                 MongoTopicReader reader = new MongoTopicReader(backend, store, name, requested, owner, 0, 0);
                 backend.register(reader);
@@ -142,7 +143,10 @@ final class MongoTopicReader implements TopicReader {
             long renewedAt = System.nanoTime();
             long epoch = acquireLease(backend, store, name.get(), owner);
             try {
-                long start = fencePosition(backend, store, name.get(), owner, epoch, requested);
+                // a consumer group that held the name before: its members are fenced, and this reader
+                // starts after what every slot has handled
+                long groupStart = MongoGroups.seal(backend, store, name.get(), epoch);
+                long start = Math.max(fencePosition(backend, store, name.get(), owner, epoch, requested), groupStart);
                 MongoTopicReader reader = new MongoTopicReader(backend, store, name, start, owner, epoch, renewedAt);
                 backend.register(reader);
                 return reader;
@@ -427,6 +431,9 @@ final class MongoTopicReader implements TopicReader {
 
     private static long payloadBytes(Document document) {
         Object payload = document.get(MongoTopicStore.PAYLOAD);
+        if (payload instanceof RawBsonDocument embedded) {
+            return embedded.getByteBuffer().remaining(); // about the size of its JSON
+        }
         return payload instanceof Binary binary ? binary.length() : 0;
     }
 
@@ -523,7 +530,7 @@ final class MongoTopicReader implements TopicReader {
      * when nothing is saved yet (a name's start sticks from its first use), and returns the
      * position to start after. Refused when a newer holder has already fenced it.
      */
-    private static long fencePosition(MongoRedisBackend backend, MongoTopicStore store, String name, String owner,
+    static long fencePosition(MongoRedisBackend backend, MongoTopicStore store, String name, String owner,
                                       long epoch, long start) {
         try {
             Document position = backend.positions().findOneAndUpdate(Filters.and(
@@ -653,6 +660,7 @@ final class MongoTopicReader implements TopicReader {
             }
             long epoch = ((Number) taken.get(EPOCH)).longValue();
             try {
+                MongoGroups.changeOffline(backend, store, name, epoch, offset);
                 if (offset.isPresent()) {
                     // a plain $set, not the commits' $max: a reset may move back
                     backend.positions().updateOne(Filters.eq(MongoTopicStore.ID, key),
@@ -699,7 +707,7 @@ final class MongoTopicReader implements TopicReader {
      * when it does not. Returns whether the lease now holds for another TTL.
      */
     private boolean renew() {
-        if (suspended) {
+        if (suspended || backend.isSuspended()) {
             // the test hook stands for a paused process: no renewal, but a take-over is still noticed
             Document held = backend.leases().find(Filters.eq(MongoTopicStore.ID, store.positionKey(consumerName.get())))
                     .first();

@@ -1,6 +1,7 @@
 package io.streamable.backend.mongoredis;
 
 import com.mongodb.ErrorCategory;
+import com.mongodb.MongoClientSettings;
 import com.mongodb.MongoBulkWriteException;
 import com.mongodb.MongoException;
 import com.mongodb.MongoWriteException;
@@ -19,11 +20,16 @@ import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.WriteModel;
 import io.streamable.Position;
 import io.streamable.Retention;
+import io.streamable.Slots;
 import io.streamable.TopicDescription;
 import io.streamable.StreamableException;
 import io.streamable.backend.AppendRecord;
 import io.streamable.backend.BackendUnavailableException;
+import io.streamable.backend.ConsumerGroups;
+import io.streamable.backend.GroupDescription;
+import io.streamable.backend.GroupMemberReader;
 import io.streamable.backend.ReaderSpec;
+import io.streamable.backend.RebalanceListener;
 import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
@@ -31,6 +37,16 @@ import io.streamable.consume.ConsumerNameInUseException;
 import org.bson.BSONException;
 import org.bson.Document;
 import org.bson.conversions.Bson;
+import org.bson.BsonBinary;
+import org.bson.BsonBinaryWriter;
+import org.bson.BsonType;
+import org.bson.BsonValue;
+import org.bson.codecs.BsonTypeClassMap;
+import org.bson.codecs.DocumentCodec;
+import org.bson.codecs.configuration.CodecRegistries;
+import org.bson.codecs.configuration.CodecRegistry;
+import org.bson.RawBsonDocument;
+import org.bson.io.BasicOutputBuffer;
 import org.bson.types.Binary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,7 +101,7 @@ import java.util.concurrent.locks.LockSupport;
  * that groups what is queued into a single {@code insertMany}: appends keep their order and
  * concurrent small appends share a round trip.
  */
-final class MongoTopicStore implements TopicStore {
+final class MongoTopicStore implements TopicStore, ConsumerGroups {
     private static final Logger LOG = LoggerFactory.getLogger(MongoTopicStore.class);
     static final String ID = "_id";
     static final String SHARDING_KEY = "shardingKey";
@@ -102,11 +118,19 @@ final class MongoTopicStore implements TopicStore {
     /** MongoDB's document limit. */
     private static final long MAX_DOCUMENT_BYTES = 16L * 1024 * 1024;
 
+    /** Top-level documents as {@link Document}, every embedded document as {@link RawBsonDocument}. */
+    static final CodecRegistry RAW_EMBEDDED = CodecRegistries.fromRegistries(
+            CodecRegistries.fromCodecs(new DocumentCodec(MongoClientSettings.getDefaultCodecRegistry(),
+                    new BsonTypeClassMap(Map.of(BsonType.DOCUMENT, RawBsonDocument.class)))),
+            MongoClientSettings.getDefaultCodecRegistry());
+
     private final MongoRedisBackend backend;
     private final String name;
     private final String collectionName;
     /** Appends and compaction, with the backend's write concern. */
     private final MongoCollection<Document> collection;
+    /** Appends as documents written straight to BSON ({@link #toDocument}). */
+    private final MongoCollection<RawBsonDocument> inserts;
     /** The head and lag, read from the primary. */
     private final MongoCollection<Document> primary;
     /** Readers' queries, with majority read concern. */
@@ -116,6 +140,7 @@ final class MongoTopicStore implements TopicStore {
     private volatile boolean indexed;
     /** Retention and the time search (issue 17): kept apart from the append path. */
     private final MongoRetention retention;
+    private volatile boolean checked;
     /**
      * The highest id this process knows to exist, or {@link #HEAD_UNKNOWN}. An append first tries
      * right after it, saving the {@code max(_id)} round trip; the unique index still arbitrates,
@@ -132,8 +157,10 @@ final class MongoTopicStore implements TopicStore {
         this.name = name;
         this.collectionName = backend.collectionNameFor(name);
         this.collection = backend.collection(collectionName).withWriteConcern(backend.writeConcern());
+        this.inserts = collection.withDocumentClass(RawBsonDocument.class);
         this.primary = collection.withReadPreference(ReadPreference.primary());
-        this.reads = collection.withReadConcern(backend.readConcern());
+        // embedded documents (payloads, headers) decode as raw bytes: a payload streams to JSON without a tree
+        this.reads = collection.withReadConcern(backend.readConcern()).withCodecRegistry(RAW_EMBEDDED);
         backend.onPoolCleared(this::forgetHead);
         this.retention = new MongoRetention(backend, this);
     }
@@ -186,13 +213,25 @@ final class MongoTopicStore implements TopicStore {
         return reads;
     }
 
-    /** Creates the topic's index on first use; idempotent, retried after a failure. */
-    void ensureIndexes() {
-        if (!indexed) {
+    /**
+     * Before the first read: records a long name's mapping and refuses a sharded collection, but
+     * creates no index. A reader may be opened on another program's collection (the TypeScript
+     * prototype's), which must not change under it; indexes come with this backend's first append.
+     */
+    void checkReadable() {
+        if (!checked) {
             if (!collectionName.equals(name)) {
                 backend.recordLongName(collectionName, name);
             }
             backend.refuseSharded(collectionName, name);
+            checked = true;
+        }
+    }
+
+    /** Creates the topic's indexes before this process's first append to it; idempotent, retried after a failure. */
+    void ensureIndexes() {
+        if (!indexed) {
+            checkReadable();
             // compaction filters on (logCompactId, shardingKey); partial: most messages carry no
             // compaction id, and stubs lose theirs, so neither takes an index entry
             collection.createIndex(Indexes.ascending(LOG_COMPACT_ID, SHARDING_KEY),
@@ -200,6 +239,9 @@ final class MongoTopicStore implements TopicStore {
             // lag counts the stubs after a position from this index alone, never touching a document
             collection.createIndex(Indexes.ascending(COMPACTED, ID),
                     new IndexOptions().name("stubs").partialFilterExpression(Filters.exists(COMPACTED)));
+            // a consumer group member reads only its slots, in _id order (documents written before
+            // the slot field index it as null, which members read too)
+            collection.createIndex(Indexes.ascending(MongoGroups.SLOT, ID), new IndexOptions().name("slots"));
             indexed = true;
         }
     }
@@ -318,6 +360,7 @@ final class MongoTopicStore implements TopicStore {
             // before the acknowledgements: once an append's future completed, a reader from the
             // beginning no longer sees what it superseded (the contract on memory and MongoDB)
             compact(records.subList(0, stored), ids);
+            advancePrototypeCounter(ids[stored - 1]);
         }
         // a record the server refused fails its own append only: the appends grouped after it
         // are written again; a transient failure fails them all (the producers may retry)
@@ -347,6 +390,21 @@ final class MongoTopicStore implements TopicStore {
         }
     }
 
+    /**
+     * With {@code prototypeSignals=true}, before the acknowledgements: a prototype producer still
+     * running claims its next id from {@code nextids}, which must be past every id written here.
+     * The records are stored, so a failure is logged, not thrown (failing the append would make
+     * its producer store it twice).
+     */
+    private void advancePrototypeCounter(long head) {
+        try {
+            backend.advancePrototypeCounter(collectionName, head);
+        } catch (MongoException e) {
+            LOG.warn("Could not advance the prototype's nextids counter of \"{}\" to {} ({}); a prototype producer"
+                    + " still writing to it may collide with this id", name, head, e.toString());
+        }
+    }
+
     /** An insert that stored the first {@code stored} records, then failed. */
     private static final class PartialInsert extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -362,6 +420,7 @@ final class MongoTopicStore implements TopicStore {
 
     /** Inserts records at the ids after the current maximum, claiming again after losing a race. */
     private int insert(List<AppendRecord> records, long[] ids) {
+        boolean asDocuments = backend.bsonPayloads();
         int done = 0;
         int conflicts = 0;
         while (done < records.size()) {
@@ -373,13 +432,13 @@ final class MongoTopicStore implements TopicStore {
                 throw new PartialInsert(done, backend.unavailable("appending to topic \"" + name + "\"", e));
             }
             Date now = new Date();
-            List<Document> documents = new ArrayList<>(records.size() - done);
+            List<RawBsonDocument> documents = new ArrayList<>(records.size() - done);
             for (int i = done; i < records.size(); i++) {
-                documents.add(toDocument(first + i - done, records.get(i), now));
+                documents.add(toDocument(first + i - done, records.get(i), asDocuments, now));
             }
             int inserted;
             try {
-                collection.insertMany(documents, new InsertManyOptions().ordered(true));
+                inserts.insertMany(documents, new InsertManyOptions().ordered(true));
                 inserted = documents.size();
             } catch (MongoBulkWriteException e) {
                 // an ordered insert stops at its first error: everything before it is stored.
@@ -462,6 +521,39 @@ final class MongoTopicStore implements TopicStore {
         return last == null ? 0 : Math.max(0, idOf(last));
     }
 
+    /**
+     * The highest stored id as readers see it (majority read concern), 0 for an empty topic: a
+     * group member reads no further than this, after checking every id up to it is there.
+     */
+    long majorityMaxId() {
+        Document last = reads.find(Filters.gt(ID, 0L)).projection(Projections.include(ID))
+                .sort(Sorts.descending(ID)).limit(1).first();
+        return last == null ? 0 : Math.max(0, idOf(last));
+    }
+
+    /**
+     * How many records of the given slots lie after each slot's offset, stubs not counted, on the
+     * {@code (slot, _id)} index. Documents written before the slot field are counted for every slot
+     * after the lowest offset (an overestimate, 0 once they are handled).
+     */
+    long slotLag(Map<Integer, Long> afterBySlot) {
+        if (afterBySlot.isEmpty()) {
+            return 0;
+        }
+        List<Bson> branches = new ArrayList<>();
+        long lowest = Long.MAX_VALUE;
+        for (Map.Entry<Integer, Long> slot : afterBySlot.entrySet()) {
+            branches.add(Filters.and(Filters.eq(MongoGroups.SLOT, slot.getKey()), Filters.gt(ID, slot.getValue())));
+            lowest = Math.min(lowest, slot.getValue());
+        }
+        branches.add(Filters.and(Filters.eq(MongoGroups.SLOT, null), Filters.gt(ID, lowest)));
+        // stubs counted apart with an equality, which the partial stubs index answers; a `$ne` could
+        // be answered from that index too and miss every document outside it
+        Bson slots = Filters.or(branches);
+        long stubs = primary.countDocuments(Filters.and(Filters.eq(COMPACTED, true), slots));
+        return Math.max(0, primary.countDocuments(slots) - stubs);
+    }
+
     /** A document's position, or -1 when its {@code _id} is not a whole number (not this backend's document). */
     static long idOf(Document document) {
         Object id = document.get(ID);
@@ -482,16 +574,49 @@ final class MongoTopicStore implements TopicStore {
         return Boolean.TRUE.equals(document.get(COMPACTED));
     }
 
-    private static Document toDocument(long id, AppendRecord record, Date createdAt) {
-        Document document = new Document(ID, id).append(SHARDING_KEY, record.shardingKey());
-        record.logCompactId().ifPresent(compactId -> document.append(LOG_COMPACT_ID, compactId));
-        if (!record.headers().isEmpty()) {
-            // header names may contain dots ("streamable.x"), which MongoDB field names should not
-            List<Document> headers = new ArrayList<>(record.headers().size());
-            record.headers().forEach((key, value) -> headers.add(new Document("n", key).append("v", value)));
-            document.append(HEADERS, headers);
+    /**
+     * The document of one record, written straight to BSON in one buffer: the payload as an
+     * embedded document when its codec wrote a JSON object and the backend stores documents
+     * ({@code payloads=bson}, the default), transcoded from the JSON bytes as they are parsed;
+     * otherwise, or when BSON cannot hold that JSON as is, the bytes as BinData.
+     */
+    static RawBsonDocument toDocument(long id, AppendRecord record, boolean documents, Date createdAt) {
+        byte[] payload = record.payload();
+        // BSON of a JSON object is up to about twice its text (8-byte numbers, array index names): one allocation
+        BasicOutputBuffer buffer = new BasicOutputBuffer((documents && record.jsonPayload() ? 2 : 1) * payload.length + 256);
+        try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
+            writer.writeStartDocument();
+            writer.writeInt64(ID, id);
+            writer.writeString(SHARDING_KEY, record.shardingKey());
+            writer.writeInt32(MongoGroups.SLOT, Slots.slotOf(record.shardingKey(), MongoGroups.SLOT_COUNT));
+            record.logCompactId().ifPresent(compactId -> writer.writeString(LOG_COMPACT_ID, compactId));
+            if (!record.headers().isEmpty()) {
+                // header names may contain dots ("streamable.x"), which MongoDB field names should not
+                writer.writeStartArray(HEADERS);
+                record.headers().forEach((key, value) -> {
+                    writer.writeStartDocument();
+                    writer.writeString("n", key);
+                    writer.writeString("v", value);
+                    writer.writeEndDocument();
+                });
+                writer.writeEndArray();
+            }
+            boolean embedded = false;
+            if (documents && record.jsonPayload()) {
+                writer.mark();
+                writer.writeName(PAYLOAD);
+                embedded = JsonBson.writeDocument(payload, writer);
+                if (!embedded) {
+                    writer.reset(); // back to before the payload's name: BinData instead
+                }
+            }
+            if (!embedded) {
+                writer.writeBinaryData(PAYLOAD, new BsonBinary(payload));
+            }
+            writer.writeDateTime(CREATED_AT, createdAt.getTime());
+            writer.writeEndDocument();
         }
-        return document.append(PAYLOAD, new Binary(record.payload())).append(CREATED_AT, createdAt);
+        return new RawBsonDocument(buffer.getInternalBuffer(), 0, buffer.getPosition());
     }
 
     /**
@@ -523,8 +648,9 @@ final class MongoTopicStore implements TopicStore {
             }
             headers = new LinkedHashMap<>();
             for (int i = 0; i < list.size(); i++) {
-                if (!(list.get(i) instanceof Document header) || !(header.get("n") instanceof String headerName)
-                        || !(header.get("v") instanceof String headerValue)) {
+                String headerName = headerField(list.get(i), "n");
+                String headerValue = headerField(list.get(i), "v");
+                if (headerName == null || headerValue == null) {
                     return malformed(position, createdAt, shardingKey, "header " + (i + 1) + " is not {n: string,"
                             + " v: string}");
                 }
@@ -537,13 +663,26 @@ final class MongoTopicStore implements TopicStore {
             bytes = binary.getData();
         } else if (payload instanceof byte[] raw) {
             bytes = raw;
-        } else if (payload instanceof Document) {
-            return malformed(position, createdAt, shardingKey, "its payload is an embedded document, not binary data"
-                    + " (BinData) as this backend writes; embedded-document payloads are not a supported format yet");
+        } else if (payload instanceof RawBsonDocument embedded) {
+            // a JSON payload this backend stored as a document, or the TypeScript prototype's payload
+            // (readers decode embedded documents raw: no tree, streamed to JSON)
+            bytes = JsonBson.toJson(embedded);
+        } else if (payload instanceof Document embedded) {
+            bytes = JsonBson.toJson(embedded);
         } else {
-            return malformed(position, createdAt, shardingKey, field(PAYLOAD, payload, "binary data (BinData)"));
+            return malformed(position, createdAt, shardingKey, field(PAYLOAD, payload,
+                    "an embedded document or binary data (BinData)"));
         }
         return new StoredRecord(position, createdAt, shardingKey, Optional.ofNullable((String) compactId), headers, bytes);
+    }
+
+    /** A header's name or value: readers decode embedded documents raw, other callers as a Document. */
+    private static String headerField(Object header, String field) {
+        if (header instanceof RawBsonDocument raw) {
+            BsonValue value = raw.get(field);
+            return value != null && value.isString() ? value.asString().getValue() : null;
+        }
+        return header instanceof Document document && document.get(field) instanceof String text ? text : null;
     }
 
     private static StoredRecord malformed(Position position, Instant createdAt, String key, String defect) {
@@ -634,6 +773,16 @@ final class MongoTopicStore implements TopicStore {
         return MongoTopicReader.open(backend, this, spec);
     }
 
+    @Override
+    public GroupMemberReader joinGroup(ReaderSpec spec, RebalanceListener listener) {
+        return MongoGroupReader.join(backend, this, spec, listener);
+    }
+
+    @Override
+    public Optional<GroupDescription> describeGroup(String consumerName) {
+        return MongoGroups.describe(backend, this, consumerName);
+    }
+
     String positionKey(String consumerName) {
         // topic names cannot contain '/', so the first '/' separates topic and consumer
         return name + "/" + consumerName;
@@ -653,9 +802,14 @@ final class MongoTopicStore implements TopicStore {
     public Optional<Position> savedPosition(String consumerName) {
         try {
             Document saved = backend.positions().find(Filters.eq(ID, positionKey(consumerName))).first();
+            long offset = saved != null && saved.get("offset") instanceof Number number ? number.longValue() : 0;
+            // a group's slots have handled at least what the name saved before they started
+            OptionalLong group = MongoGroups.lowestCommitted(backend, this, consumerName);
+            if (group.isPresent()) {
+                offset = Math.max(offset, group.getAsLong());
+            }
             // 0: the name was first used at the beginning and has handled nothing yet
-            return saved != null && saved.get("offset") instanceof Number offset && offset.longValue() > 0
-                    ? Optional.of(Position.of(offset.longValue())) : Optional.empty();
+            return offset > 0 ? Optional.of(Position.of(offset)) : Optional.empty();
         } catch (MongoException e) {
             throw backend.failure("reading the position of consumer \"" + consumerName + "\" on topic \""
                     + name + "\"", e);
@@ -724,6 +878,7 @@ final class MongoTopicStore implements TopicStore {
             collection.drop();
             retention.delete();
             backend.positions().deleteMany(Filters.eq("topic", name));
+            MongoGroups.deleteAll(backend, name);
             indexed = false;
             forgetHead();
         } catch (MongoException e) {

@@ -1,5 +1,6 @@
 package io.streamable.backend.mongoredis;
 
+import io.streamable.TopicName;
 import io.streamable.backend.BackendUrl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +43,14 @@ final class RedisSignals implements AutoCloseable {
     /** After a failed publish, skip publishing this long, so producers do not pay a timeout per append. */
     private static final long PUBLISH_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+    /** The TypeScript prototype's channel for a collection: {@code TOPIC-<collection>}, no database in it. */
+    static final String PROTOTYPE_PREFIX = "TOPIC-";
+    /** What the prototype's producer publishes and its consumers wait for. */
+    static final String PROTOTYPE_MESSAGE = "{\"newMessage\":true}";
+
     private final String channelPrefix;
+    /** Whether to speak the prototype's signals too ({@code prototypeSignals=true}). */
+    private final boolean prototype;
     private final String maskedUri;
     private final HostAndPort address;
     private final JedisClientConfig subscriberConfig;
@@ -61,7 +69,13 @@ final class RedisSignals implements AutoCloseable {
 
     RedisSignals(URI uri, boolean tls, String channelPrefix, String threadName, Consumer<String> onSignal,
                  Runnable onSubscribed) {
+        this(uri, tls, channelPrefix, false, threadName, onSignal, onSubscribed);
+    }
+
+    RedisSignals(URI uri, boolean tls, String channelPrefix, boolean prototype, String threadName,
+                 Consumer<String> onSignal, Runnable onSubscribed) {
         this.channelPrefix = channelPrefix;
+        this.prototype = prototype;
         this.maskedUri = BackendUrl.mask(uri.toString());
         this.address = new HostAndPort(uri.getHost(), uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort());
         this.onSignal = onSignal;
@@ -118,6 +132,10 @@ final class RedisSignals implements AutoCloseable {
     private boolean tryPublish(String topic, long head) {
         try {
             publisher.publish(channel(topic), Long.toString(head));
+            if (prototype && !TopicName.isInternal(topic)) {
+                // the prototype's consumers wake on their own channel only
+                publisher.publish(PROTOTYPE_PREFIX + topic, PROTOTYPE_MESSAGE);
+            }
             if (publishFailing.compareAndSet(true, false)) {
                 LOG.info("Publishing wake-up signals to Redis at {} works again", maskedUri);
             }
@@ -182,6 +200,9 @@ final class RedisSignals implements AutoCloseable {
                     public void onPMessage(String pattern, String channel, String message) {
                         if (channel.startsWith(channelPrefix)) {
                             onSignal.accept(channel.substring(channelPrefix.length()));
+                        } else if (prototype && channel.startsWith(PROTOTYPE_PREFIX)) {
+                            // a prototype producer appended (or this backend did: one more fetch, harmless)
+                            onSignal.accept(channel.substring(PROTOTYPE_PREFIX.length()));
                         }
                     }
                 };
@@ -195,7 +216,11 @@ final class RedisSignals implements AutoCloseable {
                     reportedDown = false;
                 }
                 failures = 0;
-                jedis.psubscribe(pubSub, channelPrefix + "*");
+                if (prototype) {
+                    jedis.psubscribe(pubSub, channelPrefix + "*", PROTOTYPE_PREFIX + "*");
+                } else {
+                    jedis.psubscribe(pubSub, channelPrefix + "*");
+                }
             } catch (RuntimeException e) {
                 if (closed.get()) {
                     break;

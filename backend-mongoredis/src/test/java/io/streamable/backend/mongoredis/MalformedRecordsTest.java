@@ -50,14 +50,14 @@ class MalformedRecordsTest {
     }
 
     @Test
-    @DisplayName("another program's document, an embedded-document payload, missing and wrong-typed fields: each is a"
+    @DisplayName("another program's document, a string payload, missing and wrong-typed fields: each is a"
             + " malformed record at its position saying what is wrong, and the reader goes on")
     void malformedDocuments() throws Exception {
         TopicStore store = streamable.backend().topic("foreign");
         store.append(List.of(record("first"))).get();
         MongoCollection<Document> collection = raw.getDatabase(database).getCollection("foreign");
         collection.insertMany(List.of(
-                sound(2).append("payload", new Document("name", "Ada")),
+                sound(2).append("payload", "Ada"),
                 sound(3).append("payload", null),
                 new Document("_id", 4L).append("shardingKey", 42).append("payload", new Binary(new byte[0])),
                 new Document("_id", 5L).append("order", "another program's"),
@@ -81,7 +81,8 @@ class MalformedRecordsTest {
                     .startsWith("not a record in this backend's shape: "));
             assertThat(record.payload()).isEmpty();
         });
-        assertThat(read.get(1).defect().orElseThrow()).contains("payload is an embedded document, not binary data");
+        assertThat(read.get(1).defect().orElseThrow())
+                .contains("its payload is a string, not an embedded document or binary data (BinData)");
         assertThat(read.get(1).shardingKey()).isEqualTo("k");
         assertThat(read.get(1).createdAt()).isEqualTo(Instant.ofEpochMilli(1_000));
         assertThat(read.get(2).defect().orElseThrow()).contains("it has no payload field");

@@ -226,15 +226,22 @@ class MongoRedisBackendTest {
     }
 
     @Test
-    @DisplayName("a second live consumer with the same name is refused, by this and by another connection")
+    @DisplayName("a second live consumer with the same name joins its group, on this and on another connection;"
+            + " an exclusive reader of the name is refused by both while the group lives")
     void nameInUse() {
         Streamable one = streamable("leaseTtl=1s");
         Streamable two = streamable("leaseTtl=1s");
-        try (Consumer<Greeting> first = one.consumer(GREETINGS).name("billing").handler(message -> { }).start()) {
+        try (Consumer<Greeting> first = one.consumer(GREETINGS).name("billing").handler(message -> { }).start();
+             Consumer<Greeting> second = one.consumer(GREETINGS).name("billing").handler(message -> { }).start();
+             Consumer<Greeting> third = two.consumer(GREETINGS).name("billing").handler(message -> { }).start()) {
             assertThat(first.isRunning()).isTrue();
-            assertThatThrownBy(() -> one.consumer(GREETINGS).name("billing").handler(message -> { }).start())
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(List.of(first, second, third))
+                    .allSatisfy(member -> assertThat(member.assignment().orElseThrow().slots()).hasSizeBetween(5, 6)));
+            assertThatThrownBy(() -> one.backend().topic(GREETINGS.name())
+                    .openReader(ReaderSpec.named("billing", StartFrom.beginning())))
                     .isInstanceOf(ConsumerNameInUseException.class);
-            assertThatThrownBy(() -> two.consumer(GREETINGS).name("billing").handler(message -> { }).start())
+            assertThatThrownBy(() -> two.backend().topic(GREETINGS.name())
+                    .openReader(ReaderSpec.named("billing", StartFrom.beginning())))
                     .isInstanceOf(ConsumerNameInUseException.class).hasMessageContaining("billing");
         }
         // closed: the name is free again at once

@@ -4,6 +4,9 @@ import io.streamable.backend.TopicReader;
 import io.streamable.client.Streamable;
 import io.streamable.tck.BackendContractTest;
 import io.streamable.tck.BackendFixture;
+import io.streamable.tck.Capability;
+
+import java.util.Set;
 
 /**
  * The whole contract suite against MongoDB and Redis (external servers from the environment, else
@@ -27,6 +30,16 @@ class MongoRedisContractTest extends BackendContractTest {
                     throw new IllegalArgumentException("Not a mongoredis reader: " + reader);
                 }
                 mongo.suspendOwnership();
+            }
+
+            @Override
+            public Set<Capability> capabilities() {
+                return Set.of(Capability.CONSUMER_GROUPS);
+            }
+
+            @Override
+            public void suspendOwnership(Streamable connection) {
+                ((MongoRedisBackend) connection.backend()).suspendOwnership();
             }
         };
     }
