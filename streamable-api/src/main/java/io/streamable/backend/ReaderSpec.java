@@ -11,7 +11,7 @@ import java.util.Optional;
  * @param start        where to start; for a named reader only when no position is saved. Always
  *                     concrete: {@link StartFrom#beginning()} or {@link StartFrom#after(io.streamable.Position)};
  *                     the framework resolves {@link StartFrom#latest()} with {@link TopicStore#head()}
- *                     and clamps a position beyond the head before a backend sees it
+ *                     and {@link StartFrom#at} with {@link TopicStore#positionBefore}, and clamps a position beyond the head before a backend sees it
  * @param consumerName the name whose position is saved and resumed, empty for an anonymous reader
  */
 public record ReaderSpec(StartFrom start, Optional<String> consumerName) {
@@ -30,6 +30,10 @@ public record ReaderSpec(StartFrom start, Optional<String> consumerName) {
         if (start instanceof StartFrom.Latest) {
             throw new IllegalArgumentException("ReaderSpec takes a concrete start: resolve StartFrom.latest() with"
                     + " TopicStore.head() first (StartFrom.after(head), or beginning() for an empty topic)");
+        }
+        if (start instanceof StartFrom.At) {
+            throw new IllegalArgumentException("ReaderSpec takes a concrete start: resolve StartFrom.at(instant) with"
+                    + " TopicStore.positionBefore(instant) first (StartFrom.after(it), or beginning() when empty)");
         }
     }
 

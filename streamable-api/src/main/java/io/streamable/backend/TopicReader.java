@@ -2,7 +2,10 @@ package io.streamable.backend;
 
 import io.streamable.Position;
 
+import io.streamable.consume.RetentionGap;
+
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -56,6 +59,20 @@ public interface TopicReader extends AutoCloseable {
      *                                     nothing was saved
      */
     void commit(Position consumed);
+
+    /**
+     * The positions retention removed before this reader read them, found since the last call:
+     * the reader resumed at the oldest stored record instead (a backend never skips silently, and
+     * never treats a prefix removed by retention as lost data). A reader that started at the
+     * beginning reports nothing for what was removed before it read anything. Called by the
+     * reading thread after each {@link #read}; the default, for backends without retention, has
+     * nothing to report.
+     *
+     * @return the gaps found since the last call, in the order found; empty when none
+     */
+    default List<RetentionGap> takeRetentionGaps() {
+        return List.of();
+    }
 
     /** Makes a blocked or the next {@link #read} return at once. */
     void wakeup();

@@ -1,7 +1,10 @@
 package io.streamable.backend;
 
 import io.streamable.Position;
+import io.streamable.Retention;
+import io.streamable.TopicDescription;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -127,5 +130,73 @@ public interface TopicStore {
     default void deleteConsumer(String consumerName) {
         throw new UnsupportedOperationException("This backend cannot delete consumers (topic \"" + name()
                 + "\"): upgrade the backend module to one that implements TopicStore.deleteConsumer");
+    }
+
+    // ---------------------------------------------------------------- retention and time (issue 17)
+
+    /**
+     * The topic's retention, stored with the topic; {@link Retention#forever()} until set.
+     * Backends that predate retention keep everything and return {@link Retention#forever()}.
+     *
+     * @return the retention in force
+     * @throws BackendUnavailableException if the backend cannot be reached
+     */
+    default Retention retention() {
+        return Retention.forever();
+    }
+
+    /**
+     * Stores the topic's retention (creating the topic if needed) and applies it from now on: the
+     * backend removes a <em>prefix</em> of the log, never the newest record, and never a position a
+     * later append could be given. Readers behind the removed prefix resume at the oldest stored
+     * record and report the gap ({@link TopicReader#takeRetentionGaps()}); {@link #lag} counts only
+     * stored records. Backends that predate this method throw {@link UnsupportedOperationException}.
+     *
+     * @param retention the new retention; {@link Retention#forever()} keeps everything from now on
+     * @throws IllegalArgumentException if the backend cannot enforce a limit of it (the message says which)
+     * @throws BackendUnavailableException if the backend cannot be reached
+     */
+    default void setRetention(Retention retention) {
+        throw new UnsupportedOperationException("This backend cannot set retention (topic \"" + name()
+                + "\"): upgrade the backend module to one that implements TopicStore.setRetention");
+    }
+
+    /**
+     * Removes now what the retention allows to remove, instead of waiting for the backend's own
+     * schedule; for tests and tools. Does nothing where the server enforces retention itself
+     * (Kafka) or the topic keeps everything.
+     *
+     * @throws BackendUnavailableException if the backend cannot be reached
+     */
+    default void enforceRetention() {
+    }
+
+    /**
+     * Where a reader {@linkplain io.streamable.consume.StartFrom#at(Instant) starting at an
+     * instant} starts after: a position such that every stored record created at or after
+     * {@code instant} lies after it (per partition on a partitioned backend; a partition not named
+     * is read from its beginning). Records after it that were created earlier may exist (producers'
+     * clocks differ); the framework drops them. Found without scanning the topic. Backends that
+     * predate this method throw {@link UnsupportedOperationException}.
+     *
+     * @param instant the earliest {@code createdAt} wanted
+     * @return the position to start after, or empty to start at the beginning
+     * @throws BackendUnavailableException if the backend cannot be reached
+     */
+    default Optional<Position> positionBefore(Instant instant) {
+        throw new UnsupportedOperationException("This backend cannot start at a time (topic \"" + name()
+                + "\"): upgrade the backend module to one that implements TopicStore.positionBefore");
+    }
+
+    /**
+     * The topic's retention and its oldest and newest stored records. Backends that predate this
+     * method throw {@link UnsupportedOperationException}.
+     *
+     * @return a snapshot of the topic
+     * @throws BackendUnavailableException if the backend cannot be reached
+     */
+    default TopicDescription describeTopic() {
+        throw new UnsupportedOperationException("This backend cannot describe topics (topic \"" + name()
+                + "\"): upgrade the backend module to one that implements TopicStore.describeTopic");
     }
 }

@@ -36,6 +36,8 @@ public interface ConsumerBuilder<T> {
 
     /**
      * Where to start; for a named consumer, only when it has no saved position. Default: beginning.
+     * A consumer given {@link StartFrom#at(java.time.Instant)} never receives a message created
+     * before that instant, also when it resumes by name.
      *
      * @param startFrom where a consumer without a saved position begins
      * @return this builder
@@ -58,6 +60,20 @@ public interface ConsumerBuilder<T> {
      * @return this builder
      */
     ConsumerBuilder<T> onCaughtUp(Runnable callback);
+
+    /**
+     * Called when retention removed messages this consumer had not read yet (it was stopped too
+     * long, or too slow): it resumes at the oldest message still stored, the gap is logged as a
+     * warning naming how many positions were removed unread, and {@code listener} is told. Never
+     * an error and never a silent jump. Default: the warning only.
+     *
+     * @param listener receives each {@link RetentionGap}, on the consumer's read thread
+     * @return this builder
+     */
+    default ConsumerBuilder<T> onRetentionGap(RetentionGapListener listener) {
+        throw new UnsupportedOperationException("This ConsumerBuilder (" + getClass().getName() + ") does not"
+                + " support onRetentionGap: use the one Streamable.consumer(topic) returns");
+    }
 
     /**
      * Receives every failure; by default failures are logged.

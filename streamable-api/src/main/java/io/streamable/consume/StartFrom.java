@@ -2,6 +2,7 @@ package io.streamable.consume;
 
 import io.streamable.Position;
 
+import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -28,6 +29,22 @@ public sealed interface StartFrom {
      */
     static StartFrom after(Position position) {
         return new After(position);
+    }
+
+    /**
+     * The messages created at or after {@code instant}: exactly those whose {@code createdAt} is
+     * not before it, like Kafka's {@code offsetsForTimes} (per partition) or SeaStreamer's
+     * {@code seek(Timestamp)}. The framework finds the position to start after without scanning the
+     * topic and drops the few messages after it that were created earlier (several producers' clocks
+     * make {@code createdAt} only roughly ascending). The filter holds for every start of a consumer
+     * given this start, restarts by name included. An instant in the future delivers the messages
+     * created from then on.
+     *
+     * @param instant the earliest {@code createdAt} to deliver
+     * @return a start at {@code instant}
+     */
+    static StartFrom at(Instant instant) {
+        return new At(instant);
     }
 
     /** Start at the oldest stored message. */
@@ -70,6 +87,27 @@ public sealed interface StartFrom {
         @Override
         public String toString() {
             return "after " + position;
+        }
+    }
+
+    /**
+     * Start at the first message created at or after an instant; see {@link StartFrom#at(Instant)}.
+     *
+     * @param instant the earliest {@code createdAt} to deliver
+     */
+    record At(Instant instant) implements StartFrom {
+        /**
+         * Checks that an instant is given.
+         *
+         * @param instant the earliest {@code createdAt} to deliver
+         */
+        public At {
+            Objects.requireNonNull(instant, "instant");
+        }
+
+        @Override
+        public String toString() {
+            return "at " + instant;
         }
     }
 }

@@ -137,9 +137,10 @@ final class ConsumersCommand implements Callable<Integer> {
         @Parameters(index = "1", paramLabel = "NAME")
         String consumer;
 
-        @Option(names = "--to", required = true, paramLabel = "beginning|latest|POSITION",
-                description = "beginning (everything again), latest (after the newest message), or a position"
-                        + " such as 42 or 0:42,1:17 to resume after")
+        @Option(names = "--to", required = true, paramLabel = "beginning|latest|POSITION|INSTANT",
+                description = "beginning (everything again), latest (after the newest message), a position"
+                        + " such as 42 or 0:42,1:17 to resume after, or an ISO-8601 instant such as"
+                        + " 2026-12-01T10:00:00Z (resume before the first message created at or after it)")
         String to;
 
         @Override
@@ -149,7 +150,7 @@ final class ConsumersCommand implements Callable<Integer> {
             StartFrom start = switch (to) {
                 case "beginning" -> StartFrom.beginning();
                 case "latest" -> StartFrom.latest();
-                default -> StartFrom.after(Position.parse(to));
+                default -> to.contains("T") ? StartFrom.at(Instants.parse("--to", to)) : StartFrom.after(Position.parse(to));
             };
             streamable.resetConsumer(topic, consumer, start);
             Optional<Position> saved = streamable.backend().topic(topic).savedPosition(consumer);

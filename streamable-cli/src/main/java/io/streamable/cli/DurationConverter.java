@@ -11,11 +11,11 @@ import java.util.regex.Pattern;
 
 /**
  * Reads durations the way backend URLs write them: {@code 500ms}, {@code 1s}, {@code 2m},
- * {@code 1h}, a bare number of milliseconds, or ISO-8601 ({@code PT2S}). Zero is allowed (an
+ * {@code 1h}, {@code 7d}, a bare number of milliseconds, or ISO-8601 ({@code PT2S}). Zero is allowed (an
  * option that must be positive says so itself); negative durations are refused.
  */
 final class DurationConverter implements ITypeConverter<Duration> {
-    private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+    private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
 
     @Override
     public Duration convert(String value) {
@@ -29,6 +29,7 @@ final class DurationConverter implements ITypeConverter<Duration> {
                     case "s" -> Duration.ofSeconds(amount);
                     case "m" -> Duration.ofMinutes(amount);
                     case "h" -> Duration.ofHours(amount);
+                    case "d" -> Duration.ofDays(amount);
                     default -> Duration.ofMillis(amount);
                 };
             }
@@ -39,6 +40,6 @@ final class DurationConverter implements ITypeConverter<Duration> {
         } catch (DateTimeParseException | ArithmeticException | NumberFormatException e) {
             // reported below, with the accepted forms
         }
-        throw new TypeConversionException("'" + value + "' is not a duration; write for example 500ms, 1s, 2m or PT2S");
+        throw new TypeConversionException("'" + value + "' is not a duration; write for example 500ms, 1s, 2m or PT2S (7d for days)");
     }
 }

@@ -52,9 +52,10 @@ final class TailCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "TOPIC")
     String topic;
 
-    @Option(names = "--from", paramLabel = "beginning|latest|POSITION", defaultValue = "beginning",
-            description = "Where to start (a named consumer: only the first time); with --partition N, a bare offset"
-                + " is an offset in partition N. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--from", paramLabel = "beginning|latest|POSITION|INSTANT", defaultValue = "beginning",
+            description = "Where to start (a named consumer: only the first time): after a position, or at an ISO-8601"
+                + " instant such as 2026-12-01T10:00:00Z (the messages created at or after it); with --partition N,"
+                + " a bare offset is an offset in partition N. Default: ${DEFAULT-VALUE}.")
     String from;
 
     @Option(names = {"-n", "--name"}, paramLabel = "NAME",
@@ -223,6 +224,9 @@ final class TailCommand implements Callable<Integer> {
             case "beginning" -> StartFrom.beginning();
             case "latest" -> StartFrom.latest();
             default -> {
+                if (from.contains("T")) {
+                    yield StartFrom.at(Instants.parse("--from", from));
+                }
                 try {
                     Position position = Position.parse(from);
                     if (partition != null && !from.contains(":")) {
@@ -230,7 +234,7 @@ final class TailCommand implements Callable<Integer> {
                     }
                     yield StartFrom.after(position);
                 } catch (IllegalArgumentException e) {
-                    throw new UsageException("--from " + from + ": expected beginning, latest or a position. "
+                    throw new UsageException("--from " + from + ": expected beginning, latest, a position or an instant such as 2026-12-01T10:00:00Z. "
                             + e.getMessage(), e);
                 }
             }

@@ -1,6 +1,7 @@
 package io.streamable.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamable.client.Streamable;
 import io.streamable.Position;
 import org.junit.jupiter.api.DisplayName;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -120,6 +122,28 @@ class StreamableCliTest {
     @DisplayName("tail")
     class Tail {
         @Test
+        @DisplayName("--from an instant prints exactly the messages created at or after it")
+        void fromInstant() throws Exception {
+            run("", "produce", "timed", "-k", "k", "1", "2", "3");
+            Instant t = Instant.now();
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> Instant.now().isAfter(t.plusMillis(5)));
+            run("", "produce", "timed", "-k", "k", "4", "5");
+
+            CliRun tailed = run("", "tail", "timed", "--from", t.toString(), "-q");
+            assertThat(tailed.code()).as(tailed.toString()).isZero();
+            assertThat(tailed.lines()).hasSize(2);
+            assertThat(json(tailed.lines().get(0)).get("payload").asInt()).isEqualTo(4);
+            assertThat(json(tailed.lines().get(1)).get("payload").asInt()).isEqualTo(5);
+            assertThat(run("", "tail", "timed", "--from", "2026-12-01T10:00:00Z", "-q").lines()).as("an instant before"
+                    + " everything").hasSize(5);
+
+            CliRun bad = run("", "tail", "timed", "--from", "2026-13-01T10:00:00Z");
+            assertThat(bad.code()).isEqualTo(2);
+            assertThat(bad.err()).contains("not an instant").contains("2026-12-01T10:00:00Z");
+        }
+
+        @Test
         @DisplayName("--from a position prints only the messages after it; --max stops early")
         void fromPositionAndMax() throws Exception {
             run("", "produce", "t", "-k", "k", "1", "2", "3", "4", "5");
@@ -191,7 +215,7 @@ class StreamableCliTest {
             run("", "produce", "t", "-k", "k", "1");
             CliRun tailed = run("", "tail", "t", "--from", "yesterday");
             assertThat(tailed.code()).isEqualTo(2);
-            assertThat(tailed.err()).contains("expected beginning, latest or a position");
+            assertThat(tailed.err()).contains("expected beginning, latest, a position or an instant such as 2026-12-01T10:00:00Z");
         }
 
         @Test
@@ -220,9 +244,34 @@ class StreamableCliTest {
             assertThat(run("", "topics").lines()).containsExactly("a", "b");
             CliRun described = run("", "topics", "describe", "b");
             assertThat(described.code()).as(described.toString()).isZero();
-            assertThat(json(described.lines().get(0))).isEqualTo(json("{\"topic\":\"b\",\"messages\":3,\"head\":\"2\","
-                    + "\"consumers\":[\"reader\"],\"compatibility\":\"BACKWARD\",\"schemaVersions\":[]}"));
+            ObjectNode node = (ObjectNode) json(described.lines().get(0));
+            Instant oldestAt = Instant.parse(node.remove("oldestCreatedAt").asText());
+            Instant newestAt = Instant.parse(node.remove("newestCreatedAt").asText());
+            assertThat(oldestAt).isBeforeOrEqualTo(newestAt).isBeforeOrEqualTo(Instant.now());
+            assertThat(node).isEqualTo(json("{\"topic\":\"b\",\"messages\":3,\"head\":\"2\",\"retention\":{},"
+                    + "\"oldest\":\"0\",\"newest\":\"2\",\"consumers\":[\"reader\"],\"compatibility\":\"BACKWARD\","
+                    + "\"schemaVersions\":[]}"));
             assertThat(run("", "topics", "describe").lines()).hasSize(2);
+        }
+
+        @Test
+        @DisplayName("configure sets a topic's retention, describe shows it, and retention removes the oldest messages")
+        void configureRetention() throws Exception {
+            run("", "produce", "kept", "-k", "k", "1", "2", "3", "4", "5");
+            CliRun configured = run("", "topics", "configure", "kept", "--max-messages", "2", "--max-age", "7d");
+            assertThat(configured.code()).as(configured.toString()).isZero();
+            JsonNode node = json(configured.lines().get(0));
+            assertThat(node.get("retention")).isEqualTo(json("{\"maxAge\":\"PT168H\",\"maxMessages\":2}"));
+            assertThat(node.get("oldest").asText()).isEqualTo("3");
+            assertThat(node.get("newest").asText()).isEqualTo("4");
+            assertThat(node.get("messages").asLong()).isEqualTo(2);
+            assertThat(run("", "tail", "kept", "-q").lines()).hasSize(2);
+
+            CliRun forever = run("", "topics", "configure", "kept");
+            assertThat(json(forever.lines().get(0)).get("retention")).isEqualTo(json("{}"));
+            CliRun refused = run("", "topics", "configure", "kept", "--max-messages", "0");
+            assertThat(refused.code()).isEqualTo(2);
+            assertThat(refused.err()).contains("maxMessages must be at least 1");
         }
 
         @Test

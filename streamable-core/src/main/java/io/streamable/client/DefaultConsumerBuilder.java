@@ -8,6 +8,7 @@ import io.streamable.consume.ConsumerInterceptor;
 import io.streamable.consume.FailureListener;
 import io.streamable.consume.FailurePolicy;
 import io.streamable.consume.MessageHandler;
+import io.streamable.consume.RetentionGapListener;
 import io.streamable.consume.StartFrom;
 
 import java.time.Duration;
@@ -32,6 +33,7 @@ final class DefaultConsumerBuilder<T> implements ConsumerBuilder<T> {
     Duration commitInterval = Duration.ofSeconds(1);
     int batchSize = 500;
     Duration closeTimeout = Duration.ofSeconds(5);
+    RetentionGapListener retentionGapListener = gap -> { };
 
     DefaultConsumerBuilder(Topic<T> topic, DefaultStreamable owner) {
         this.topic = topic;
@@ -65,6 +67,12 @@ final class DefaultConsumerBuilder<T> implements ConsumerBuilder<T> {
     @Override
     public ConsumerBuilder<T> onCaughtUp(Runnable callback) {
         this.onCaughtUp = Objects.requireNonNull(callback, "callback");
+        return this;
+    }
+
+    @Override
+    public ConsumerBuilder<T> onRetentionGap(RetentionGapListener listener) {
+        this.retentionGapListener = Objects.requireNonNull(listener, "listener");
         return this;
     }
 
@@ -135,6 +143,7 @@ final class DefaultConsumerBuilder<T> implements ConsumerBuilder<T> {
                 batchSize, closeTimeout, Math.max(batchSize * ConsumerSettings.IN_FLIGHT_BATCHES, concurrency * 2));
         RunningConsumer<T> consumer = new RunningConsumer<>(settings, owner.backend().topic(topic.name()),
                 owner.decoder(topic), owner.backend()::topic, owner::untrack);
+        consumer.onRetentionGap(retentionGapListener);
         owner.track(consumer);
         try {
             consumer.start();

@@ -8,10 +8,12 @@ import io.streamable.backend.RebalanceListener;
 import io.streamable.backend.TopicReader;
 import io.streamable.consume.ConsumerFailure.Outcome;
 import io.streamable.consume.ConsumerFencedException;
+import io.streamable.consume.RetentionGap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +47,8 @@ final class ReadLoop implements Runnable, RebalanceListener {
     private final FailureReporter reporter;
     private final CountDownLatch closing;
     private final AtomicReference<Throwable> stopCause;
+    /** Set before the loop runs; null reports nothing. */
+    private RetentionReporter retentionGaps;
 
     // touched by the loop thread only
     /** The last position saved since the tracker (re)started: what need not be saved again. */
@@ -131,6 +135,11 @@ final class ReadLoop implements Runnable, RebalanceListener {
                 settings.description(), change.revoked(), change.assigned(), (System.nanoTime() - started) / 1_000_000);
     }
 
+    /** Where gaps retention left before this consumer read them are reported; call before {@link #run()}. */
+    void reportRetentionGapsTo(RetentionReporter reporter) {
+        this.retentionGaps = reporter;
+    }
+
     /** Whether a fencing stopped the loop: then nothing may be committed any more. */
     boolean fenced() {
         return fenced;
@@ -200,6 +209,12 @@ final class ReadLoop implements Runnable, RebalanceListener {
             } finally {
                 if (armed) {
                     dispatcher.wakeWhenIdle(false);
+                }
+            }
+            if (retentionGaps != null) {
+                List<RetentionGap> gaps = reader.takeRetentionGaps();
+                if (!gaps.isEmpty()) {
+                    retentionGaps.report(gaps); // before the records after the gap are handed on
                 }
             }
             boolean delivered = !batch.records().isEmpty();

@@ -11,10 +11,13 @@ import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.GroupAssignment;
+import io.streamable.consume.RetentionGapListener;
+import io.streamable.consume.StartFrom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -61,6 +64,9 @@ final class RunningConsumer<T> implements Consumer<T> {
     private final AtomicReference<Throwable> stopCause = new AtomicReference<>();
     private final FailureReporter reporter;
     private volatile boolean running;
+    /** For a consumer started {@code at(instant)}: records created before it are acknowledged, not handled. */
+    private final Instant notBefore;
+    private RetentionGapListener retentionGapListener = gap -> { };
 
     private TopicReader reader;
     private FailureHandler<T> failures;
@@ -91,6 +97,12 @@ final class RunningConsumer<T> implements Consumer<T> {
         this.topics = topics;
         this.onStopped = onStopped;
         this.reporter = new FailureReporter(settings);
+        this.notBefore = settings.startFrom() instanceof StartFrom.At at ? at.instant() : null;
+    }
+
+    /** Who is told about positions retention removed unread, besides the log; call before {@link #start()}. */
+    void onRetentionGap(RetentionGapListener listener) {
+        this.retentionGapListener = listener;
     }
 
     /**
@@ -121,6 +133,7 @@ final class RunningConsumer<T> implements Consumer<T> {
                         return worker;
                     });
             loop = new ReadLoop(settings, reader, dispatcher, reporter, closing, stopCause);
+            loop.reportRetentionGapsTo(new RetentionReporter(settings.description(), retentionGapListener));
             running = true;
             thread = new Thread(() -> {
                 CURRENT.set(this);
@@ -142,6 +155,10 @@ final class RunningConsumer<T> implements Consumer<T> {
     }
 
     private FailureHandler.Result handle(StoredRecord record) {
+        if (notBefore != null && record.defect().isEmpty() && record.createdAt().isBefore(notBefore)) {
+            // after the start position but created before the instant (producers' clocks differ): not wanted
+            return FailureHandler.Result.DONE;
+        }
         return failures.handle(record);
     }
 

@@ -13,7 +13,8 @@ import java.util.TreeMap;
 /**
  * Turns a user's {@link StartFrom} into the concrete start a backend receives, once, for every
  * backend alike: {@code latest} becomes "after the head", and a position beyond the head is
- * clamped to it with a warning. Clamping, not keeping it: a position past the end would make the
+ * clamped to it with a warning, and {@code at(instant)} becomes "after
+ * {@link TopicStore#positionBefore}". Clamping, not keeping it: a position past the end would make the
  * reader silently skip every message appended until the log grows past it.
  */
 final class StartResolver {
@@ -26,6 +27,10 @@ final class StartResolver {
     static StartFrom resolve(StartFrom start, TopicStore store, String description) {
         if (start instanceof StartFrom.Beginning) {
             return start;
+        }
+        if (start instanceof StartFrom.At at) {
+            // a conservative position: records after it created before the instant are dropped by the consumer
+            return store.positionBefore(at.instant()).map(StartFrom::after).orElse(StartFrom.beginning());
         }
         Optional<Position> head = store.head();
         if (start instanceof StartFrom.Latest) {

@@ -1,7 +1,9 @@
 package io.streamable.client;
 
 import io.streamable.Position;
+import io.streamable.Retention;
 import io.streamable.Topic;
+import io.streamable.TopicDescription;
 import io.streamable.TopicName;
 import io.streamable.backend.Backend;
 import io.streamable.backend.TopicStore;
@@ -13,6 +15,7 @@ import io.streamable.schema.SchemaRegistry;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The way in: a connection to one backend, chosen by URL, that makes typed producers and
@@ -162,6 +165,48 @@ public interface Streamable extends AutoCloseable {
      */
     default void deleteTopic(String topic) {
         backend().deleteTopic(TopicName.requireValid(topic));
+    }
+
+    /**
+     * Declares a topic's retention, the way a Spring application declares a Kafka {@code NewTopic}
+     * bean with {@code retention.ms}: creates the topic with it when the topic does not exist yet,
+     * otherwise changes the stored retention (call it at start-up with the settings you want;
+     * calling it again with the same settings changes nothing). Stored with the topic, so every
+     * connection and the CLI see it; {@link Retention#forever()} keeps everything again from now on.
+     *
+     * <pre>{@code
+     * streamable.configureTopic("orders", Retention.maxAge(Duration.ofDays(7)));
+     * }</pre>
+     *
+     * @param topic     the topic's name
+     * @param retention how long it keeps its messages
+     * @throws IllegalArgumentException if {@code topic} is not a legal name, or the backend cannot
+     *                                  enforce a limit of {@code retention} (the message says which)
+     * @throws UnsupportedOperationException if the backend module predates retention
+     */
+    default void configureTopic(String topic, Retention retention) {
+        Objects.requireNonNull(retention, "retention is null: pass Retention.forever() to keep every message");
+        TopicStore store = backend().topic(TopicName.requireValid(topic));
+        if (!store.retention().equals(retention)) {
+            store.setRetention(retention);
+        }
+    }
+
+    /**
+     * What a topic holds now: its retention, and its oldest and newest positions and times.
+     *
+     * @param topic the topic's name
+     * @return a snapshot of the topic
+     * @throws IllegalArgumentException if {@code topic} is not a legal name or does not exist
+     * @throws UnsupportedOperationException if the backend module predates retention
+     */
+    default TopicDescription describeTopic(String topic) {
+        // asking for the store would create a topic that does not exist
+        if (!backend().listTopics().contains(TopicName.requireValid(topic))) {
+            throw new IllegalArgumentException("Topic \"" + topic + "\" does not exist on " + backend().describe()
+                    + "; the topics are " + new TreeSet<>(backend().listTopics()));
+        }
+        return backend().topic(topic).describeTopic();
     }
 
     private static String requireConsumerName(String consumerName) {

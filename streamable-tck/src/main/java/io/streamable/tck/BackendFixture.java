@@ -69,6 +69,17 @@ public interface BackendFixture {
     }
 
     /**
+     * The age limit {@link RetentionContractTest} sets: short, since the tests wait it out, yet long
+     * enough that messages appended just before are still there when a consumer reads them, where
+     * the server also removes expired messages on its own (Kafka's log cleaner).
+     *
+     * @return the age limit for the retention tests; 1 s by default
+     */
+    default Duration retentionAge() {
+        return Duration.ofSeconds(1);
+    }
+
+    /**
      * How long the backend may take until compaction becomes visible to a reader from the beginning.
      *
      * @return the longest wait until compaction shows

@@ -19,5 +19,20 @@ public enum Capability {
      * checks the groups themselves; {@code BackendContractTest} asserts sharing with it and the
      * refusal without it.
      */
-    CONSUMER_GROUPS
+    CONSUMER_GROUPS,
+    /**
+     * Retention is the server's topic configuration (Kafka's {@code retention.ms} and
+     * {@code retention.bytes}): there is no limit by message count, which the backend refuses
+     * with a clear error; {@link io.streamable.backend.TopicStore#enforceRetention()} applies the
+     * age limit at once.
+     */
+    SERVER_RETENTION,
+    /**
+     * Retention works with consumer groups (needs {@link #CONSUMER_GROUPS} too): a group member whose
+     * slot's committed position, or a slot it gains in a rebalance, lies below the prefix retention
+     * removed resumes at the oldest record kept and reports the gap, without a skip of a kept record.
+     * {@code RetentionContractTest} then runs its group story with two members on several keys;
+     * without it, with a group of one on one key.
+     */
+    RETENTION_WITH_GROUPS
 }

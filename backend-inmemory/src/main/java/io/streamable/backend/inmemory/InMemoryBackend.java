@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class InMemoryBackend implements Backend {
     /** One daemon thread renews the leases of every in-memory connection of the JVM: the work is tiny. */
     private static final ScheduledExecutorService HEARTBEATS = heartbeats();
+    /** How often an open connection removes messages past their topic's age limit. */
+    static final long RETENTION_SWEEP_MILLIS = 500;
 
     private final InMemoryStorage storage;
     private final String description;
@@ -33,6 +35,7 @@ final class InMemoryBackend implements Backend {
     private final Set<InMemoryReader> readers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ScheduledFuture<?> heartbeat;
+    private final ScheduledFuture<?> retentionSweep;
 
     InMemoryBackend(InMemoryStorage storage, String description, Duration leaseTtl) {
         this(storage, description, leaseTtl, new InMemoryTopic.GroupOptions(Optional.empty(),
@@ -46,6 +49,9 @@ final class InMemoryBackend implements Backend {
         this.groupOptions = groupOptions;
         long every = Math.max(1, leaseTtl.toMillis() / 3);
         this.heartbeat = HEARTBEATS.scheduleWithFixedDelay(this::renewLeases, every, every, TimeUnit.MILLISECONDS);
+        // appends enforce retention as they go; this covers age limits on a topic nobody writes to
+        this.retentionSweep = HEARTBEATS.scheduleWithFixedDelay(storage::enforceRetention, RETENTION_SWEEP_MILLIS,
+                RETENTION_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private static ScheduledExecutorService heartbeats() {
@@ -130,6 +136,7 @@ final class InMemoryBackend implements Backend {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             heartbeat.cancel(false);
+            retentionSweep.cancel(false);
             for (InMemoryReader reader : readers) {
                 reader.close();
             }

@@ -29,6 +29,12 @@ import java.util.regex.Pattern;
  * explicit count fails. Option {@code rebalanceDelay} (default 250 ms, at most 5 s): how long
  * membership must be still before a group's slots are reassigned, so a member that stops and one
  * that starts right after it move the slots once.
+ *
+ * <p>Retention (issue 17) has the same semantics as on the server backends: a topic's limits
+ * remove its oldest records on every append and, for age limits, on a sweep every half second of
+ * each open connection; never the newest record, and offsets are never reused. A reader behind
+ * the removed prefix resumes at the oldest record kept and reports the gap. {@code createdAt} is
+ * taken under the topic's lock, so the time search of {@code StartFrom.at} is a plain binary search.
  */
 public final class InMemoryBackendProvider implements BackendProvider {
     /** The lease time to live when the URL gives none, the same as the server backends'. */

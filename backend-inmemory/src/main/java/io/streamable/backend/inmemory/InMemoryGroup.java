@@ -75,6 +75,8 @@ final class InMemoryGroup {
         long scan;
         /** The highest floor of an owned slot: from there on every record of an owned slot is delivered. */
         long maxFloor;
+        /** Whether this member has handed out a record yet: until then a slot never committed starts at the oldest kept record silently. */
+        boolean delivered;
         /** What {@code slots()} returns, for any thread. */
         volatile Set<Integer> snapshot = Set.of();
 
@@ -360,6 +362,27 @@ final class InMemoryGroup {
             }
             mine.forEach(slot -> target[slot] = member.epoch);
         }
+    }
+
+    /**
+     * Where retention removed records the member had still to deliver, before it read them: the
+     * lowest offset below {@code lowWater} that an owned slot still had to deliver, or -1 for none.
+     * A slot never committed ({@code -1}) of a member that has delivered nothing yet starts at the
+     * beginning, which is simply the oldest record kept, as for an anonymous reader; any other
+     * slot lost records that were never committed, and the gap is reported.
+     */
+    long unreadBelow(Member member, long lowWater) {
+        long lowest = Long.MAX_VALUE;
+        for (int slot = 0; slot < slotCount; slot++) {
+            if (!member.owned[slot] || (committed[slot] < 0 && !member.delivered)) {
+                continue;
+            }
+            long from = Math.max(member.floor[slot], member.scan);
+            if (from < lowWater) {
+                lowest = Math.min(lowest, from);
+            }
+        }
+        return lowest == Long.MAX_VALUE ? -1 : lowest;
     }
 
     /** Advances each slot the member owns to {@code offset}. */

@@ -6,6 +6,7 @@ import io.streamable.backend.Rebalance;
 import io.streamable.backend.RebalanceListener;
 import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
+import io.streamable.consume.RetentionGap;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,12 +37,17 @@ class InMemoryReader implements TopicReader {
     private volatile boolean suspended;
     private Optional<Position> startPosition = Optional.empty();
     private long nextOffset;
+    /** Whether this reader may still take the oldest kept record as its beginning without a report. */
+    private boolean atBeginning;
+    /** Gaps found under the topic's lock, taken by the reading thread. */
+    private final List<RetentionGap> gaps = new ArrayList<>(0);
 
     /** An anonymous reader starting after {@code start}, or at offset 0 when empty. */
     InMemoryReader(InMemoryTopic topic, InMemoryBackend connection, Optional<Position> start) {
         this(topic, connection, Optional.empty(), null, null);
         this.startPosition = start;
         this.nextOffset = start.map(position -> position.offset() + 1).orElse(0L);
+        this.atBeginning = start.isEmpty();
     }
 
     /** A named reader: a member of its name's group that has joined already. */
@@ -70,6 +76,29 @@ class InMemoryReader implements TopicReader {
         return consumerName.orElseThrow();
     }
 
+    /** Retention removed {@code from} up to {@code oldestKept - 1} before this reader read them; under the topic's lock. */
+    void removedUnread(long from, long oldestKept) {
+        if (!atBeginning) {
+            reportGap(from, oldestKept);
+        }
+    }
+
+    /** Records a gap to report, whatever this reader read before; under the topic's lock. */
+    void reportGap(long from, long oldestKept) {
+        gaps.add(new RetentionGap(topic.name(), 0, from, oldestKept));
+    }
+
+    @Override
+    public List<RetentionGap> takeRetentionGaps() {
+        // the gaps are added under the topic's lock by this reader's own read(), on the same thread
+        if (gaps.isEmpty()) {
+            return List.of();
+        }
+        List<RetentionGap> taken = List.copyOf(gaps);
+        gaps.clear();
+        return taken;
+    }
+
     @Override
     public ReadBatch read(int max, Duration maxWait) throws InterruptedException {
         if (closed.get()) {
@@ -78,6 +107,9 @@ class InMemoryReader implements TopicReader {
         List<StoredRecord> records = new ArrayList<>(Math.min(max, 1024));
         if (member == null) {
             nextOffset = topic.read(nextOffset, max, maxWait.toNanos(), records, this);
+            if (!records.isEmpty()) {
+                atBeginning = false;
+            }
             return new ReadBatch(records, nextOffset >= topic.size());
         }
         long deadline = System.nanoTime() + maxWait.toNanos();

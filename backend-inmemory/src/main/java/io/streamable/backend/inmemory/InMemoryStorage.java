@@ -26,6 +26,13 @@ final class InMemoryStorage {
         }
     }
 
+    /** Removes what every topic's retention allows now: the connections' sweep, for age limits on idle topics. */
+    void enforceRetention() {
+        for (InMemoryTopic topic : topics.values()) {
+            topic.enforceRetention();
+        }
+    }
+
     Set<String> topicNames() {
         Set<String> names = new TreeSet<>();
         for (InMemoryTopic topic : topics.values()) {

@@ -1,6 +1,8 @@
 package io.streamable.backend.inmemory;
 
 import io.streamable.Position;
+import io.streamable.Retention;
+import io.streamable.TopicDescription;
 import io.streamable.backend.AppendRecord;
 import io.streamable.backend.StoredRecord;
 import io.streamable.consume.ConsumerFencedException;
@@ -19,8 +21,16 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One topic's log. The offset of a record is its index in {@link #log}; compaction replaces
- * removed records with {@code null}, so offsets never move. One lock orders appends, which is
+ * One topic's log. The offset of a record is {@link #base} plus its index in {@link #log};
+ * compaction replaces removed records with {@code null}, so offsets never move.
+ *
+ * <p>Retention removes a prefix: {@link #lowWater} is the oldest offset not removed, and only
+ * ever grows; it stops right after a removed live record and never passes the newest record, so
+ * the next append's offset ({@code base + log.size()}) is never one a reader has seen. Removed
+ * entries are nulled at once and dropped from the list in chunks ({@link #base} follows), so
+ * memory stays bounded without copying the list on every removal. A reader behind the low-water
+ * mark resumes at it and reports the gap ({@link InMemoryReader#removedUnread}), unless it started
+ * at the beginning and has read nothing yet (then the beginning is simply the oldest record kept). One lock orders appends, which is
  * what makes every reader see records in one order and never pass a later-committed one.
  *
  * <p>The log keeps each appended record as it came, with its acceptance time, and builds the
@@ -51,6 +61,13 @@ final class InMemoryTopic {
     /** The last epoch given out per name; never reset, so a later holder always has a higher one. */
     private final Map<String, Long> epochs = new HashMap<>();
     private long liveRecords;
+    /** The offset of {@code log.get(0)}: entries below it were removed by retention and dropped. */
+    private long base;
+    /** The oldest offset retention has not removed; offsets below it are gone for good. */
+    private long lowWater;
+    /** The payload bytes of the live records, for a size limit. */
+    private long liveBytes;
+    private volatile Retention retention = Retention.forever();
     /** False once deleted, until used again: a deleted topic is not listed. */
     private volatile boolean exists = true;
 
@@ -80,17 +97,22 @@ final class InMemoryTopic {
         try {
             Instant now = Instant.now();
             for (AppendRecord record : records) {
-                long offset = log.size();
+                long offset = base + log.size();
                 log.add(new Entry(record, now));
                 liveRecords++;
+                liveBytes += record.payload().length;
                 record.logCompactId().ifPresent(id -> {
                     Long replaced = newestByCompactId.put(new CompactKey(record.shardingKey(), id), offset);
-                    if (replaced != null) {
-                        log.set(Math.toIntExact(replaced), null);
+                    if (replaced != null && replaced >= lowWater) {
+                        Entry superseded = log.set(Math.toIntExact(replaced - base), null);
                         liveRecords--;
+                        liveBytes -= superseded.record().payload().length;
                     }
                 });
                 positions.add(Position.of(offset));
+            }
+            if (!retention.isForever()) {
+                removeExpired(now);
             }
             appended.signalAll();
         } finally {
@@ -109,13 +131,17 @@ final class InMemoryTopic {
         lock.lock();
         try {
             long nanos = maxWaitNanos;
-            while (fromOffset >= log.size() && nanos > 0 && !wakeup.takeWakeup()) {
+            while (fromOffset >= base + log.size() && nanos > 0 && !wakeup.takeWakeup()) {
                 nanos = appended.awaitNanos(nanos);
             }
             long next = fromOffset;
-            while (next < log.size() && into.size() < max) {
+            if (next < lowWater) {
+                wakeup.removedUnread(next, lowWater); // retention removed them before this reader got there
+                next = lowWater;
+            }
+            while (next < base + log.size() && into.size() < max) {
                 long offset = next++;
-                Entry entry = log.get(Math.toIntExact(offset));
+                Entry entry = log.get(Math.toIntExact(offset - base));
                 if (entry != null) {
                     into.add(entry.toStored(offset));
                 }
@@ -129,7 +155,7 @@ final class InMemoryTopic {
     long size() {
         lock.lock();
         try {
-            return log.size();
+            return base + log.size();
         } finally {
             lock.unlock();
         }
@@ -148,12 +174,12 @@ final class InMemoryTopic {
     long countAfter(long offset) {
         lock.lock();
         try {
-            if (offset < 0) {
-                return liveRecords;
+            if (offset < lowWater) {
+                return liveRecords; // only what is still stored counts
             }
             long count = 0;
-            for (long i = offset + 1; i < log.size(); i++) {
-                if (log.get(Math.toIntExact(i)) != null) {
+            for (long i = offset + 1; i < base + log.size(); i++) {
+                if (log.get(Math.toIntExact(i - base)) != null) {
                     count++;
                 }
             }
@@ -224,7 +250,7 @@ final class InMemoryTopic {
                     + " delete the consumer (Streamable.deleteConsumer) while none of it runs to start it anew.");
         }
         long epoch = epochs.merge(consumerName, 1L, Long::sum);
-        return group.join(epoch, exclusive, now, ttlNanos, log.size());
+        return group.join(epoch, exclusive, now, ttlNanos, base + log.size());
     }
 
     /** Where a member that just joined starts; see {@link InMemoryGroup#startOf}. */
@@ -323,7 +349,7 @@ final class InMemoryTopic {
                 if (change != null) {
                     return change;
                 }
-                scan(group, member, max, into);
+                scan(group, member, max, into, reader);
                 long left = deadline - now;
                 if (!into.isEmpty() || left <= 0 || reader.takeWakeup()) {
                     return null;
@@ -335,22 +361,38 @@ final class InMemoryTopic {
         }
     }
 
-    /** Copies the member's next records; call under the lock. */
-    private void scan(InMemoryGroup group, InMemoryGroup.Member member, int max, List<StoredRecord> into) {
+    /**
+     * Copies the member's next records; call under the lock. A scan below the low-water mark
+     * resumes at it, and reports the gap to {@code reader} when one of the member's slots had
+     * records there still to deliver ({@link InMemoryGroup#unreadBelow}).
+     */
+    private void scan(InMemoryGroup group, InMemoryGroup.Member member, int max, List<StoredRecord> into,
+                      InMemoryReader reader) {
         int slots = group.slotCount();
+        long end = base + log.size();
         if (member.ownedCount == 0) {
-            member.scan = log.size();
+            member.scan = end;
             return;
         }
         long next = member.scan;
-        while (next < log.size() && into.size() < max) {
+        if (next < lowWater) {
+            long firstUnread = group.unreadBelow(member, lowWater);
+            if (firstUnread >= 0) {
+                reader.reportGap(firstUnread, lowWater); // retention removed them before this member got there
+            }
+            next = lowWater;
+        }
+        while (next < end && into.size() < max) {
             long offset = next++;
-            Entry entry = log.get(Math.toIntExact(offset));
+            Entry entry = log.get(Math.toIntExact(offset - base));
             if (entry != null && (member.deliversAllFrom(offset) || member.delivers(offset, entry.slot(slots)))) {
                 into.add(entry.toStored(offset));
             }
         }
         member.scan = next;
+        if (!into.isEmpty()) {
+            member.delivered = true;
+        }
     }
 
     /** Whether the member has read everything its slots hold, and holds its whole share. */
@@ -358,7 +400,7 @@ final class InMemoryTopic {
         lock.lock();
         try {
             InMemoryGroup group = groups.get(member.groupName);
-            return member.scan >= log.size() && (group == null || group.settled(member));
+            return member.scan >= base + log.size() && (group == null || group.settled(member));
         } finally {
             lock.unlock();
         }
@@ -372,7 +414,7 @@ final class InMemoryTopic {
                 return; // it left the group: its slots are free already
             }
             InMemoryGroup.Member member = reader.checkOwnership();
-            groups.get(consumerName).apply(member, change, log.size());
+            groups.get(consumerName).apply(member, change, base + log.size());
             appended.signalAll(); // slots freed for others, or taken
         } finally {
             lock.unlock();
@@ -421,8 +463,9 @@ final class InMemoryTopic {
                 }
             }
             long count = 0;
-            for (long i = Math.max(0, from + 1); i < log.size(); i++) {
-                Entry entry = log.get(Math.toIntExact(i));
+            // only what is still stored counts: a slot committed below the low-water mark lags by its kept records
+            for (long i = Math.max(lowWater, from + 1); i < base + log.size(); i++) {
+                Entry entry = log.get(Math.toIntExact(i - base));
                 if (entry != null) {
                     int slot = entry.slot(slots);
                     if (member.owned[slot] && i > after[slot]) {
@@ -450,8 +493,9 @@ final class InMemoryTopic {
             for (int slot = 0; slot < slots; slot++) {
                 from = Math.min(from, group.committed(slot));
             }
-            for (long i = Math.max(0, from + 1); i < log.size(); i++) {
-                Entry entry = log.get(Math.toIntExact(i));
+            // only what is still stored counts: a slot committed below the low-water mark lags by its kept records
+            for (long i = Math.max(lowWater, from + 1); i < base + log.size(); i++) {
+                Entry entry = log.get(Math.toIntExact(i - base));
                 if (entry != null) {
                     int slot = entry.slot(slots);
                     if (i > group.committed(slot)) {
@@ -507,6 +551,10 @@ final class InMemoryTopic {
             }
             groups.clear();
             log.clear();
+            base = 0;
+            lowWater = 0;
+            liveBytes = 0;
+            retention = Retention.forever();
             newestByCompactId.clear();
             liveRecords = 0;
             exists = false;
@@ -533,6 +581,136 @@ final class InMemoryTopic {
         }
     }
 
+    // ---------------------------------------------------------------- retention and time
+
+    Retention retention() {
+        return retention;
+    }
+
+    void setRetention(Retention retention) {
+        lock.lock();
+        try {
+            this.retention = retention;
+            removeExpired(Instant.now());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes what the retention allows now; called on appends, by the connections' sweep and by tests. */
+    void enforceRetention() {
+        if (retention.isForever()) {
+            return;
+        }
+        lock.lock();
+        try {
+            removeExpired(Instant.now());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes the oldest live records while a limit is exceeded, never the newest record; call
+     * under the lock. The low-water mark moves to just after the last record removed.
+     */
+    private void removeExpired(Instant now) {
+        Retention limits = retention;
+        Instant oldestKept = limits.maxAge().map(now::minus).orElse(null);
+        long newest = base + log.size() - 1;
+        long scan = lowWater;
+        long removed = 0;
+        while (scan < newest) {
+            Entry entry = log.get(Math.toIntExact(scan - base));
+            if (entry == null) {
+                scan++; // compacted: nothing to remove, but passed once a later record goes
+                continue;
+            }
+            boolean expired = (oldestKept != null && entry.createdAt().isBefore(oldestKept))
+                    || (limits.maxMessages().isPresent() && liveRecords > limits.maxMessages().getAsLong())
+                    || (limits.maxBytes().isPresent() && liveBytes > limits.maxBytes().getAsLong());
+            if (!expired) {
+                break;
+            }
+            log.set(Math.toIntExact(scan - base), null);
+            liveRecords--;
+            liveBytes -= entry.record().payload().length;
+            Long removedOffset = scan;
+            entry.record().logCompactId().ifPresent(id ->
+                    newestByCompactId.remove(new CompactKey(entry.record().shardingKey(), id), removedOffset));
+            scan++;
+            lowWater = scan;
+            removed++;
+        }
+        long dead = lowWater - base;
+        if (removed > 0 && dead >= Math.max(1024, log.size() / 2)) {
+            // drop the removed prefix from the list in chunks: amortised, not one copy per removal
+            log.subList(0, Math.toIntExact(dead)).clear();
+            base = lowWater;
+        }
+    }
+
+    /**
+     * The position to start after so that every record created at or after {@code instant} is
+     * read: a binary search over the offsets (point reads, no scan). The topic stamps records
+     * under its lock with one clock, so their times ascend (a wall-clock step back aside, which the
+     * consumer's filter on {@code createdAt} cannot repair either); empty for the beginning.
+     */
+    Optional<Position> positionBefore(Instant instant) {
+        lock.lock();
+        try {
+            long low = lowWater;
+            long high = base + log.size(); // the first offset known to be at or after the instant (virtual end)
+            // invariant: every live offset below `low` was created before the instant
+            while (low < high) {
+                long middle = low + (high - low) / 2;
+                Entry entry = entryAtOrAfter(middle, high);
+                if (entry == null || !entry.createdAt().isBefore(instant)) {
+                    high = middle;
+                } else {
+                    low = middle + 1;
+                }
+            }
+            return low == 0 ? Optional.empty() : Optional.of(Position.of(low - 1));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The first live entry at or after {@code offset} and below {@code end}; call under the lock. */
+    private Entry entryAtOrAfter(long offset, long end) {
+        for (long scan = offset; scan < end; scan++) {
+            Entry entry = log.get(Math.toIntExact(scan - base));
+            if (entry != null) {
+                return entry;
+            }
+        }
+        return null;
+    }
+
+    TopicDescription describe() {
+        lock.lock();
+        try {
+            long end = base + log.size();
+            Optional<Position> oldest = Optional.empty();
+            Optional<Instant> oldestAt = Optional.empty();
+            for (long scan = lowWater; scan < end; scan++) {
+                Entry entry = log.get(Math.toIntExact(scan - base));
+                if (entry != null) {
+                    oldest = Optional.of(Position.of(scan));
+                    oldestAt = Optional.of(entry.createdAt());
+                    break;
+                }
+            }
+            Optional<Position> newest = end == 0 ? Optional.empty() : Optional.of(Position.of(end - 1));
+            Optional<Instant> newestAt = end == 0 ? Optional.empty()
+                    : Optional.ofNullable(log.get(log.size() - 1)).map(Entry::createdAt);
+            return new TopicDescription(name, retention, oldest, oldestAt, newest, newestAt);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** What compaction is per: a sharding key and a logCompactId. */
     private record CompactKey(String shardingKey, String logCompactId) {
     }
@@ -547,6 +725,14 @@ final class InMemoryTopic {
         Entry(AppendRecord record, Instant createdAt) {
             this.record = record;
             this.createdAt = createdAt;
+        }
+
+        AppendRecord record() {
+            return record;
+        }
+
+        Instant createdAt() {
+            return createdAt;
         }
 
         /** Its key's slot among {@code slots}; call under the lock. */

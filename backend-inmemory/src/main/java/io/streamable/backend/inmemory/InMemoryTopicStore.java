@@ -1,6 +1,8 @@
 package io.streamable.backend.inmemory;
 
 import io.streamable.Position;
+import io.streamable.Retention;
+import io.streamable.TopicDescription;
 import io.streamable.backend.AppendRecord;
 import io.streamable.backend.ConsumerGroups;
 import io.streamable.backend.GroupDescription;
@@ -11,6 +13,7 @@ import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
 import io.streamable.consume.StartFrom;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -125,6 +128,35 @@ final class InMemoryTopicStore implements TopicStore, ConsumerGroups {
         connection.ensureOpen();
         position.ifPresent(p -> requestedStart(StartFrom.after(p)));
         topic.setOffline(consumerName, position, false, connection.groupOptions());
+    }
+
+    @Override
+    public Retention retention() {
+        return topic.retention();
+    }
+
+    @Override
+    public void setRetention(Retention retention) {
+        connection.ensureOpen();
+        topic.exist();
+        topic.setRetention(Objects.requireNonNull(retention, "retention"));
+    }
+
+    @Override
+    public void enforceRetention() {
+        topic.enforceRetention();
+    }
+
+    @Override
+    public Optional<Position> positionBefore(Instant instant) {
+        connection.ensureOpen();
+        return topic.positionBefore(instant);
+    }
+
+    @Override
+    public TopicDescription describeTopic() {
+        connection.ensureOpen();
+        return topic.describe();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.streamable.backend.inmemory;
 
 import io.streamable.Position;
+import io.streamable.Retention;
 import io.streamable.Slots;
 import io.streamable.backend.AppendRecord;
 import io.streamable.backend.BackendUrl;
@@ -12,6 +13,7 @@ import io.streamable.backend.Rebalance;
 import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicStore;
 import io.streamable.consume.ConsumerNameInUseException;
+import io.streamable.consume.RetentionGap;
 import io.streamable.consume.StartFrom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -171,5 +173,53 @@ class InMemoryGroupTest {
         assertThat(member.lag(Optional.of(Position.of(3)))).isEqualTo(1);
         assertThat(((ConsumerGroups) store).describeGroup("nobody")).isEmpty();
         assertThat(store.savedPosition("billing")).contains(Position.of(2));
+    }
+
+    @Test
+    @DisplayName("retention with a group: a slot gained in a rebalance below the low-water mark, and the slot its old"
+            + " owner keeps, resume at the oldest kept record, each reader reporting the gap; nothing kept is skipped")
+    void gainedSlotBelowTheLowWaterMark() throws InterruptedException {
+        TopicStore store = topic("?slots=2&rebalanceDelay=0ms");
+        String key0 = keyOfSlot(0, 2);
+        String key1 = keyOfSlot(1, 2);
+        GroupMemberReader first = join(store, new ArrayList<>());
+        append(store, key0, 1);
+        append(store, key1, 1);
+        assertThat(first.read(10, Duration.ZERO).records()).hasSize(2);
+        first.commit(Position.of(1));
+        for (int i = 0; i < 3; i++) {
+            append(store, key0, 1);
+            append(store, key1, 1);
+        }
+        // offsets 2..7, unread; keeping the newest two removes 2..5
+        store.setRetention(Retention.maxMessages(2));
+        assertThat(store.lag(Optional.of(Position.of(1)))).as("lag counts only what is stored").isEqualTo(2);
+
+        GroupMemberReader second = join(store, new ArrayList<>());
+        List<StoredRecord> firstRead = first.read(10, Duration.ZERO).records(); // gives a slot up, then reads the other
+        assertThat(first.slots()).hasSize(1);
+        List<StoredRecord> secondRead = second.read(10, Duration.ZERO).records();
+        assertThat(second.slots()).hasSize(1).doesNotContainAnyElementsOf(first.slots());
+
+        RetentionGap expected = new RetentionGap("orders", 0, 2, 6);
+        assertThat(first.takeRetentionGaps()).as("the member that kept its slot").containsExactly(expected);
+        assertThat(second.takeRetentionGaps()).as("the member that gained its slot").containsExactly(expected);
+        assertThat(second.takeRetentionGaps()).as("taken once").isEmpty();
+        assertThat(firstRead).extracting(record -> record.position().offset()).as("the first member's kept record")
+                .containsExactly(first.slots().contains(0) ? 6L : 7L);
+        assertThat(secondRead).extracting(record -> record.position().offset()).as("the second member's kept record")
+                .containsExactly(second.slots().contains(0) ? 6L : 7L);
+        GroupDescription described = ((ConsumerGroups) store).describeGroup("billing").orElseThrow();
+        assertThat(described.slots()).extracting(GroupDescription.SlotState::lag).as("only stored records lag")
+                .containsExactly(1L, 1L);
+    }
+
+    /** A sharding key whose slot among {@code slots} is {@code slot}. */
+    private static String keyOfSlot(int slot, int slots) {
+        for (int i = 0; ; i++) {
+            if (Slots.slotOf("key-" + i, slots) == slot) {
+                return "key-" + i;
+            }
+        }
     }
 }

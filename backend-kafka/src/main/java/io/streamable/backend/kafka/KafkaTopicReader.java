@@ -11,6 +11,7 @@ import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
 import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.ConsumerNameInUseException;
+import io.streamable.consume.RetentionGap;
 import io.streamable.consume.StartFrom;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
@@ -111,6 +112,8 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
 
     // touched by the reading thread only (the rebalance listener runs inside its poll)
     private final Map<TopicPartition, Long> startOffsets;
+    /** Positions retention removed before this reader read them, found when it opened; taken by the reading thread. */
+    private final List<RetentionGap> gaps = new ArrayList<>(0);
     private final Map<TopicPartition, Long> next;
     private final Map<TopicPartition, Long> committed;
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> buffer = new ArrayDeque<>();
@@ -187,6 +190,7 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             Start start = start(store, spec.start());
             KafkaTopicReader reader = new KafkaTopicReader(backend, topic, Optional.empty(), clientId, start.offsets,
                     Map.of(), start.position, null, store.partitionCount());
+            reader.gaps.addAll(start.gaps);
             try {
                 reader.consumer.assign(store.topicPartitions());
                 start.offsets.forEach(reader.consumer::seek);
@@ -206,12 +210,16 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             start = start(store, spec.start());
         } else {
             // resume: committed partitions at their offset, partitions added since then from their beginning
-            Map<TopicPartition, Long> offsets = new HashMap<>(store.offsets(OffsetSpec.earliest()));
+            Map<TopicPartition, Long> earliest = store.offsets(OffsetSpec.earliest());
+            Map<TopicPartition, Long> offsets = new HashMap<>(earliest);
             offsets.putAll(saved);
-            start = new Start(offsets, KafkaTopicStore.consumedPosition(saved));
+            List<RetentionGap> gaps = new ArrayList<>(0);
+            clampToLogStart(topic, offsets, earliest, gaps);
+            start = new Start(offsets, KafkaTopicStore.consumedPosition(saved), gaps);
         }
         KafkaTopicReader reader = new KafkaTopicReader(backend, topic, Optional.of(name), clientId, start.offsets,
                 saved, start.position, null, store.partitionCount());
+        reader.gaps.addAll(start.gaps);
         try {
             reader.consumer.subscribe(List.of(topic), reader);
             reader.join();
@@ -268,10 +276,14 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         if (firstUse) {
             start = start(store, spec.start());
         } else {
-            // partitions without a committed offset (added since) start at their beginning
-            Map<TopicPartition, Long> offsets = new HashMap<>(store.offsets(OffsetSpec.earliest()));
+            // partitions without a committed offset (added since) start at their beginning; committed
+            // offsets below the log start resume at the log start, with the gap reported
+            Map<TopicPartition, Long> earliest = store.offsets(OffsetSpec.earliest());
+            Map<TopicPartition, Long> offsets = new HashMap<>(earliest);
             offsets.putAll(saved);
-            start = new Start(offsets, KafkaTopicStore.consumedPosition(saved));
+            List<RetentionGap> gaps = new ArrayList<>(0);
+            clampToLogStart(topic, offsets, earliest, gaps);
+            start = new Start(offsets, KafkaTopicStore.consumedPosition(saved), gaps);
         }
         KafkaGroupMember member = new KafkaGroupMember(backend, topic, name, clientId, start.offsets, saved, listener,
                 store.partitionCount());
@@ -285,6 +297,8 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                     reader.saveStart();
                 }
                 Set<TopicPartition> owned = reader.ownedPartitions();
+                start.gaps.stream().filter(gap -> owned.contains(new TopicPartition(topic, gap.partition())))
+                        .forEach(reader.gaps::add);
                 reader.startPosition = owned.size() == store.partitionCount() ? start.position
                         : KafkaTopicStore.consumedPosition(restrict(start.offsets, owned));
             } else {
@@ -358,7 +372,23 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     }
 
     /** Where a reader starts: the next offset per partition, and the position it starts after. */
-    private record Start(Map<TopicPartition, Long> offsets, Optional<Position> position) {
+    private record Start(Map<TopicPartition, Long> offsets, Optional<Position> position, List<RetentionGap> gaps) {
+    }
+
+    /**
+     * Where offsets below a partition's log start are asked for, retention removed them: start at
+     * the log start instead and note the gap, which the reader reports once ({@link #takeRetentionGaps()}).
+     */
+    private static void clampToLogStart(String topic, Map<TopicPartition, Long> offsets, Map<TopicPartition, Long> earliest,
+                                        List<RetentionGap> gaps) {
+        offsets.replaceAll((partition, offset) -> {
+            long logStart = earliest.getOrDefault(partition, 0L);
+            if (offset < logStart) {
+                gaps.add(new RetentionGap(topic, partition.partition(), offset, logStart));
+                return logStart;
+            }
+            return offset;
+        });
     }
 
     /**
@@ -378,14 +408,14 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                 }
             }
             Map<TopicPartition, Long> offsets = new HashMap<>(earliest);
-            position.offsets().forEach((partition, offset) -> {
-                TopicPartition topicPartition = new TopicPartition(store.name(), partition);
-                // records below the earliest offset were removed by retention: start at what is left
-                offsets.put(topicPartition, Math.max(earliest.getOrDefault(topicPartition, 0L), offset + 1));
-            });
-            return new Start(offsets, Optional.of(position));
+            position.offsets().forEach((partition, offset) ->
+                    offsets.put(new TopicPartition(store.name(), partition), offset + 1));
+            // records below the earliest offset were removed by retention: start at what is left, and say so
+            List<RetentionGap> gaps = new ArrayList<>(0);
+            clampToLogStart(store.name(), offsets, earliest, gaps);
+            return new Start(offsets, Optional.of(position), gaps);
         }
-        return new Start(earliest, Optional.empty());
+        return new Start(earliest, Optional.empty(), List.of());
     }
 
     /**
@@ -596,6 +626,16 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         }
         boolean caughtUp = buffer.isEmpty() && atHead(records.isEmpty());
         return new ReadBatch(records, caughtUp);
+    }
+
+    @Override
+    public List<RetentionGap> takeRetentionGaps() {
+        if (gaps.isEmpty()) {
+            return List.of();
+        }
+        List<RetentionGap> taken = List.copyOf(gaps);
+        gaps.clear();
+        return taken;
     }
 
     /** Whether every assigned partition has been read to its end. */
@@ -1185,10 +1225,19 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                     partitions, e);
             return;
         }
+        Map<TopicPartition, Long> logStart = logStarts(partitions);
         for (TopicPartition partition : partitions) {
             OffsetAndMetadata offset = found.get(partition);
             if (offset != null && offset.offset() >= 0) {
-                consumer.seek(partition, offset.offset());
+                long from = offset.offset();
+                Long kept = logStart.get(partition);
+                if (kept != null && from < kept) {
+                    // retention removed what the group had not consumed of this partition: resume at the
+                    // log start and say so, instead of the client's silent auto.offset.reset
+                    gaps.add(new RetentionGap(topic, partition.partition(), from, kept));
+                    from = kept;
+                }
+                consumer.seek(partition, from);
                 committed.put(partition, offset.offset());
             } else {
                 // nothing committed (a group that started at the beginning, a partition added since): its start
@@ -1199,6 +1248,17 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                     consumer.seekToBeginning(List.of(partition));
                 }
             }
+        }
+    }
+
+    /** The log start offsets of partitions gained in a rebalance; empty where the broker did not answer. */
+    private Map<TopicPartition, Long> logStarts(Set<TopicPartition> partitions) {
+        try {
+            return consumer.beginningOffsets(partitions, backend.timeout());
+        } catch (KafkaException e) { // a wake-up too: the committed offsets were read, this is best effort
+            LOG.debug("Member {} could not read the log start offsets of {}; a committed offset below them is reset"
+                    + " by the consumer without a gap report", clientId, partitions, e);
+            return Map.of();
         }
     }
 

@@ -90,6 +90,8 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTopicStore.class);
 
     private final KafkaBackend backend;
+    /** Retention and the time search (issue 17). */
+    private final KafkaRetention retentionPolicy;
     private final String name;
     private volatile int partitions;
     /** The largest record the topic takes: its max.message.bytes, capped by the producer's max.request.size. */
@@ -103,6 +105,7 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
         this.backend = backend;
         this.name = name;
         this.maxRecordBytes = Math.min(DEFAULT_MAX_MESSAGE_BYTES, backend.maxRequestSize());
+        this.retentionPolicy = new KafkaRetention(backend, this);
     }
 
     @Override
@@ -898,12 +901,44 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
     }
 
     @Override
+    public io.streamable.Retention retention() {
+        backend.ensureOpen();
+        return retentionPolicy.retention();
+    }
+
+    @Override
+    public void setRetention(io.streamable.Retention retention) {
+        backend.ensureOpen();
+        retentionPolicy.setRetention(retention);
+    }
+
+    @Override
+    public void enforceRetention() {
+        backend.ensureOpen();
+        ensureReady();
+        retentionPolicy.enforce();
+    }
+
+    @Override
+    public Optional<Position> positionBefore(Instant instant) {
+        backend.ensureOpen();
+        return retentionPolicy.positionBefore(instant);
+    }
+
+    @Override
+    public io.streamable.TopicDescription describeTopic() {
+        backend.ensureOpen();
+        ensureReady();
+        return retentionPolicy.describe();
+    }
+
+    @Override
     public long lag(Optional<Position> position) {
         backend.ensureOpen();
         ensureReady();
         Map<TopicPartition, Long> end = offsets(OffsetSpec.latest());
-        Map<TopicPartition, Long> start = position.isPresent() && position.get().offsets().size() >= partitions
-                ? Map.of() : offsets(OffsetSpec.earliest());
+        // always read: offsets below the log start were removed by retention and are not counted
+        Map<TopicPartition, Long> start = offsets(OffsetSpec.earliest());
         long lag = 0;
         for (TopicPartition partition : topicPartitions()) {
             long endOffset = end.getOrDefault(partition, 0L);
@@ -911,7 +946,7 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
                 var offset = p.offset(partition.partition());
                 return offset.isPresent() ? Optional.of(offset.getAsLong() + 1) : Optional.empty();
             }).orElseGet(() -> start.getOrDefault(partition, 0L));
-            lag += Math.max(0, endOffset - next);
+            lag += Math.max(0, endOffset - Math.max(next, start.getOrDefault(partition, 0L)));
         }
         return lag;
     }

@@ -200,8 +200,31 @@
  * committed data only ({@code isolation.level=read_committed}), so records of transactions aborted
  * by other Kafka clients are never delivered; without transactions this costs nothing.
  *
+ * <h2>Retention and starting at an instant (issue 17)</h2>
+ * {@code Streamable.configureTopic(topic, Retention)} sets the topic's configs with
+ * {@code incrementalAlterConfigs}: {@code maxAge} is {@code retention.ms}, {@code maxBytes} is
+ * {@code retention.bytes} (per partition, as Kafka counts), and {@code cleanup.policy} becomes
+ * {@code compact,delete} (topics are created {@code compact} only, which never removes by time);
+ * {@code Retention.forever()} sets {@code compact} and {@code -1} again. Kafka has no limit by
+ * message count: {@code maxMessages} is refused with an {@link java.lang.IllegalArgumentException}.
+ * The broker removes whole closed segments (on its retention check, and the log cleaner does it for
+ * {@code compact,delete} topics), and when every record of a partition expired it rolls the active
+ * segment too, so there the newest record <em>may</em> go; the log end offset stays, so no offset
+ * is ever handed out again. {@code TopicStore.enforceRetention()} removes the expired records at
+ * once with {@code deleteRecords}, keeping each partition's newest. A named or positioned reader
+ * whose start lies below a partition's log start begins at the log start and reports the gap
+ * ({@code TopicReader.takeRetentionGaps()}, per partition) when it opens; lag counts from the log
+ * start. {@code StartFrom.at(t)} is resolved with {@code ListOffsets} by timestamp (what
+ * {@code offsetsForTimes} asks): per partition, after the offset before the first record whose
+ * timestamp is at or after {@code t}; the consumer drops later records with earlier timestamps.
+ * A group member that gains a partition in a rebalance whose committed offset is below the log
+ * start begins at the log start and reports that gap too. Not done: a reader that falls below the
+ * log start <em>while it runs</em> is reset by the Kafka client ({@code auto.offset.reset=earliest},
+ * logged by the client) without a gap report.
+ *
  * <h2>Log compaction: what Kafka guarantees</h2>
- * Topics the backend creates have {@code cleanup.policy=compact} and no time or size retention.
+ * Topics the backend creates have {@code cleanup.policy=compact} and no time or size retention
+ * until {@code configureTopic} gives them one.
  * <ul>
  *   <li>Compaction is <b>lazy</b>: Kafka's log cleaner removes a record some time after a newer
  *       record with the same key was stored, and never within the active (newest) segment. The

@@ -21,6 +21,7 @@ import io.streamable.backend.Rebalance;
 import io.streamable.backend.RebalanceListener;
 import io.streamable.backend.StoredRecord;
 import io.streamable.consume.ConsumerFencedException;
+import io.streamable.consume.RetentionGap;
 import io.streamable.consume.StartFrom;
 import org.bson.Document;
 import org.bson.conversions.Bson;
@@ -120,6 +121,12 @@ final class MongoGroupReader implements GroupMemberReader {
     private final long[] floor = new long[MongoGroups.SLOT_COUNT];
     /** Every record of an owned slot up to here was delivered (or is at or below the slot's committed offset). */
     private long scan;
+    /** Whether retention removed the record at {@link #scan}: the dense check then starts after it. */
+    private boolean scanRemoved;
+    /** Whether this member has handed out a record: until then a slot never committed starts at the oldest kept silently. */
+    private boolean delivered;
+    /** Positions retention removed before this member read them, taken by the reading thread. */
+    private final List<RetentionGap> gaps = new ArrayList<>(0);
     private MongoCursor<Document> cursor;
     private long cursorEnd;
     private Document lookahead;
@@ -550,6 +557,7 @@ final class MongoGroupReader implements GroupMemberReader {
         }
         if (lowest != Long.MAX_VALUE) {
             scan = Math.max(0, lowest);
+            scanRemoved = false;
         }
         gapSinceNanos = 0;
         snapshot = Set.copyOf(slots);
@@ -616,6 +624,7 @@ final class MongoGroupReader implements GroupMemberReader {
                     continue;
                 }
                 scan = position;
+                scanRemoved = false;
                 if (!owned[slot] || position < floor[slot] || MongoTopicStore.isStub(document)) {
                     continue;
                 }
@@ -646,8 +655,14 @@ final class MongoGroupReader implements GroupMemberReader {
             throw backend.failure("reading topic \"" + store.name() + "\"", e);
         }
         if (exhausted) {
-            scan = Math.max(scan, cursorEnd);
+            if (cursorEnd > scan) {
+                scan = cursorEnd;
+                scanRemoved = false; // cursorEnd was the head, found dense: stored
+            }
             closeCursor();
+        }
+        if (!records.isEmpty()) {
+            delivered = true;
         }
         return new ReadBatch(records, exhausted && holdsShare);
     }
@@ -670,17 +685,64 @@ final class MongoGroupReader implements GroupMemberReader {
     }
 
     /**
+     * The ids are not dense from the scan point: if retention's low-water mark lies above it, the
+     * hole is the removed prefix, so the scan moves to just below the mark and the positions an
+     * owned slot still had to deliver are reported; true then. False when the mark does not explain it.
+     * A slot never committed of a member that has delivered nothing starts at the oldest kept silently,
+     * as a reader from the beginning does.
+     */
+    private boolean skipRemovedPrefix(long from) {
+        long low = store.retentionPolicy().lowWater();
+        if (low <= from) {
+            return false;
+        }
+        long firstUnread = Long.MAX_VALUE;
+        for (int slot = 0; slot < owned.length; slot++) {
+            if (!owned[slot] || (floor[slot] <= 1 && !delivered)) {
+                continue;
+            }
+            long unread = Math.max(floor[slot], scan + 1);
+            if (unread < low) {
+                firstUnread = Math.min(firstUnread, unread);
+            }
+        }
+        if (firstUnread != Long.MAX_VALUE) {
+            gaps.add(new RetentionGap(store.name(), 0, firstUnread, low));
+        }
+        scan = low - 1;
+        scanRemoved = true;
+        gapSinceNanos = 0;
+        synchronized (monitor) {
+            signalled = true; // read again at once, from the mark
+        }
+        return true;
+    }
+
+    @Override
+    public List<RetentionGap> takeRetentionGaps() {
+        if (gaps.isEmpty()) {
+            return List.of();
+        }
+        List<RetentionGap> taken = List.copyOf(gaps);
+        gaps.clear();
+        return taken;
+    }
+
+    /**
      * Whether every id from the scan point (itself included, once past the beginning) to
      * {@code head} is stored. A hole is waited out for the grace, then reported as lost data.
      */
     private boolean dense(long head) {
-        long from = Math.max(scan, 1);
+        long from = scanRemoved ? scan + 1 : Math.max(scan, 1);
         long expected = head - from + 1;
         long count = store.collection().countDocuments(Filters.and(Filters.gte(MongoTopicStore.ID, from),
                 Filters.lte(MongoTopicStore.ID, head)));
         if (count >= expected) {
             gapSinceNanos = 0;
             return true;
+        }
+        if (skipRemovedPrefix(from)) {
+            return false; // retention removed the hole: the next fetch reads from the mark
         }
         long now = System.nanoTime();
         if (gapSinceNanos == 0) {

@@ -68,6 +68,10 @@ final class MongoRedisBackend implements Backend {
     static final String LEASES = "_streamable.leases";
     /** Topics whose name is too long for a collection name: collection name to topic name. */
     static final String LONG_NAMES = "_streamable.topics";
+    /** Topics' retention limits and low-water marks ({@code removedBelow}), see {@link MongoRetention}. */
+    static final String RETENTION = "_streamable.retention";
+    /** How often this connection applies the retention of the topics it has opened. */
+    static final long RETENTION_SWEEP_MILLIS = 1000;
     /**
      * The TypeScript prototype's id counters, {@code {_id: <collection>, seq}}: never a topic, only
      * written with {@code prototypeSignals=true}.
@@ -96,6 +100,8 @@ final class MongoRedisBackend implements Backend {
     private final RedisSignals signals;
     private final ExecutorService writers;
     private final ScheduledExecutorService timers;
+    /** Retention sweeps, apart from the timers: a slow removal must never delay a lease renewal. */
+    private final ScheduledExecutorService retentionSweeper;
     /**
      * Publishes wake-up signals off the append path, so a slow or unreachable Redis never holds
      * up the writer; signals for one topic coalesce to the newest head while one is pending.
@@ -132,6 +138,8 @@ final class MongoRedisBackend implements Backend {
         writerPool.allowCoreThreadTimeOut(true);
         this.writers = writerPool;
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("streamable-mongoredis-" + instance + "-timer"));
+        this.retentionSweeper = Executors.newSingleThreadScheduledExecutor(
+                daemon("streamable-mongoredis-" + instance + "-retention"));
         this.publisher = Executors.newSingleThreadExecutor(daemon("streamable-mongoredis-" + instance + "-signal"));
         this.signals = settings.redis()
                 .map(uri -> new RedisSignals(uri, settings.redisTls(), "streamable:" + settings.database() + ":",
@@ -183,6 +191,8 @@ final class MongoRedisBackend implements Backend {
     private void start() {
         long heartbeat = Math.max(100, settings.leaseTtl().toMillis() / 3);
         timers.scheduleWithFixedDelay(this::renewLeases, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
+        retentionSweeper.scheduleWithFixedDelay(this::enforceRetention, RETENTION_SWEEP_MILLIS, RETENTION_SWEEP_MILLIS,
+                TimeUnit.MILLISECONDS);
         if (signals != null) {
             signals.start();
             timers.scheduleWithFixedDelay(signals::ping, RedisSignals.PING_INTERVAL_MILLIS,
@@ -297,6 +307,25 @@ final class MongoRedisBackend implements Backend {
     MongoCollection<Document> positions() {
         ensureBookkeepingIndexes();
         return database.getCollection(POSITIONS);
+    }
+
+    MongoCollection<Document> retentionDocuments() {
+        return database.getCollection(RETENTION).withWriteConcern(writeConcern())
+                .withReadPreference(com.mongodb.ReadPreference.primary());
+    }
+
+    /**
+     * Applies the retention of every topic this connection has opened; every connection does, the
+     * removal is idempotent. Topics without retention cost one point read per sweep.
+     */
+    private void enforceRetention() {
+        for (MongoTopicStore store : stores.values()) {
+            try {
+                store.retentionPolicy().enforce();
+            } catch (RuntimeException e) {
+                LOG.debug("Applying the retention of topic \"{}\" failed; retrying at the next sweep", store.name(), e);
+            }
+        }
     }
 
     MongoCollection<Document> leases() {
@@ -664,6 +693,7 @@ final class MongoRedisBackend implements Backend {
             }
         }
         timers.shutdownNow();
+        retentionSweeper.shutdownNow();
         writers.shutdown();
         try {
             if (!writers.awaitTermination(10, TimeUnit.SECONDS)) {

@@ -23,6 +23,7 @@ import io.streamable.backend.ReaderSpec;
 import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
 import io.streamable.consume.ConsumerFencedException;
+import io.streamable.consume.RetentionGap;
 import io.streamable.consume.StartFrom;
 import org.bson.Document;
 import org.bson.RawBsonDocument;
@@ -55,6 +56,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * already returned that is gone, or a gap, is storage losing data: after a short grace (a stand-in
  * server may show concurrent inserts out of order) the reader throws a {@link StreamableException}
  * saying so, instead of skipping or handing out old positions' new contents.
+ *
+ * <p>Except below the topic's low-water mark ({@link MongoRetention}): when ids are missing the
+ * reader reads the mark, and missing ids below it were removed by retention. It then resumes at
+ * the mark and reports the positions it had not read ({@link #takeRetentionGaps()}); a reader
+ * that started at the beginning and has returned nothing yet takes the mark as its beginning
+ * without a report. Missing ids at or above the mark are data loss, as before.
  *
  * <h2>Named readers and their lease</h2>
  * A named reader holds a lease document {@code {owner, epoch, renewedAt, ttlMs}}: {@code renewedAt}
@@ -109,6 +116,11 @@ final class MongoTopicReader implements TopicReader {
     private boolean expectLast;
     private volatile long gapSinceNanos;
     private MongoCursor<Document> cursor;
+    /** The id {@link #last} was removed by retention: the next query starts after it, not at it. */
+    private boolean lastRemoved;
+    /** Nothing returned yet by a reader started at the beginning: a removed prefix is its beginning. */
+    private boolean atBeginning;
+    private final List<RetentionGap> gaps = new ArrayList<>(0);
     /** A document read from the cursor that did not fit the last batch's byte bound. */
     private Document lookahead;
 
@@ -154,6 +166,7 @@ final class MongoTopicReader implements TopicReader {
         this.consumerName = consumerName;
         this.last = last;
         this.startPosition = last > 0 ? Optional.of(Position.of(last)) : Optional.empty();
+        this.atBeginning = last == 0;
         this.safetyPollNanos = backend.settings.safetyPoll().toNanos();
         this.owner = owner;
         this.epoch = epoch;
@@ -245,8 +258,8 @@ final class MongoTopicReader implements TopicReader {
             boolean gap = false;
             try {
                 if (cursor == null) {
+                    expectLast = last > 0 && !lastRemoved;
                     cursor = query(max);
-                    expectLast = last > 0;
                 }
                 while (records.size() < max) {
                     Document document = lookahead;
@@ -273,10 +286,13 @@ final class MongoTopicReader implements TopicReader {
                     }
                     if (id != last + 1 || lastMissing) {
                         gap = true;
-                        checkGap(document.get(MongoTopicStore.ID), lastMissing);
+                        if (!skipRemovedPrefix(lastMissing)) {
+                            checkGap(document.get(MongoTopicStore.ID), lastMissing);
+                        }
                         break;
                     }
                     last = id;
+                    lastRemoved = false;
                     gapSinceNanos = 0;
                     if (MongoTopicStore.isStub(document)) {
                         continue;
@@ -289,7 +305,9 @@ final class MongoTopicReader implements TopicReader {
                     // nothing at all from _id >= last: the position this reader stands on is gone
                     expectLast = false;
                     gap = true;
-                    checkGap(null, true);
+                    if (!skipRemovedPrefix(true)) {
+                        checkGap(null, true);
+                    }
                 }
             } catch (MongoInterruptedException e) {
                 closeCursor();
@@ -321,6 +339,9 @@ final class MongoTopicReader implements TopicReader {
             if (exhausted || gap) {
                 closeCursor();
             }
+            if (!records.isEmpty()) {
+                atBeginning = false;
+            }
             return new ReadBatch(records, exhausted && !gap);
         } finally {
             if (closed.get()) {
@@ -328,6 +349,41 @@ final class MongoTopicReader implements TopicReader {
             }
             fetchLock.unlock();
         }
+    }
+
+    /**
+     * Ids are missing after {@code last} (or {@code last} itself is, {@code lastMissing}): if retention's low-water mark
+     * lies above {@code last}, they were removed by retention, so the reader moves to just below
+     * the mark, notes the positions it had not read, and returns true; the next fetch, due at once,
+     * queries from the mark. False when the mark does not explain the hole.
+     */
+    private boolean skipRemovedPrefix(boolean lastMissing) {
+        long low = store.retentionPolicy().lowWater();
+        // a missing `last` is explained by any mark above it; a hole after it only by a mark above last + 1
+        if (lastMissing ? low <= last : low <= last + 1) {
+            return false;
+        }
+        long firstUnread = last + 1;
+        if (low > firstUnread && !atBeginning) {
+            gaps.add(new RetentionGap(store.name(), 0, firstUnread, low));
+        }
+        last = low - 1;
+        lastRemoved = true;
+        gapSinceNanos = 0;
+        synchronized (monitor) {
+            signalled = true;
+        }
+        return true;
+    }
+
+    @Override
+    public List<RetentionGap> takeRetentionGaps() {
+        if (gaps.isEmpty()) {
+            return List.of();
+        }
+        List<RetentionGap> taken = List.copyOf(gaps);
+        gaps.clear();
+        return taken;
     }
 
     /**
@@ -367,7 +423,7 @@ final class MongoTopicReader implements TopicReader {
 
     private MongoCursor<Document> query(int max) {
         MongoCollection<Document> collection = store.collection();
-        Bson from = last > 0 ? Filters.gte(MongoTopicStore.ID, last) : Filters.gt(MongoTopicStore.ID, 0L);
+        Bson from = expectLast ? Filters.gte(MongoTopicStore.ID, last) : Filters.gt(MongoTopicStore.ID, Math.max(0L, last));
         // the operation timeout applies to each round trip, not to a cursor a slow handler keeps open
         return collection.find(from).sort(Sorts.ascending(MongoTopicStore.ID))
                 .timeoutMode(TimeoutMode.ITERATION).batchSize(Math.min(max + 1, MAX_CURSOR_BATCH)).cursor();

@@ -19,7 +19,9 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.WriteModel;
 import io.streamable.Position;
+import io.streamable.Retention;
 import io.streamable.Slots;
+import io.streamable.TopicDescription;
 import io.streamable.StreamableException;
 import io.streamable.backend.AppendRecord;
 import io.streamable.backend.BackendUnavailableException;
@@ -55,6 +57,7 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -135,6 +138,8 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
     private volatile boolean indexed;
+    /** Retention and the time search (issue 17): kept apart from the append path. */
+    private final MongoRetention retention;
     private volatile boolean checked;
     /**
      * The highest id this process knows to exist, or {@link #HEAD_UNKNOWN}. An append first tries
@@ -157,6 +162,41 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
         // embedded documents (payloads, headers) decode as raw bytes: a payload streams to JSON without a tree
         this.reads = collection.withReadConcern(backend.readConcern()).withCodecRegistry(RAW_EMBEDDED);
         backend.onPoolCleared(this::forgetHead);
+        this.retention = new MongoRetention(backend, this);
+    }
+
+    /** The collection for removal and point reads: the backend's write concern, read from the primary. */
+    MongoCollection<Document> writable() {
+        return primary;
+    }
+
+    MongoRetention retentionPolicy() {
+        return retention;
+    }
+
+    @Override
+    public Retention retention() {
+        return retention.retention();
+    }
+
+    @Override
+    public void setRetention(Retention limits) {
+        retention.setRetention(Objects.requireNonNull(limits, "retention"));
+    }
+
+    @Override
+    public void enforceRetention() {
+        retention.enforce();
+    }
+
+    @Override
+    public Optional<Position> positionBefore(Instant instant) {
+        return retention.positionBefore(instant);
+    }
+
+    @Override
+    public TopicDescription describeTopic() {
+        return retention.describe();
     }
 
     /** The server may have lost what this process wrote (a restart, a fail-over): claim from the real maximum. */
@@ -798,7 +838,8 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
             // second: every stub counted lies below the head read after it, and a record stubbed in
             // between is not subtracted, so the lag can only be too high for a moment, never 0 while
             // a record after the offset is neither handled nor superseded by one that was.
-            long after = position.map(this::offsetOf).orElse(0L);
+            // only what is still stored counts: ids below the low-water mark are gone or going
+            long after = Math.max(position.map(this::offsetOf).orElse(0L), retention.lowWater() - 1);
             long stubs = primary.countDocuments(Filters.and(Filters.eq(COMPACTED, true), Filters.gt(ID, after)));
             long head = maxId();
             return Math.max(0, head - after - stubs);
@@ -835,6 +876,7 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
         try {
             MongoTopicReader.releaseAllOffline(backend, name);
             collection.drop();
+            retention.delete();
             backend.positions().deleteMany(Filters.eq("topic", name));
             MongoGroups.deleteAll(backend, name);
             indexed = false;
