@@ -25,7 +25,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The scenarios every backend that works across processes runs: producer processes killed with
  * {@code kill -9}, the consumer process killed and restarted by name, the consumer frozen with
- * SIGSTOP past its lease while a successor takes over. A backend's test adds its server faults
+ * SIGSTOP past its lease while a successor takes over, and a group of three consumer processes under
+ * one name with one member killed and one frozen until it is fenced. A backend's test adds its server faults
  * with {@link #serverFaults}. Each scenario prints one {@code FAULTS} line and asserts the
  * oracle ({@link Oracle}).
  */
