@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -28,7 +29,10 @@ import java.util.concurrent.TimeUnit;
  * {@code closed} and exits 0. Exits 2 if {@code start()} fails.
  *
  * <p>Arguments: URL, topic, consumer name, concurrency, commit every N messages, commit interval
- * in ms, batch size, delivery log.
+ * in ms, batch size, delivery log, and optionally a handling log: one line per delivery,
+ * {@code key incarnation seq startMicros endMicros}, the wall clock (epoch microseconds) when the
+ * handler began and when it had written the delivery. Every child runs on one machine and reads
+ * the same system clock, so intervals of different processes can be compared.
  */
 public final class ConsumerMain {
     private ConsumerMain() {
@@ -43,6 +47,8 @@ public final class ConsumerMain {
         Duration commitInterval = Duration.ofMillis(Long.parseLong(args[5]));
         int batchSize = Integer.parseInt(args[6]);
         Path deliveryLog = Path.of(args[7]);
+        BufferedWriter handling = args.length > 8 ? Files.newBufferedWriter(Path.of(args[8]), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND) : null;
         CountDownLatch stop = ProducerMain.watchStandardInput();
         Streamable streamable = Streamable.open(url);
         BufferedWriter log = Files.newBufferedWriter(deliveryLog, StandardCharsets.UTF_8,
@@ -57,7 +63,7 @@ public final class ConsumerMain {
                     .failurePolicy(FailurePolicy.defaults())
                     .onCaughtUp(() -> ProducerMain.say("caught-up"))
                     .onFailure(failure -> System.err.println("consumer failure: " + failure))
-                    .handler(message -> record(log, message))
+                    .handler(message -> record(log, handling, message))
                     .start();
         } catch (RuntimeException e) {
             ProducerMain.say("start-failed " + oneLine(e));
@@ -82,7 +88,8 @@ public final class ConsumerMain {
         System.exit(0);
     }
 
-    private static void record(BufferedWriter log, Message<Tick> message) throws IOException {
+    private static void record(BufferedWriter log, BufferedWriter handling, Message<Tick> message) throws IOException {
+        long start = micros();
         Tick tick = message.payload();
         String line = new Entry(tick.key(), tick.incarnation(), tick.seq(), message.logCompactId(),
                 message.position().encode()).line();
@@ -91,7 +98,18 @@ public final class ConsumerMain {
             log.write(line);
             log.write('\n');
             log.flush();
+            if (handling != null) {
+                // written after the delivery line is flushed: the interval covers the whole handling
+                handling.write(tick.key() + ' ' + tick.incarnation() + ' ' + tick.seq() + ' ' + start + ' ' + micros());
+                handling.write('\n');
+                handling.flush();
+            }
         }
+    }
+
+    private static long micros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     }
 
     private static String oneLine(Throwable failure) {

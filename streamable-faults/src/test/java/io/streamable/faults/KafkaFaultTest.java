@@ -43,7 +43,9 @@ class KafkaFaultTest extends FaultSuite {
     protected String url(String scenario) {
         // four partitions; segments roll every 500 ms so compaction runs during the scenario; a 2 s
         // session, so a killed consumer's name is free again quickly
-        return "kafka://" + broker.bootstrap() + "?partitions=4&topic.segment.ms=500"
+        // the group scenario's three members need more partitions than three to split evenly
+        int partitions = "group".equals(scenario) ? 12 : 4;
+        return "kafka://" + broker.bootstrap() + "?partitions=" + partitions + "&topic.segment.ms=500"
                 + "&topic.min.cleanable.dirty.ratio=0.01&kafka.session.timeout.ms=2000&kafka.heartbeat.interval.ms=500";
     }
 

@@ -103,4 +103,54 @@ public final class Oracle {
                 .filter(newest -> newest.key().equals(entry.key()) && Entry.PRODUCED.compare(newest, entry) > 0)
                 .isPresent();
     }
+
+    /** Handlings of one sharding key by two processes at overlapping times. */
+    public record Overlaps(long count, List<String> samples) {
+        public Overlaps {
+            samples = List.copyOf(samples);
+        }
+    }
+
+    /**
+     * Finds one sharding key handled by two processes at once. Intervals are compared strictly:
+     * one that ends in the microsecond the other starts does not overlap it. All the suite's
+     * processes run on one machine and read one system clock, so an interval that ended before
+     * another began has the smaller timestamp (unless the clock is stepped during the run).
+     *
+     * @param handlings per process, its handling intervals
+     * @return how many intervals overlap one of another process for the same key, with samples
+     */
+    public static Overlaps overlaps(List<List<Handling>> handlings) {
+        record Owned(int process, Handling handling) {
+        }
+        Map<String, List<Owned>> perKey = new HashMap<>();
+        for (int process = 0; process < handlings.size(); process++) {
+            for (Handling handling : handlings.get(process)) {
+                perKey.computeIfAbsent(handling.key(), key -> new ArrayList<>()).add(new Owned(process, handling));
+            }
+        }
+        long count = 0;
+        List<String> samples = new ArrayList<>();
+        for (List<Owned> owned : perKey.values()) {
+            owned.sort(java.util.Comparator.comparingLong(o -> o.handling().startMicros()));
+            // per process, the interval that ends last among those started so far
+            Map<Integer, Handling> latestEnding = new HashMap<>();
+            for (Owned next : owned) {
+                for (Map.Entry<Integer, Handling> other : latestEnding.entrySet()) {
+                    if (other.getKey() != next.process() && other.getValue().endMicros() > next.handling().startMicros()) {
+                        count++;
+                        if (samples.size() < SAMPLES) {
+                            samples.add(next.handling().id() + " in process " + next.process() + " from "
+                                    + next.handling().startMicros() + " while " + other.getValue().id() + " in process "
+                                    + other.getKey() + " until " + other.getValue().endMicros());
+                        }
+                        break;
+                    }
+                }
+                latestEnding.merge(next.process(), next.handling(),
+                        (a, b) -> a.endMicros() >= b.endMicros() ? a : b);
+            }
+        }
+        return new Overlaps(count, samples);
+    }
 }

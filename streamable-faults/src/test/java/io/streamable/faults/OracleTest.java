@@ -92,4 +92,20 @@ class OracleTest {
         assertThatThrownBy(() -> Entry.parse("k 1 2")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("key incarnation seq lcid position");
     }
+
+    @Test
+    @DisplayName("one sharding key handled by two processes at overlapping times is caught; touching or other keys are not")
+    void overlaps() {
+        Handling a1 = new Handling("a", "a/1/1", 100, 200);
+        Handling a2 = new Handling("a", "a/1/2", 200, 300); // starts the microsecond the other ended
+        Handling a3 = new Handling("a", "a/1/3", 250, 260); // inside a2, another process
+        Handling b1 = new Handling("b", "b/1/1", 150, 400); // another key: may run in parallel
+        assertThat(Oracle.overlaps(List.of(List.of(a1), List.of(a2, b1))).count()).isZero();
+        Oracle.Overlaps caught = Oracle.overlaps(List.of(List.of(a1, a2), List.of(a3, b1)));
+        assertThat(caught.count()).isEqualTo(1);
+        assertThat(caught.samples()).singleElement().asString().contains("a/1/3").contains("a/1/2");
+        // one process's own intervals never count against it
+        assertThat(Oracle.overlaps(List.of(List.of(a2, a3))).count()).isZero();
+        assertThat(Handling.parse("a 1 2 200 300")).isEqualTo(a2);
+    }
 }

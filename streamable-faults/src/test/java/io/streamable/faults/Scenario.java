@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Random;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
@@ -52,6 +54,7 @@ final class Scenario implements AutoCloseable {
     private int consumerIncarnations;
     private int disruptions;
     private int unexpectedConsumerExits;
+    private int keysPerProducer = KEYS_PER_PRODUCER;
 
     Scenario(String backend, String name, Path root, String url, String topic, Settings settings, Random random) {
         this.backend = backend;
@@ -85,7 +88,7 @@ final class Scenario implements AutoCloseable {
             ackLogs.add(new EntryLog(acks));
             child = track(Child.java("producer-" + id + "#" + incarnation, directory.resolve("producer-" + id + "-" + incarnation + ".log"),
                     "192m", ProducerMain.class, List.of(url, topic, id, Integer.toString(incarnation),
-                            Integer.toString(KEYS_PER_PRODUCER), Integer.toString(settings.rate()), acks.toString())));
+                            Integer.toString(keysPerProducer), Integer.toString(settings.rate()), acks.toString())));
         }
 
         /** Waits until this incarnation has had an append acknowledged. */
@@ -104,11 +107,47 @@ final class Scenario implements AutoCloseable {
     final class ConsumerSlot {
         private final Child child;
         private final EntryLog deliveries;
+        private final String member;
+        private final Path handlingLog;
         private boolean expectedToEnd;
+        /** Wall clock (epoch microseconds) when this process was frozen; handling that ends later is a paused process's. */
+        private long pausedAtMicros = Long.MAX_VALUE;
 
-        private ConsumerSlot(Child child, EntryLog deliveries) {
+        private ConsumerSlot(Child child, EntryLog deliveries, String member, Path handlingLog) {
             this.child = child;
             this.deliveries = deliveries;
+            this.member = member;
+            this.handlingLog = handlingLog;
+        }
+
+        /** Which group member this process is an incarnation of, or null outside the group scenario. */
+        String member() {
+            return member;
+        }
+
+        /** The keys of this process's last {@code count} deliveries: the keys it owns now. */
+        java.util.Set<String> recentKeys(int count) {
+            List<Entry> all = deliveries.entries();
+            java.util.Set<String> keys = new java.util.HashSet<>();
+            all.subList(Math.max(0, all.size() - count), all.size()).forEach(entry -> keys.add(entry.key()));
+            return keys;
+        }
+
+        /** How many deliveries of these keys this process has made so far. */
+        long deliveriesOf(java.util.Set<String> keys) {
+            return deliveries.entries().stream().filter(entry -> keys.contains(entry.key())).count();
+        }
+
+        /** {@code kill -STOP}, noting when: its handling from then on is a paused process's. */
+        void freeze() {
+            expectedToEnd = true;
+            pausedAtMicros = nowMicros();
+            child.pause();
+        }
+
+        /** Whether it printed that it stopped because it was fenced ({@code ConsumerFencedException}). */
+        boolean stoppedFenced() {
+            return child.lines().stream().anyMatch(line -> line.startsWith("stopped") && line.contains("ConsumerFencedException"));
         }
 
         Child child() {
@@ -172,17 +211,45 @@ final class Scenario implements AutoCloseable {
 
     /** Starts a consumer process under the scenario's name; it may wait for the name before printing {@code started}. */
     ConsumerSlot startConsumer(int concurrency) {
+        return startConsumer(null, concurrency);
+    }
+
+    /**
+     * Starts an incarnation of a group member: a consumer process under the scenario's name (the
+     * same name for every member: a named consumer is a group) that also logs when it handled what.
+     */
+    ConsumerSlot startMember(String member, int concurrency) {
+        return startConsumer(member, concurrency);
+    }
+
+    private ConsumerSlot startConsumer(String member, int concurrency) {
         consumerIncarnations++;
         Path log = directory.resolve("deliveries-" + consumerIncarnations + ".log");
+        Path handling = member == null ? null : directory.resolve("handling-" + consumerIncarnations + ".log");
         EntryLog deliveries = new EntryLog(log);
         deliveryLogs.add(deliveries);
-        Child child = track(Child.java("consumer#" + consumerIncarnations, directory.resolve("consumer-" + consumerIncarnations + ".log"), "192m",
-                ConsumerMain.class, List.of(url, topic, CONSUMER_NAME, Integer.toString(concurrency),
-                        Integer.toString(COMMIT_EVERY), Long.toString(COMMIT_INTERVAL.toMillis()),
-                        Integer.toString(BATCH_SIZE), log.toString())));
-        ConsumerSlot slot = new ConsumerSlot(child, deliveries);
+        List<String> arguments = new ArrayList<>(List.of(url, topic, CONSUMER_NAME, Integer.toString(concurrency),
+                Integer.toString(COMMIT_EVERY), Long.toString(COMMIT_INTERVAL.toMillis()),
+                Integer.toString(BATCH_SIZE), log.toString()));
+        if (handling != null) {
+            arguments.add(handling.toString());
+        }
+        String label = "consumer#" + consumerIncarnations + (member == null ? "" : "-" + member);
+        Child child = track(Child.java(label, directory.resolve("consumer-" + consumerIncarnations + ".log"), "192m",
+                ConsumerMain.class, arguments));
+        ConsumerSlot slot = new ConsumerSlot(child, deliveries, member, handling);
         consumers.add(slot);
         return slot;
+    }
+
+    /** Sets how many sharding keys each producer writes; before the producers start. */
+    void keysPerProducer(int keys) {
+        keysPerProducer = keys;
+    }
+
+    static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     }
 
     /** Counts a disruption that may make a consumer deliver again what it had not saved yet. */
@@ -226,7 +293,10 @@ final class Scenario implements AutoCloseable {
                 disruptions++;
                 System.out.println("FAULTS note: " + slot.child.name() + " in " + backend + "/" + name + " ended on its own"
                         + " with " + slot.child.lines() + "; restarting it. Its log:\n" + slot.child.tail());
-                if (!anyAlive) {
+                if (slot.member != null) {
+                    // a group keeps its members: the supervisor restarts this one under its member label
+                    startMember(slot.member, 1);
+                } else if (!anyAlive) {
                     startConsumer(1);
                     anyAlive = true;
                 }
@@ -251,6 +321,20 @@ final class Scenario implements AutoCloseable {
      * @param extra  more {@code name=value} fields for the report line
      */
     Verdict finish(int faults, String extra) {
+        return finish(faults, extra, false);
+    }
+
+    /**
+     * {@link #finish(int, String)} for the group scenario, which also asserts that no sharding key
+     * was handled by two processes at overlapping times (a paused process's handling from its
+     * SIGSTOP on excepted: nothing can stop a frozen handler, which is why fencing exists) and that
+     * every member handled a share of the work, and reports the split as {@code members=}.
+     */
+    Verdict finishGroup(int faults, String extra) {
+        return finish(faults, extra, true);
+    }
+
+    private Verdict finish(int faults, String extra, boolean group) {
         // a short scenario whose server was down much of the time may not have produced enough yet
         // for the verdict to mean anything: keep producing until it has
         await("at least " + MIN_ACKED + " acknowledged appends in " + name + " (logs in " + directory + ")")
@@ -283,11 +367,30 @@ final class Scenario implements AutoCloseable {
             }
         }
         Verdict verdict = verdict();
+        String groupFields = "";
+        Oracle.Overlaps overlaps = new Oracle.Overlaps(0, List.of());
+        Map<String, Integer> split = new TreeMap<>();
+        if (group) {
+            List<List<Handling>> handlings = new ArrayList<>();
+            long excused = 0;
+            for (ConsumerSlot consumer : consumers) {
+                List<Handling> all = readHandlings(consumer.handlingLog);
+                List<Handling> judged = all.stream().filter(h -> h.endMicros() <= consumer.pausedAtMicros).toList();
+                excused += all.size() - judged.size();
+                handlings.add(judged);
+                split.merge(consumer.member, consumer.deliveries.size(), Integer::sum);
+            }
+            overlaps = Oracle.overlaps(handlings);
+            int total = split.values().stream().mapToInt(Integer::intValue).sum();
+            groupFields = " overlaps=" + overlaps.count() + " pausedHandlings=" + excused + " members="
+                    + split.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue() + "(" + (100 * e.getValue() / Math.max(1, total)) + "%)")
+                    .collect(java.util.stream.Collectors.joining("/"));
+        }
         long bound = (long) Math.max(1, disruptions) * BATCH_SIZE;
         long seconds = Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds();
         System.out.println("FAULTS backend=" + backend + " scenario=" + name + " acked=" + verdict.acked()
                 + " delivered=" + verdict.delivered() + " lost=" + verdict.lost() + " duplicates=" + verdict.duplicates()
-                + " reorders=" + verdict.reorders() + " reusedPositions=" + verdict.reused() + " faults=" + faults + " consumerExits=" + unexpectedConsumerExits
+                + " reorders=" + verdict.reorders() + " reusedPositions=" + verdict.reused() + groupFields + " faults=" + faults + " consumerExits=" + unexpectedConsumerExits
                 + (extra.isEmpty() ? "" : " " + extra) + " seconds=" + seconds);
         if (verdict.lost() > 0 || verdict.reorders() > 0 || verdict.reused() > 0) {
             System.out.println("FAULTS detail backend=" + backend + " scenario=" + name + " lost e.g. "
@@ -303,7 +406,30 @@ final class Scenario implements AutoCloseable {
                 verdict.reusedSamples(), directory).isZero();
         assertThat(verdict.duplicates()).as("duplicates in %s: at most a batch (%d) per disruption (%d)", name,
                 BATCH_SIZE, disruptions).isLessThanOrEqualTo(bound);
+        if (group) {
+            assertThat(overlaps.count()).as("a sharding key handled by two processes at once in %s, e.g. %s (logs in %s)",
+                    name, overlaps.samples(), directory).isZero();
+            int total = split.values().stream().mapToInt(Integer::intValue).sum();
+            // a member killed repeatedly is down part of the time, so "a third" is checked loosely
+            split.forEach((member, handled) -> assertThat(handled)
+                    .as("deliveries by member %s of %s in %s: each member handles a share (logs in %s)", member, split, name, directory)
+                    .isGreaterThanOrEqualTo(total / 10));
+        }
         return verdict;
+    }
+
+    private static List<Handling> readHandlings(Path file) {
+        try {
+            if (file == null || !Files.exists(file)) {
+                return List.of();
+            }
+            String text = Files.readString(file);
+            // a process killed in the middle of a write leaves a partial last line: it does not count
+            String complete = text.substring(0, text.lastIndexOf('\n') + 1);
+            return complete.lines().map(Handling::parse).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not read " + file, e);
+        }
     }
 
     private Verdict verdict() {
