@@ -103,6 +103,8 @@ final class MongoGroupReader implements GroupMemberReader {
     private boolean signalled = true;
     private boolean wokenUp;
     private long lastFetchNanos = System.nanoTime();
+    /** Whether the last fetch found this member at the head of its share; guarded by the monitor. */
+    private boolean headSeen;
 
     /** Set when the group may have changed: the next read reconciles. */
     private volatile boolean stale = true;
@@ -289,7 +291,9 @@ final class MongoGroupReader implements GroupMemberReader {
                 boolean due = signalled && sinceFetch >= MIN_FETCH_INTERVAL_NANOS || cursor != null || sinceFetch >= poll;
                 if (!due) {
                     if (now - deadline >= 0) {
-                        return new ReadBatch(List.of(), holdsShare);
+                        // at the head only if the last fetch found it and no signal came since: the
+                        // first read may come within the minimum interval, before any fetch
+                        return new ReadBatch(List.of(), headSeen && !signalled);
                     }
                     long until = Math.min(deadline - now, (signalled ? MIN_FETCH_INTERVAL_NANOS : poll) - sinceFetch);
                     until = Math.min(until, Math.max(0, nextEventNanos - now));
@@ -307,6 +311,9 @@ final class MongoGroupReader implements GroupMemberReader {
                 batch = fetch(max);
             } finally {
                 lock.unlock();
+            }
+            synchronized (monitor) {
+                headSeen = batch.caughtUp();
             }
             if (!batch.records().isEmpty() || !batch.caughtUp()) {
                 return batch;
