@@ -9,6 +9,7 @@ import io.streamable.consume.ConsumerFailure;
 import io.streamable.consume.FailureListener;
 import io.streamable.consume.FailurePolicy;
 import io.streamable.consume.MessageHandler;
+import io.streamable.consume.RetentionGapListener;
 import io.streamable.consume.StartFrom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,13 @@ final class MeteredConsumerBuilder<T> implements ConsumerBuilder<T> {
     @Override
     public ConsumerBuilder<T> onCaughtUp(Runnable callback) {
         delegate.onCaughtUp(callback);
+        return this;
+    }
+
+    // the interface's default refuses; a metered builder must offer every option the one it wraps offers
+    @Override
+    public ConsumerBuilder<T> onRetentionGap(RetentionGapListener listener) {
+        delegate.onRetentionGap(listener);
         return this;
     }
 

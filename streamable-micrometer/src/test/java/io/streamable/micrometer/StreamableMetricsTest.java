@@ -1,11 +1,13 @@
 package io.streamable.micrometer;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamable.Retention;
 import io.streamable.Topic;
 import io.streamable.client.Streamable;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerFailure;
 import io.streamable.consume.FailurePolicy;
+import io.streamable.consume.RetentionGap;
 import io.streamable.produce.OutgoingMessage;
 import io.streamable.produce.Producer;
 import org.junit.jupiter.api.AfterEach;
@@ -158,5 +160,33 @@ class StreamableMetricsTest {
             assertThat(registry.find(StreamableMetrics.LAG).gauge()).isNull();
         }
         assertThat(counter(StreamableMetrics.CONSUMED, "topic", "numbers", "consumer", "anonymous")).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a metered consumer passes onRetentionGap through: the gap reaches the listener and reading goes on")
+    void retentionGapPassesThrough() throws InterruptedException {
+        Producer<Integer> producer = streamable.producer(NUMBERS);
+        producer.appendAndWait("k", 1);
+        CountDownLatch first = new CountDownLatch(1);
+        try (Consumer<Integer> consumer = streamable.consumer(NUMBERS).name("auditor")
+                .handler(message -> first.countDown()).start()) {
+            assertThat(first.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+        for (int i = 2; i <= 10; i++) {
+            producer.appendAndWait("k", i);
+        }
+        streamable.configureTopic(NUMBERS.name(), Retention.maxMessages(3));
+        streamable.backend().topic(NUMBERS.name()).enforceRetention();
+
+        List<RetentionGap> gaps = new CopyOnWriteArrayList<>();
+        List<Integer> received = new CopyOnWriteArrayList<>();
+        try (Consumer<Integer> consumer = metrics.consumer(streamable, NUMBERS).name("auditor")
+                .onRetentionGap(gaps::add)
+                .handler(message -> received.add(message.payload())).start()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 3);
+        }
+        assertThat(received).containsExactly(8, 9, 10);
+        assertThat(gaps).hasSize(1);
+        assertThat(gaps.get(0).removedUnread()).isEqualTo(6);
     }
 }
