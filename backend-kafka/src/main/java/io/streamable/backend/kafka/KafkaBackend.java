@@ -250,7 +250,8 @@ final class KafkaBackend implements Backend {
 
     /** A new consumer for a reader; {@code groupId} empty for an anonymous reader. */
     KafkaConsumer<byte[], byte[]> newConsumer(String clientId, Optional<String> groupId) {
-        return newConsumer(clientId, groupId, false);
+        // the partition check seeks itself and tolerates what retention removes meanwhile
+        return newConsumer(clientId, groupId, false, "earliest");
     }
 
     /**
@@ -258,6 +259,13 @@ final class KafkaBackend implements Backend {
      * a consumer group member ({@link KafkaTopicStore#joinGroup}).
      */
     KafkaConsumer<byte[], byte[]> newConsumer(String clientId, Optional<String> groupId, boolean member) {
+        // a reader seeks every partition itself and handles an offset retention removed (a gap report,
+        // then the log start): the client must not reset it silently
+        return newConsumer(clientId, groupId, member, "none");
+    }
+
+    private KafkaConsumer<byte[], byte[]> newConsumer(String clientId, Optional<String> groupId, boolean member,
+                                                      String offsetReset) {
         Map<String, Object> config = new HashMap<>(options.consumerConfigs());
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
@@ -266,8 +274,7 @@ final class KafkaBackend implements Backend {
         // positions are committed only by TopicReader.commit, after the handler succeeded
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        // the reader seeks every partition itself; this only applies when a saved offset was deleted by retention
-        config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, offsetReset);
         // records of transactions that other Kafka clients aborted are not messages; costs nothing without transactions
         config.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         if (groupId.isPresent()) {

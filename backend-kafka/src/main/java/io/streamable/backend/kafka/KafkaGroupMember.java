@@ -59,7 +59,9 @@ final class KafkaGroupMember extends KafkaTopicReader implements GroupMemberRead
         long lag = 0;
         for (int slot : owned) {
             TopicPartition partition = new TopicPartition(topic, slot);
-            long next = committed.getOrDefault(partition, earliest.getOrDefault(partition, 0L));
+            // offsets retention removed are not to be read: count from the log start at least
+            long logStart = earliest.getOrDefault(partition, 0L);
+            long next = Math.max(logStart, committed.getOrDefault(partition, logStart));
             OptionalLong done = handled.isPresent() ? handled.get().offset(slot) : OptionalLong.empty();
             if (done.isPresent()) {
                 next = Math.max(next, done.getAsLong() + 1);

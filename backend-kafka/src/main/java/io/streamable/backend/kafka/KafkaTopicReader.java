@@ -21,7 +21,10 @@ import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.InvalidOffsetException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -438,7 +441,7 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                             + "\" on topic \"" + topic + "\" failed: its Kafka group kept rebalancing for "
                             + backend.timeout() + ". Try again.", e);
                 }
-                consumer.poll(Duration.ofMillis(100)).forEach(buffer::add);
+                poll(Duration.ofMillis(100)).forEach(buffer::add);
                 lastPollNanos = System.nanoTime();
             } catch (CommitFailedException | UnknownMemberIdException | IllegalGenerationException e) {
                 lostWhileOpening = true; // expired before it started: open again
@@ -526,7 +529,7 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                         + "; check that the brokers are running and the group coordinator is available", null);
             }
             try {
-                consumer.poll(Duration.ofMillis(100)).forEach(buffer::add);
+                poll(Duration.ofMillis(100)).forEach(buffer::add);
                 lastPollNanos = System.nanoTime();
             } catch (InterruptException e) {
                 throw new StreamableException("Interrupted while joining the consumer group of \"" + group.orElseThrow()
@@ -585,7 +588,7 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         if (buffer.isEmpty()) {
             ConsumerRecords<byte[], byte[]> polled;
             try {
-                polled = consumer.poll(maxWait);
+                polled = poll(maxWait);
                 lastPollNanos = System.nanoTime();
             } catch (OwnershipLost e) {
                 throw fencedException();
@@ -626,6 +629,75 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         }
         boolean caughtUp = buffer.isEmpty() && atHead(records.isEmpty());
         return new ReadBatch(records, caughtUp);
+    }
+
+    /**
+     * The consumer's poll, with {@code auto.offset.reset=none}: an offset retention removed (the
+     * reader fell below a partition's log start while it ran, or a committed offset was below it)
+     * and a partition without any offset are handled here, not reset silently by the client. Such a
+     * poll returns nothing; the next one reads from where this one sought.
+     */
+    private ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+        try {
+            return consumer.poll(timeout);
+        } catch (OffsetOutOfRangeException e) {
+            recoverOutOfRange(e.offsetOutOfRangePartitions());
+        } catch (NoOffsetForPartitionException e) {
+            startWithoutOffset(e.partitions());
+        } catch (InvalidOffsetException e) {
+            startWithoutOffset(e.partitions());
+        }
+        return ConsumerRecords.empty();
+    }
+
+    /**
+     * Offsets below a partition's log start: retention removed them before this reader read them.
+     * It records the gap ({@link #takeRetentionGaps()}) and goes on at the log start. An offset
+     * beyond the end (the log was truncated, as after an unclean leader election) goes on at the end.
+     */
+    private void recoverOutOfRange(Map<TopicPartition, Long> outOfRange) {
+        Set<TopicPartition> partitions = new HashSet<>(outOfRange.keySet());
+        partitions.retainAll(consumer.assignment());
+        if (partitions.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, Long> logStart = consumer.beginningOffsets(partitions, backend.timeout());
+        Map<TopicPartition, Long> end = null;
+        for (TopicPartition partition : partitions) {
+            long from = outOfRange.get(partition);
+            Long kept = logStart.get(partition);
+            if (kept != null && from < kept) {
+                gaps.add(new RetentionGap(topic, partition.partition(), from, kept));
+                LOG.debug("Reader {}: retention removed offsets {}-{} of partition {} before they were read; going on"
+                        + " at the log start", clientId, from, kept - 1, partition);
+                consumer.seek(partition, kept);
+                next.put(partition, kept); // a rebalance seeks here, not to the removed offsets again
+            } else {
+                if (end == null) {
+                    end = consumer.endOffsets(partitions, backend.timeout());
+                }
+                long to = end.getOrDefault(partition, from);
+                LOG.warn("Reader {}: offset {} of partition {} lies beyond its end {} (the log was truncated);"
+                        + " going on at the end", clientId, from, partition, to);
+                consumer.seek(partition, to);
+                next.put(partition, to);
+            }
+        }
+    }
+
+    /** Partitions without an offset (nothing committed, added since): where this reader started, else their beginning. */
+    private void startWithoutOffset(Set<TopicPartition> partitions) {
+        for (TopicPartition partition : partitions) {
+            if (!consumer.assignment().contains(partition)) {
+                continue;
+            }
+            Long start = next.getOrDefault(partition, startOffsets.get(partition));
+            if (start != null) {
+                consumer.seek(partition, start); // below the log start, the next poll reports the gap
+            } else {
+                consumer.seekToBeginning(List.of(partition));
+            }
+        }
     }
 
     @Override
@@ -945,7 +1017,7 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     private void pollDuringCommit(long deadline) {
         ConsumerRecords<byte[], byte[]> polled;
         try {
-            polled = consumer.poll(min(REBALANCE_POLL, remaining(deadline)));
+            polled = poll(min(REBALANCE_POLL, remaining(deadline)));
             lastPollNanos = System.nanoTime();
         } catch (OwnershipLost e) {
             throw fencedException();
@@ -1046,7 +1118,7 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                 if (deferred.isEmpty()) {
                     break;
                 }
-                consumer.poll(REBALANCE_POLL); // completes the rebalance; closing, so its records are not kept
+                poll(REBALANCE_POLL); // completes the rebalance; closing, so its records are not kept
             } catch (ConsumerFencedException | OwnershipLost | WakeupException e) {
                 break;
             } catch (KafkaException e) {
@@ -1275,7 +1347,7 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
      */
     private void confirmOwnership() {
         try {
-            consumer.poll(Duration.ZERO).forEach(buffer::add);
+            poll(Duration.ZERO).forEach(buffer::add);
             lastPollNanos = System.nanoTime();
         } catch (OwnershipLost e) {
             throw fencedException();
