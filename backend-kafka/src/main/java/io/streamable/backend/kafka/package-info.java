@@ -218,9 +218,13 @@
  * {@code offsetsForTimes} asks): per partition, after the offset before the first record whose
  * timestamp is at or after {@code t}; the consumer drops later records with earlier timestamps.
  * A group member that gains a partition in a rebalance whose committed offset is below the log
- * start begins at the log start and reports that gap too. Not done: a reader that falls below the
- * log start <em>while it runs</em> is reset by the Kafka client ({@code auto.offset.reset=earliest},
- * logged by the client) without a gap report.
+ * start begins at the log start and reports that gap too. Readers' consumers run with
+ * {@code auto.offset.reset=none} (whatever the URL says): a reader that falls below a partition's
+ * log start <em>while it runs</em> (the consumer's fetch fails with {@code OffsetOutOfRangeException})
+ * records the gap, from the offset it was to read to the log start, seeks to the log start and goes
+ * on; the next {@code takeRetentionGaps()} reports it, once. A partition without any offset (nothing
+ * committed) starts where the reader started, else at its beginning. A group member's lag counts
+ * from the larger of its committed offset and the log start.
  *
  * <h2>Log compaction: what Kafka guarantees</h2>
  * Topics the backend creates have {@code cleanup.policy=compact} and no time or size retention
