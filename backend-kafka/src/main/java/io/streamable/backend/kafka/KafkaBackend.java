@@ -248,7 +248,7 @@ final class KafkaBackend implements Backend {
         return url.masked();
     }
 
-    /** A new consumer for a reader; {@code groupId} empty for an anonymous reader. */
+    /** A new consumer for the partition check, which seeks itself; {@code groupId} empty for no group. */
     KafkaConsumer<byte[], byte[]> newConsumer(String clientId, Optional<String> groupId) {
         // the partition check seeks itself and tolerates what retention removes meanwhile
         return newConsumer(clientId, groupId, false, "earliest");
