@@ -691,12 +691,17 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             if (!consumer.assignment().contains(partition)) {
                 continue;
             }
-            Long start = next.getOrDefault(partition, startOffsets.get(partition));
-            if (start != null) {
-                consumer.seek(partition, start); // below the log start, the next poll reports the gap
-            } else {
-                consumer.seekToBeginning(List.of(partition));
-            }
+            // below the log start, the next poll reports the gap
+            seekToStart(partition, next.getOrDefault(partition, startOffsets.get(partition)));
+        }
+    }
+
+    /** Seeks to {@code start}, or, where this reader has none for the partition, to its beginning. */
+    private void seekToStart(TopicPartition partition, Long start) {
+        if (start != null) {
+            consumer.seek(partition, start);
+        } else {
+            consumer.seekToBeginning(List.of(partition));
         }
     }
 
@@ -875,39 +880,47 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         Map<TopicPartition, OffsetAndMetadata> request = new HashMap<>();
         offsets.forEach((partition, offset) -> request.put(partition, new OffsetAndMetadata(offset)));
         long deadline = System.nanoTime() + backend.timeout().toNanos();
-        while (true) {
-            try {
-                consumer.commitSync(request, remaining(deadline));
-                break;
-            } catch (WakeupException e) {
-                // a wakeup meant for a read; the commit still matters, unless the reader is being closed
-                if (closeRequested.get()) {
-                    throw new BackendUnavailableException("The member \"" + group.orElse("") + "\" of topic \"" + topic
-                            + "\" was closed while saving its position; nothing was saved", null);
+        boolean woken = false;
+        try {
+            while (true) {
+                try {
+                    consumer.commitSync(request, remaining(deadline));
+                    break;
+                } catch (WakeupException e) {
+                    // a wakeup meant for a read; the commit still matters, unless the reader is being closed
+                    if (closeRequested.get()) {
+                        throw new BackendUnavailableException("The member \"" + group.orElse("") + "\" of topic \"" + topic
+                                + "\" was closed while saving its position; nothing was saved", null);
+                    }
+                    woken = true;
+                } catch (CommitFailedException | FencedInstanceIdException | UnknownMemberIdException
+                         | IllegalGenerationException e) {
+                    throw fence("the group refused a commit of generation " + consumer.groupMetadata().generationId()
+                            + ": " + e.getClass().getSimpleName());
+                } catch (RebalanceInProgressException e) {
+                    if (inListener) {
+                        // inside the revocation the generation is settled; a refusal here is the broker's, and brief
+                        throw new BackendUnavailableException("Saving the position of consumer \"" + group.orElse("")
+                                + "\" on topic \"" + topic + "\" before giving up partitions failed: its group is"
+                                + " rebalancing again; the next owner reads them from the last saved position", e);
+                    }
+                    return false;
+                } catch (InterruptException e) {
+                    throw new StreamableException("Interrupted while saving the position of consumer \"" + group.orElse("")
+                            + "\"", e);
+                } catch (KafkaException e) {
+                    throw backend.failure("Saving the position of consumer \"" + group.orElse("") + "\" on Kafka topic \""
+                            + topic + "\"", e);
                 }
-            } catch (CommitFailedException | FencedInstanceIdException | UnknownMemberIdException
-                     | IllegalGenerationException e) {
-                throw fence("the group refused a commit of generation " + consumer.groupMetadata().generationId()
-                        + ": " + e.getClass().getSimpleName());
-            } catch (RebalanceInProgressException e) {
-                if (inListener) {
-                    // inside the revocation the generation is settled; a refusal here is the broker's, and brief
+                if (System.nanoTime() - deadline >= 0) {
                     throw new BackendUnavailableException("Saving the position of consumer \"" + group.orElse("")
-                            + "\" on topic \"" + topic + "\" before giving up partitions failed: its group is"
-                            + " rebalancing again; the next owner reads them from the last saved position", e);
+                            + "\" on topic \"" + topic + "\" did not finish within " + backend.timeout() + ": it was woken up"
+                            + " repeatedly; it is saved again with the next commit", null);
                 }
-                return false;
-            } catch (InterruptException e) {
-                throw new StreamableException("Interrupted while saving the position of consumer \"" + group.orElse("")
-                        + "\"", e);
-            } catch (KafkaException e) {
-                throw backend.failure("Saving the position of consumer \"" + group.orElse("") + "\" on Kafka topic \""
-                        + topic + "\"", e);
             }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new BackendUnavailableException("Saving the position of consumer \"" + group.orElse("")
-                        + "\" on topic \"" + topic + "\" did not finish within " + backend.timeout() + ": it was woken up"
-                        + " repeatedly; it is saved again with the next commit", null);
+        } finally {
+            if (woken) {
+                passOnWakeup();
             }
         }
         committed.putAll(offsets);
@@ -1191,12 +1204,8 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         }
         assignmentSettled = true;
         for (TopicPartition partition : partitions) {
-            Long offset = next.get(partition);
-            if (offset != null) {
-                consumer.seek(partition, offset);
-            } else {
-                consumer.seekToBeginning(List.of(partition)); // a partition added after this reader opened
-            }
+            // no offset: a partition added after this reader opened
+            seekToStart(partition, next.get(partition));
         }
     }
 
@@ -1264,12 +1273,7 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         });
         if (!opened) {
             for (TopicPartition partition : mine) {
-                Long offset = next.get(partition);
-                if (offset != null) {
-                    consumer.seek(partition, offset);
-                } else {
-                    consumer.seekToBeginning(List.of(partition));
-                }
+                seekToStart(partition, next.get(partition));
             }
         } else {
             seekToCommitted(mine);
@@ -1291,7 +1295,8 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         try {
             found = consumer.committed(partitions, backend.timeout());
         } catch (WakeupException e) {
-            return; // the consumer fetches the committed offsets itself before its next fetch
+            passOnWakeup(); // the consumer fetches the committed offsets itself before its next fetch
+            return;
         } catch (KafkaException e) {
             LOG.debug("Member {} could not read the committed offsets of {}; the consumer reads them itself", clientId,
                     partitions, e);
@@ -1313,12 +1318,7 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                 committed.put(partition, offset.offset());
             } else {
                 // nothing committed (a group that started at the beginning, a partition added since): its start
-                Long start = startOffsets.get(partition);
-                if (start != null) {
-                    consumer.seek(partition, start);
-                } else {
-                    consumer.seekToBeginning(List.of(partition));
-                }
+                seekToStart(partition, startOffsets.get(partition));
             }
         }
     }
@@ -1327,11 +1327,23 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     private Map<TopicPartition, Long> logStarts(Set<TopicPartition> partitions) {
         try {
             return consumer.beginningOffsets(partitions, backend.timeout());
-        } catch (KafkaException e) { // a wake-up too: the committed offsets were read, this is best effort
-            LOG.debug("Member {} could not read the log start offsets of {}; a committed offset below them is reset"
-                    + " by the consumer without a gap report", clientId, partitions, e);
+        } catch (WakeupException e) {
+            passOnWakeup(); // the committed offsets were read; a gap below the log start shows at the next fetch
+            return Map.of();
+        } catch (KafkaException e) { // best effort: a committed offset below the log start shows at the next fetch
+            LOG.debug("Member {} could not read the log start offsets of {}; the next fetch finds a committed offset"
+                    + " retention removed", clientId, partitions, e);
             return Map.of();
         }
+    }
+
+    /**
+     * A blocking call made inside a rebalance callback, or by a commit, consumed a wake-up meant for
+     * the read (a close, a hand-over): arm it again, or the poll that runs the callback, or the next
+     * read, waits its whole timeout before the reader sees why it was woken.
+     */
+    private void passOnWakeup() {
+        consumer.wakeup();
     }
 
     private void requireOwnership() {
