@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -273,6 +275,54 @@ public abstract class RetentionContractTest {
             }
             assertThat(recorder.payloads().stream().map(Event::seq).toList()).isEqualTo(range(4, 5));
             assertThat(gaps).isEmpty();
+        }
+
+        @ContractTest
+        @DisplayName("a running consumer that retention overtakes receives every message kept, and each one it misses lies"
+                + " in a gap it was told of: nothing is skipped silently")
+        void overtakenWhileRunning() throws Exception {
+            Streamable streamable = connect();
+            Topic<Event> topic = eventTopic("retention-overtaken");
+            Producer<Event> producer = streamable.producer(topic);
+            List<Position> positions = new ArrayList<>(append(producer, 1, 3));
+            CountDownLatch entered = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            List<RetentionGap> gaps = new CopyOnWriteArrayList<>();
+            Recorder<Event> recorder = new Recorder<>(message -> {
+                if (message.payload().seq() == 1) {
+                    entered.countDown();
+                    release.await(); // a slow handler: the consumer stays behind while retention removes
+                }
+            });
+            // one message per read: the reader stays behind, instead of fetching what the producer appends next
+            try (Consumer<Event> consumer = streamable.consumer(topic).name("overtaken").batchSize(1).handler(recorder)
+                    .onRetentionGap(gaps::add).start()) {
+                assertThat(entered.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the handler got message 1").isTrue();
+                positions.addAll(append(producer, 4, 7));
+                outlive(age);
+                List<Position> kept = append(producer, 8, 10);
+                positions.addAll(kept);
+                streamable.configureTopic(topic.name(), Retention.maxAge(age));
+                removeUntilOldest(streamable, topic.name(), kept.get(0));
+                release.countDown();
+                Awaitility.await("message 10 handled").atMost(TIMEOUT).until(() -> recorder.payloads().stream()
+                        .anyMatch(event -> event.seq() == 10));
+            }
+
+            List<Integer> seqs = recorder.payloads().stream().map(Event::seq).toList();
+            System.out.println("RETENTION overtaken while running: delivered " + seqs + ", gaps reported " + gaps);
+            assertThat(seqs).as("in order, each once").isSorted().doesNotHaveDuplicates();
+            assertThat(seqs).as("every message kept").contains(1, 8, 9, 10);
+            int partition = positions.get(0).offsets().firstKey();
+            for (int seq = 2; seq <= 7; seq++) {
+                if (seqs.contains(seq)) {
+                    continue; // read before retention removed it
+                }
+                long offset = positions.get(seq - 1).offset(partition).getAsLong();
+                assertThat(gaps).as("message %s (offset %s) was not delivered: a reported gap must cover it", seq, offset)
+                        .anySatisfy(gap -> assertThat(offset).isGreaterThanOrEqualTo(gap.firstRemoved())
+                                .isLessThan(gap.oldestKept()));
+            }
         }
     }
 
