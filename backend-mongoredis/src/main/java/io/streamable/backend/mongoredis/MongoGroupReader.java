@@ -54,7 +54,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * are woken directly. A woken member <em>reconciles</em> on its reading thread, inside
  * {@link #read}: it renews its entry (which returns the document and the server's time), removes
  * members whose lease expired, writes the target assignment once membership has been still for
- * the debounce ({@link #DEBOUNCE}, at once when it is alone), and then moves towards the target:
+ * the debounce (the URL's {@code rebalanceDelay}, 750 ms by default, judged by the server's clock
+ * from the last membership change; at once when it is alone), and then moves towards the target:
  * releasing slots it should give up and taking free slots meant for it, each only after its
  * {@link RebalanceListener} returned. Without a signal it reconciles at the latest at its
  * heartbeat (a third of the lease TTL), and at the moment the debounce ends or another member's
@@ -70,8 +71,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class MongoGroupReader implements GroupMemberReader {
     private static final Logger LOG = LoggerFactory.getLogger(MongoGroupReader.class);
-    /** How long membership must be still before the slots are reassigned. */
-    static final long DEBOUNCE_MILLIS = 750;
     private static final int MAX_CURSOR_BATCH = 1000;
     private static final int JOIN_ATTEMPTS = 20;
     private static final long GAP_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -94,6 +93,14 @@ final class MongoGroupReader implements GroupMemberReader {
     private final RebalanceListener listener;
     private final long safetyPollNanos;
     private final long trustedLeaseNanos;
+    /**
+     * How long membership must be still before the slots are reassigned: this connection's
+     * {@code rebalanceDelay}. Members of connections with different values each apply their own;
+     * the first whose delay has passed writes the targets.
+     */
+    private final long debounceMillis;
+    /** The topic's slot count, which the group document was created with. */
+    private final int slotCount;
     private final Object monitor = new Object();
     /** Guards the slot state against a commit or close from another thread. */
     private final ReentrantLock lock = new ReentrantLock();
@@ -118,9 +125,9 @@ final class MongoGroupReader implements GroupMemberReader {
     private Optional<Position> startPosition = Optional.empty();
 
     // slot state, under lock (read, apply, commit)
-    private final boolean[] owned = new boolean[MongoGroups.SLOT_COUNT];
+    private final boolean[] owned;
     /** Per owned slot, the lowest id still to deliver. */
-    private final long[] floor = new long[MongoGroups.SLOT_COUNT];
+    private final long[] floor;
     /** Every record of an owned slot up to here was delivered (or is at or below the slot's committed offset). */
     private long scan;
     /** Whether retention removed the record at {@link #scan}: the dense check then starts after it. */
@@ -135,8 +142,12 @@ final class MongoGroupReader implements GroupMemberReader {
     private long gapSinceNanos;
 
     private MongoGroupReader(MongoRedisBackend backend, MongoTopicStore store, String name, long nameEpoch, long id,
-                             RebalanceListener listener) {
+                             RebalanceListener listener, int slotCount) {
         this.backend = backend;
+        this.slotCount = slotCount;
+        this.owned = new boolean[slotCount];
+        this.floor = new long[slotCount];
+        this.debounceMillis = backend.settings.groups().rebalanceDelay().toMillis();
         this.store = store;
         this.name = name;
         this.key = store.positionKey(name);
@@ -159,13 +170,14 @@ final class MongoGroupReader implements GroupMemberReader {
         long start = spec.start() instanceof StartFrom.After after ? store.offsetOf(after.position()) : 0;
         try {
             store.checkReadable(); // no index on another program's collection: they come with this process's first append
+            int slotCount = store.slotCount(); // recorded now if the topic is new: its appends compute slots for it
             for (int attempt = 1; ; attempt++) {
                 MongoGroups.Hold hold = MongoGroups.holdName(backend, store, name);
                 if (hold.newGeneration()) {
-                    MongoGroups.startGeneration(backend, store, name, hold.epoch(), start);
+                    MongoGroups.startGeneration(backend, store, name, hold.epoch(), start, slotCount);
                 }
                 MongoGroupReader member = new MongoGroupReader(backend, store, name, hold.epoch(), hold.memberId(),
-                        listener);
+                        listener, slotCount);
                 if (member.enter()) {
                     backend.register(member);
                     try {
@@ -205,7 +217,7 @@ final class MongoGroupReader implements GroupMemberReader {
         if (group == null) {
             return false;
         }
-        MongoGroups.requireSlotCount(group, store, name);
+        MongoGroups.requireSlotCount(group, store, name, slotCount);
         if (!renewName()) {
             leave();
             return false;
@@ -358,6 +370,11 @@ final class MongoGroupReader implements GroupMemberReader {
                 throw fence(describeLoss());
             }
             MongoGroups.View view = MongoGroups.View.of(document);
+            if (view.slotCount() != slotCount) {
+                // only a document replaced under this generation by hand: its slots name other keys
+                throw fence("the group's document now has " + view.slotCount() + " slots, this member joined with "
+                        + slotCount);
+            }
             Date now = view.members().get(id).renewedAt();
             for (int round = 0; round < 4; round++) {
                 boolean changed = false;
@@ -366,7 +383,7 @@ final class MongoGroupReader implements GroupMemberReader {
                         changed |= expire(view, other);
                     }
                 }
-                for (int slot = 0; slot < MongoGroups.SLOT_COUNT; slot++) {
+                for (int slot = 0; slot < slotCount; slot++) {
                     long holder = view.owner()[slot];
                     if (holder != 0 && !view.members().containsKey(holder)) {
                         // owned by a member that left while it was taking the slot: free it
@@ -379,7 +396,7 @@ final class MongoGroupReader implements GroupMemberReader {
                     }
                 }
                 List<MongoGroups.MemberEntry> live = view.live(now);
-                if (view.pending() && (live.size() == 1 || now.getTime() - view.changedAt().getTime() >= DEBOUNCE_MILLIS)) {
+                if (view.pending() && (live.size() == 1 || now.getTime() - view.changedAt().getTime() >= debounceMillis)) {
                     changed |= writeTargets(view, live);
                 }
                 if (!changed) {
@@ -387,7 +404,8 @@ final class MongoGroupReader implements GroupMemberReader {
                 }
                 Document reread = backend.groups().find(Filters.eq(MongoTopicStore.ID, key)).first();
                 if (reread == null || MongoGroups.number(reread.get(MongoGroups.NAME_EPOCH), 0) != nameEpoch
-                        || !MongoGroups.View.of(reread).members().containsKey(id)) {
+                        || !MongoGroups.View.of(reread).members().containsKey(id)
+                        || MongoGroups.View.of(reread).slotCount() != slotCount) {
                     throw fence(describeLoss());
                 }
                 view = MongoGroups.View.of(reread);
@@ -408,7 +426,7 @@ final class MongoGroupReader implements GroupMemberReader {
     private void scheduleNextEvent(MongoGroups.View view, Date now) {
         long next = Long.MAX_VALUE;
         if (view.pending()) {
-            next = view.changedAt().getTime() + DEBOUNCE_MILLIS - now.getTime();
+            next = view.changedAt().getTime() + debounceMillis - now.getTime();
         }
         for (MongoGroups.MemberEntry other : view.members().values()) {
             if (other.id() != id) {
@@ -479,7 +497,7 @@ final class MongoGroupReader implements GroupMemberReader {
         if (revoked.isEmpty() && assigned.isEmpty()) {
             return null;
         }
-        return new Rebalance(revoked, assigned, MongoGroups.SLOT_COUNT, rewinds);
+        return new Rebalance(revoked, assigned, slotCount, rewinds);
     }
 
     /** Releases the revoked slots and takes those assigned that are still free and meant for this member. Under the lock. */
@@ -600,7 +618,7 @@ final class MongoGroupReader implements GroupMemberReader {
                     return new ReadBatch(List.of(), false);
                 }
                 Bson range = Filters.and(Filters.gt(MongoTopicStore.ID, scan), Filters.lte(MongoTopicStore.ID, head));
-                if (snapshot.size() < MongoGroups.SLOT_COUNT) {
+                if (snapshot.size() < slotCount) {
                     List<Object> slots = new ArrayList<>(snapshot);
                     slots.add(null); // documents written before the slot field: their slot is computed below
                     range = Filters.and(range, Filters.in(MongoGroups.SLOT, slots));
@@ -626,7 +644,7 @@ final class MongoGroupReader implements GroupMemberReader {
                     break;
                 }
                 long position = MongoTopicStore.idOf(document);
-                int slot = MongoGroups.slotOf(document);
+                int slot = MongoGroups.slotOf(document, slotCount);
                 if (position <= scan) {
                     continue;
                 }
@@ -989,7 +1007,7 @@ final class MongoGroupReader implements GroupMemberReader {
 
     @Override
     public int slotCount() {
-        return MongoGroups.SLOT_COUNT;
+        return slotCount;
     }
 
     @Override
@@ -1016,7 +1034,7 @@ final class MongoGroupReader implements GroupMemberReader {
                 from.put(slot, Math.max(view.committed()[slot], after));
                 lowest = Math.min(lowest, from.get(slot));
             }
-            if (slots.size() == MongoGroups.SLOT_COUNT) {
+            if (slots.size() == slotCount) {
                 // every slot: counted from positions, as for an exclusive reader (exact once all slots agree)
                 return store.lag(lowest > 0 ? Optional.of(Position.of(lowest)) : Optional.empty());
             }

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
@@ -69,10 +70,13 @@ final class MongoGroups {
     static final String GROUPS = "_streamable.groups";
     /** The owner a group writes into the name's lease and position documents. */
     static final String GROUP_OWNER = "(consumer group)";
-    /** The slot count of every group on this backend: documents carry their key's slot for it. */
-    static final int SLOT_COUNT = Slots.DEFAULT_COUNT;
-    /** The field of a message document holding its key's slot ({@link #SLOT_COUNT} slots). */
+    /**
+     * The field of a message document holding its key's slot, for the topic's slot count
+     * ({@link MongoTopicStore#slotCount()}).
+     */
     static final String SLOT = "slot";
+    /** The field of a group document (and of a topic's document in {@value MongoRedisBackend#TOPICS}) holding the slot count. */
+    static final String SLOT_COUNT = "slotCount";
 
     static final String OWNER = "owner";
     static final String EPOCH = "epoch";
@@ -107,14 +111,23 @@ final class MongoGroups {
         return SLOTS + ".s" + slot;
     }
 
-    /** A stored document's slot: its {@value #SLOT} field, or for documents written before it, computed from its key. */
-    static int slotOf(Document document) {
+    /**
+     * A stored document's slot among {@code slotCount}: its {@value #SLOT} field, or for documents
+     * written before it, computed from its key.
+     */
+    static int slotOf(Document document, int slotCount) {
         Object stored = document.get(SLOT);
-        if (stored instanceof Integer value && value >= 0 && value < SLOT_COUNT) {
+        if (stored instanceof Integer value && value >= 0 && value < slotCount) {
             return value;
         }
         Object key = document.get(MongoTopicStore.SHARDING_KEY);
-        return Slots.slotOf(key instanceof String text ? text : "", SLOT_COUNT);
+        return Slots.slotOf(key instanceof String text ? text : "", slotCount);
+    }
+
+    /** A group document's slot count; documents written before the field had {@value MongoRedisSettings#DEFAULT_SLOTS}. */
+    static int slotCountOf(Document group) {
+        long count = number(group.get(SLOT_COUNT), MongoRedisSettings.DEFAULT_SLOTS);
+        return count >= 1 && count <= MongoRedisSettings.MAX_SLOTS ? (int) count : MongoRedisSettings.DEFAULT_SLOTS;
     }
 
     /** Server-side: the member's own lease still runs, by the server's clock. */
@@ -126,7 +139,7 @@ final class MongoGroups {
 
     // ---------------------------------------------------------------- the group's document, read
 
-    /** What a member needs of the group document: a snapshot. */
+    /** What a member needs of the group document: a snapshot, its arrays as long as the document's slot count. */
     record View(long nameEpoch, long version, boolean pending, Date changedAt, Map<Long, MemberEntry> members,
                 long[] committed, long[] owner, long[] target) {
 
@@ -143,11 +156,12 @@ final class MongoGroups {
                     }
                 }
             }
-            long[] committed = new long[SLOT_COUNT];
-            long[] owner = new long[SLOT_COUNT];
-            long[] target = new long[SLOT_COUNT];
+            int count = slotCountOf(document);
+            long[] committed = new long[count];
+            long[] owner = new long[count];
+            long[] target = new long[count];
             Document slots = document.get(SLOTS, Document.class);
-            for (int slot = 0; slot < SLOT_COUNT; slot++) {
+            for (int slot = 0; slot < count; slot++) {
                 Document state = slots == null ? null : slots.get("s" + slot, Document.class);
                 committed[slot] = state == null ? 0 : number(state.get(COMMITTED), 0);
                 owner[slot] = state == null ? 0 : number(state.get(OWNER), 0);
@@ -159,6 +173,11 @@ final class MongoGroups {
                     entries, committed, owner, target);
         }
 
+        /** The group's slot count. */
+        int slotCount() {
+            return committed.length;
+        }
+
         /** The members whose lease still runs at the server time {@code now}, oldest first. */
         List<MemberEntry> live(Date now) {
             return members.values().stream().filter(entry -> !entry.expiredAt(now)).toList();
@@ -166,7 +185,7 @@ final class MongoGroups {
 
         Set<Integer> ownedBy(long id) {
             Set<Integer> slots = new TreeSet<>();
-            for (int slot = 0; slot < SLOT_COUNT; slot++) {
+            for (int slot = 0; slot < owner.length; slot++) {
                 if (owner[slot] == id) {
                     slots.add(slot);
                 }
@@ -282,21 +301,23 @@ final class MongoGroups {
      * Starts a new generation of the group at {@code epoch} (this member took the name's lease):
      * writes the epoch into the name's position document (fencing an exclusive holder before it, and
      * saving {@code start} if nothing is saved), then resets the group document's members and
-     * owners and folds the saved position into every slot; creates the document on first use.
+     * owners and folds the saved position into every slot; creates the document on first use, with
+     * the topic's {@code slotCount}.
      */
-    static void startGeneration(MongoRedisBackend backend, MongoTopicStore store, String name, long epoch, long start) {
+    static void startGeneration(MongoRedisBackend backend, MongoTopicStore store, String name, long epoch, long start,
+                                int slotCount) {
         long saved = MongoTopicReader.fencePosition(backend, store, name, GROUP_OWNER, epoch, start);
         MongoCollection<Document> groups = backend.groups();
         String key = store.positionKey(name);
         Document existing = groups.find(Filters.eq(MongoTopicStore.ID, key)).first();
         if (existing == null) {
             Document slots = new Document();
-            for (int slot = 0; slot < SLOT_COUNT; slot++) {
+            for (int slot = 0; slot < slotCount; slot++) {
                 slots.append("s" + slot, new Document(COMMITTED, saved).append(OWNER, null).append(TARGET, null));
             }
             try {
                 groups.insertOne(new Document(MongoTopicStore.ID, key).append("topic", store.name())
-                        .append("consumer", name).append("slotCount", SLOT_COUNT).append(NAME_EPOCH, epoch)
+                        .append("consumer", name).append(SLOT_COUNT, slotCount).append(NAME_EPOCH, epoch)
                         .append(VERSION, 1L).append(PENDING, false).append(CHANGED_AT, new Date(0))
                         .append(MEMBERS, new Document()).append(SLOTS, slots));
                 return;
@@ -312,13 +333,13 @@ final class MongoGroups {
                 }
             }
         }
-        requireSlotCount(existing, store, name);
+        requireSlotCount(existing, store, name, slotCount);
         List<Bson> updates = new ArrayList<>();
         updates.add(Updates.set(NAME_EPOCH, epoch));
         updates.add(Updates.set(MEMBERS, new Document()));
         updates.add(Updates.set(PENDING, false));
         updates.add(Updates.inc(VERSION, 1L));
-        for (int slot = 0; slot < SLOT_COUNT; slot++) {
+        for (int slot = 0; slot < slotCount; slot++) {
             updates.add(Updates.set(slot(slot) + "." + OWNER, null));
             updates.add(Updates.set(slot(slot) + "." + TARGET, null));
             // what an exclusive reader saved after the last generation is handled for every slot
@@ -328,13 +349,25 @@ final class MongoGroups {
                 Updates.combine(updates));
     }
 
-    static void requireSlotCount(Document group, MongoTopicStore store, String name) {
-        long count = number(group.get("slotCount"), SLOT_COUNT);
-        if (count != SLOT_COUNT) {
+    /**
+     * Refuses a group document whose slot count is not the topic's: its slot states would name
+     * other keys than the messages' {@value #SLOT} fields. Only a document left from before the
+     * topic was deleted and created again, or edited by hand, can disagree.
+     */
+    static void requireSlotCount(Document group, MongoTopicStore store, String name, int slotCount) {
+        long count = number(group.get(SLOT_COUNT), MongoRedisSettings.DEFAULT_SLOTS);
+        if (count != slotCount) {
             throw new IllegalStateException("Consumer group \"" + name + "\" on topic \"" + store.name() + "\" has "
-                    + count + " slots, but this backend splits work into " + SLOT_COUNT + " slots; delete the"
-                    + " consumer (it forgets its positions) or use the version of the backend that created it");
+                    + count + " slots, but the topic's messages are split into " + slotCount + " slots (recorded in "
+                    + MongoRedisBackend.TOPICS + "); delete the consumer (Streamable.deleteConsumer, it forgets its"
+                    + " positions) while none of its members runs, then start them again");
         }
+    }
+
+    /** The slot count of a group's document, or empty when it has none. */
+    private static OptionalInt slotCountOf(MongoRedisBackend backend, Bson id) {
+        Document group = backend.groups().find(id).projection(new Document(SLOT_COUNT, 1)).first();
+        return group == null ? OptionalInt.empty() : OptionalInt.of(slotCountOf(group));
     }
 
     // ---------------------------------------------------------------- hooks for exclusive readers and admin
@@ -344,17 +377,21 @@ final class MongoGroups {
      * (its generation ends) and returns the group's conservative position, 0 when it has none.
      */
     static long seal(MongoRedisBackend backend, MongoTopicStore store, String name, long epoch) {
+        Bson id = Filters.eq(MongoTopicStore.ID, store.positionKey(name));
+        OptionalInt slotCount = slotCountOf(backend, id);
+        if (slotCount.isEmpty()) {
+            return 0; // the name was never used as a group
+        }
         List<Bson> updates = new ArrayList<>();
         updates.add(Updates.set(NAME_EPOCH, epoch));
         updates.add(Updates.set(MEMBERS, new Document()));
         updates.add(Updates.set(PENDING, false));
         updates.add(Updates.inc(VERSION, 1L));
-        for (int slot = 0; slot < SLOT_COUNT; slot++) {
+        for (int slot = 0; slot < slotCount.getAsInt(); slot++) {
             updates.add(Updates.set(slot(slot) + "." + OWNER, null));
             updates.add(Updates.set(slot(slot) + "." + TARGET, null));
         }
-        Document sealed = backend.groups().findOneAndUpdate(Filters.and(
-                        Filters.eq(MongoTopicStore.ID, store.positionKey(name)), Filters.lt(NAME_EPOCH, epoch)),
+        Document sealed = backend.groups().findOneAndUpdate(Filters.and(id, Filters.lt(NAME_EPOCH, epoch)),
                 Updates.combine(updates), new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
         return sealed == null ? 0 : Math.max(0, View.of(sealed).lowestCommitted());
     }
@@ -371,8 +408,12 @@ final class MongoGroups {
             return;
         }
         seal(backend, store, name, epoch);
+        OptionalInt slotCount = slotCountOf(backend, id);
+        if (slotCount.isEmpty()) {
+            return; // no group document: the name's position document is all there is
+        }
         List<Bson> updates = new ArrayList<>();
-        for (int slot = 0; slot < SLOT_COUNT; slot++) {
+        for (int slot = 0; slot < slotCount.getAsInt(); slot++) {
             updates.add(Updates.set(slot(slot) + "." + COMMITTED, offset.getAsLong()));
         }
         backend.groups().updateOne(Filters.and(id, Filters.eq(NAME_EPOCH, epoch)), Updates.combine(updates));
@@ -395,17 +436,19 @@ final class MongoGroups {
      * The target assignment, as the in-memory backend computes it: balanced (each member gets the
      * slot count divided by the member count, rounded down or up), sticky (a member keeps up to its
      * share of the slots it was meant to have; the members that have the most get the rounded-up
-     * shares), the rest spread over the members below their share, oldest first.
+     * shares), the rest spread over the members below their share, oldest first. The slot count
+     * is {@code targets.length}.
      */
     static long[] assign(long[] targets, List<Long> live) {
-        long[] next = new long[SLOT_COUNT];
+        int slotCount = targets.length;
+        long[] next = new long[slotCount];
         if (live.isEmpty()) {
             return next;
         }
         Map<Long, List<Integer>> current = new LinkedHashMap<>();
         live.forEach(id -> current.put(id, new ArrayList<>()));
         List<Integer> pool = new ArrayList<>();
-        for (int slot = 0; slot < SLOT_COUNT; slot++) {
+        for (int slot = 0; slot < slotCount; slot++) {
             List<Integer> mine = current.get(targets[slot]);
             if (mine != null) {
                 mine.add(slot);
@@ -413,8 +456,8 @@ final class MongoGroups {
                 pool.add(slot);
             }
         }
-        int base = SLOT_COUNT / live.size();
-        int extra = SLOT_COUNT % live.size();
+        int base = slotCount / live.size();
+        int extra = slotCount % live.size();
         List<Long> byHolding = new ArrayList<>(live);
         byHolding.sort(Comparator.comparingInt((Long id) -> current.get(id).size()).reversed());
         Map<Long, Integer> quota = new LinkedHashMap<>();
@@ -453,14 +496,14 @@ final class MongoGroups {
                 members.add(new GroupDescription.Member(Long.toString(entry.id()), view.ownedBy(entry.id())));
             }
             List<GroupDescription.SlotState> slots = new ArrayList<>();
-            for (int slot = 0; slot < SLOT_COUNT; slot++) {
+            for (int slot = 0; slot < view.slotCount(); slot++) {
                 long committed = view.committed()[slot];
                 long lag = store.slotLag(Map.of(slot, committed));
                 slots.add(new GroupDescription.SlotState(slot,
                         committed > 0 ? Optional.of(Position.of(committed)) : Optional.empty(),
                         view.owner()[slot] == 0 ? Optional.empty() : Optional.of(Long.toString(view.owner()[slot])), lag));
             }
-            return Optional.of(new GroupDescription(name, SLOT_COUNT, members, slots));
+            return Optional.of(new GroupDescription(name, view.slotCount(), members, slots));
         } catch (MongoException e) {
             throw backend.failure("describing consumer group \"" + name + "\" on topic \"" + store.name() + "\"", e);
         }

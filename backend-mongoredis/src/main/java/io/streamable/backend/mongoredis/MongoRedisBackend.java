@@ -66,8 +66,12 @@ final class MongoRedisBackend implements Backend {
     static final String POSITIONS = "_streamable.positions";
     /** Consumer name leases: one document per topic and consumer name while a reader holds it. */
     static final String LEASES = "_streamable.leases";
-    /** Topics whose name is too long for a collection name: collection name to topic name. */
-    static final String LONG_NAMES = "_streamable.topics";
+    /**
+     * One document per topic collection, {@code {_id: <collection>, topic, slotCount?}}: the topic
+     * of a shortened collection name (names too long for a namespace), and the topic's slot count,
+     * recorded the first time the topic is appended to or used by a consumer group.
+     */
+    static final String TOPICS = "_streamable.topics";
     /** Topics' retention limits and low-water marks ({@code removedBelow}), see {@link MongoRetention}. */
     static final String RETENTION = "_streamable.retention";
     /** How often this connection applies the retention of the topics it has opened. */
@@ -225,7 +229,7 @@ final class MongoRedisBackend implements Backend {
                 }
             }
             if (!shortened.isEmpty()) {
-                for (Document mapping : database.getCollection(LONG_NAMES).find(Filters.in("_id", shortened))) {
+                for (Document mapping : database.getCollection(TOPICS).find(Filters.in("_id", shortened))) {
                     names.add(mapping.getString("topic"));
                 }
             }
@@ -242,8 +246,9 @@ final class MongoRedisBackend implements Backend {
     }
 
     /**
-     * Deletes the topic and its schema topic: their collections, positions, and long-name
-     * mappings; lease documents are released, not deleted, so epochs keep growing.
+     * Deletes the topic and its schema topic: their collections, positions, and documents in
+     * {@value #TOPICS} (long-name mappings and slot counts, so a topic created again may be split
+     * differently); lease documents are released, not deleted, so epochs keep growing.
      */
     @Override
     public void deleteTopic(String name) {
@@ -252,10 +257,7 @@ final class MongoRedisBackend implements Backend {
         for (String topic : List.of(TopicName.schemaTopicOf(name), name)) {
             requireCollectionName(topic);
             ((MongoTopicStore) topic(topic)).delete();
-            String collection = collectionNameFor(topic);
-            if (!collection.equals(topic)) {
-                database.getCollection(LONG_NAMES).deleteOne(Filters.eq("_id", collection));
-            }
+            database.getCollection(TOPICS).deleteOne(Filters.eq("_id", collectionNameFor(topic)));
         }
     }
 
@@ -269,7 +271,7 @@ final class MongoRedisBackend implements Backend {
 
     /**
      * The collection holding a topic: the topic's own name, or for names too long for a MongoDB
-     * namespace a prefix of it plus a hash, recorded in {@value #LONG_NAMES}.
+     * namespace a prefix of it plus a hash, recorded in {@value #TOPICS}.
      */
     String collectionNameFor(String topic) {
         int room = MAX_NAMESPACE - settings.database().length() - 1;
@@ -282,7 +284,7 @@ final class MongoRedisBackend implements Backend {
 
     /** Records which topic a shortened collection holds, so listTopics can name it. */
     void recordLongName(String collection, String topic) {
-        database.getCollection(LONG_NAMES).updateOne(Filters.eq("_id", collection),
+        database.getCollection(TOPICS).updateOne(Filters.eq("_id", collection),
                 Updates.set("topic", topic), new UpdateOptions().upsert(true));
     }
 
@@ -302,6 +304,11 @@ final class MongoRedisBackend implements Backend {
 
     MongoCollection<Document> collection(String name) {
         return database.getCollection(name);
+    }
+
+    /** The topics' documents ({@value #TOPICS}): long-name mappings and slot counts. */
+    MongoCollection<Document> topicDocuments() {
+        return database.getCollection(TOPICS);
     }
 
     MongoCollection<Document> positions() {

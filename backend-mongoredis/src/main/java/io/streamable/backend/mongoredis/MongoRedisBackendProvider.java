@@ -24,6 +24,12 @@ import io.streamable.backend.BackendUrl;
  *       covering lost signals and a Redis outage; default {@code 3s}.</li>
  *   <li>{@code leaseTtl} — how long a named consumer's lease outlives its last heartbeat, so a
  *       crashed consumer's name becomes free; default {@code 10s}.</li>
+ *   <li>{@code slots} — how many slots a topic's keys are split into for consumer groups, 1 to
+ *       1024; recorded per topic by its first append or group join (default 16) and fixed from
+ *       then on: a connection asking for another count fails on that topic, one without the
+ *       option takes the recorded count.</li>
+ *   <li>{@code rebalanceDelay} — how long a group's membership must be still before its slots are
+ *       reassigned, 0 to 60 s; default {@code 750ms}.</li>
  * </ul>
  * Durations are written {@code 500ms}, {@code 3s}, {@code 2m}, ISO-8601 ({@code PT3S}) or as
  * plain milliseconds.

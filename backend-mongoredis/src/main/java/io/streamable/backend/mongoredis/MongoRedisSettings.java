@@ -3,6 +3,7 @@ package io.streamable.backend.mongoredis;
 import com.mongodb.ConnectionString;
 import com.mongodb.ReadConcern;
 import com.mongodb.WriteConcern;
+import io.streamable.Slots;
 import io.streamable.backend.BackendUrl;
 
 import java.net.URI;
@@ -14,6 +15,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.StringJoiner;
 import java.util.regex.Matcher;
@@ -31,9 +33,10 @@ import java.util.regex.Pattern;
  * @param leaseTtl    how long a named reader's lease outlives its last heartbeat
  * @param masked      the whole URL with passwords masked, for logs and errors
  * @param formats     how payloads are stored and whether the TypeScript prototype's signals are kept up
+ * @param groups      the consumer group options: slot count and rebalance delay
  */
 record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI> redis, boolean redisTls,
-                          Duration safetyPoll, Duration leaseTtl, String masked, Formats formats) {
+                          Duration safetyPoll, Duration leaseTtl, String masked, Formats formats, Groups groups) {
 
     /**
      * The storage-format options, together so that other options can grow without touching them.
@@ -46,6 +49,19 @@ record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI>
     record Formats(boolean bsonPayloads, boolean prototypeSignals) {
     }
 
+    /**
+     * The consumer group options.
+     *
+     * @param slots          the slot count this connection asks for ({@code slots=N}), empty when the URL gives
+     *                       none: a topic's count is recorded the first time it is used
+     *                       ({@link MongoTopicStore#slotCount()}), and a connection without the option takes the
+     *                       recorded one, {@value #DEFAULT_SLOTS} for a topic new to it
+     * @param rebalanceDelay how long a group's membership must be still before its slots are reassigned
+     *                       ({@code rebalanceDelay}); zero reassigns at once
+     */
+    record Groups(OptionalInt slots, Duration rebalanceDelay) {
+    }
+
     static final String PAYLOADS = "payloads";
     static final String PROTOTYPE_SIGNALS = "prototypeSignals";
 
@@ -56,7 +72,21 @@ record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI>
     static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
     static final String DEFAULT_DATABASE = "streamable";
 
-    private static final Set<String> OWN_OPTIONS = Set.of(REDIS, SAFETY_POLL, LEASE_TTL, PAYLOADS, PROTOTYPE_SIGNALS);
+    static final String SLOTS = "slots";
+    static final String REBALANCE_DELAY = "rebalanceDelay";
+    /** The slot count of a topic whose first user gave none, and of every topic written before the option. */
+    static final int DEFAULT_SLOTS = Slots.DEFAULT_COUNT;
+    /**
+     * The most slots a topic may have: a group document holds every slot's state and a member's
+     * query lists its slots, so both grow with the count; 1024 keeps them a few tens of kilobytes.
+     */
+    static final int MAX_SLOTS = 1024;
+    static final Duration DEFAULT_REBALANCE_DELAY = Duration.ofMillis(750);
+    /** Longer than this, a rolling restart would leave slots unread for minutes: almost certainly a mistake. */
+    static final Duration MAX_REBALANCE_DELAY = Duration.ofMinutes(1);
+
+    private static final Set<String> OWN_OPTIONS = Set.of(REDIS, SAFETY_POLL, LEASE_TTL, PAYLOADS, PROTOTYPE_SIGNALS,
+            SLOTS, REBALANCE_DELAY);
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
     private static final Pattern DATABASE = Pattern.compile("[^/\\\\. \"$*<>:|?]{1,63}");
     private static final String EXAMPLE = "mongoredis://localhost:27017/topics?redis=redis://localhost:6379";
@@ -75,7 +105,9 @@ record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI>
 
     @Override
     public String toString() {
-        return "MongoRedisSettings[" + masked + ", safetyPoll=" + safetyPoll + ", leaseTtl=" + leaseTtl + "]";
+        return "MongoRedisSettings[" + masked + ", safetyPoll=" + safetyPoll + ", leaseTtl=" + leaseTtl
+                + ", slots=" + (groups.slots().isPresent() ? Integer.toString(groups.slots().getAsInt()) : "as recorded")
+                + ", rebalanceDelay=" + groups.rebalanceDelay() + "]";
     }
 
     static MongoRedisSettings parse(BackendUrl url) {
@@ -130,7 +162,36 @@ record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI>
                     + " third of it, use at least 300ms (default " + DEFAULT_LEASE_TTL.toSeconds() + "s)");
         }
         return new MongoRedisSettings(mongo, database, redis, redisTls, safetyPoll, leaseTtl, masked,
-                formats(url, masked));
+                formats(url, masked), groups(url, masked));
+    }
+
+    private static Groups groups(BackendUrl url, String masked) {
+        String text = url.option(SLOTS).map(String::trim).orElse("");
+        OptionalInt slots = OptionalInt.empty();
+        if (!text.isEmpty()) {
+            int count = -1;
+            if (text.matches("\\d{1,9}")) {
+                count = Integer.parseInt(text);
+            }
+            if (count < 1 || count > MAX_SLOTS) {
+                throw invalid(masked, SLOTS + "=" + text + " is not a whole number from 1 to " + MAX_SLOTS
+                        + "; it is the number of slots a topic's keys are split into for consumer groups (default "
+                        + DEFAULT_SLOTS + ", fixed when the topic is first used)");
+            }
+            slots = OptionalInt.of(count);
+        }
+        Duration delay = DEFAULT_REBALANCE_DELAY;
+        Optional<String> delayText = url.option(REBALANCE_DELAY).map(String::trim).filter(v -> !v.isEmpty());
+        if (delayText.isPresent()) {
+            Duration parsed = parseDuration(delayText.get());
+            if (parsed == null || parsed.isNegative() || parsed.compareTo(MAX_REBALANCE_DELAY) > 0) {
+                throw invalid(masked, REBALANCE_DELAY + "=" + delayText.get() + " is not a duration from 0 to "
+                        + MAX_REBALANCE_DELAY.toSeconds() + "s; write for example 0ms, 250ms, 2s or PT0.5S (default "
+                        + DEFAULT_REBALANCE_DELAY.toMillis() + "ms)");
+            }
+            delay = parsed;
+        }
+        return new Groups(slots, delay);
     }
 
     private static Formats formats(BackendUrl url, String masked) {
@@ -200,27 +261,37 @@ record MongoRedisSettings(ConnectionString mongo, String database, Optional<URI>
             return fallback;
         }
         String text = value.get();
-        Matcher matcher = DURATION.matcher(text.toLowerCase(Locale.ROOT));
-        Duration parsed = null;
-        if (matcher.matches()) {
-            long amount = Long.parseLong(matcher.group(1));
-            String unit = matcher.group(2) == null ? "ms" : matcher.group(2);
-            parsed = switch (unit) {
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                case "h" -> Duration.ofHours(amount);
-                default -> Duration.ofMillis(amount);
-            };
-        } else {
-            try {
-                parsed = Duration.parse(text);
-            } catch (DateTimeParseException ignored) {
-                // reported below
-            }
-        }
+        Duration parsed = parseDuration(text);
         if (parsed == null || parsed.isNegative() || parsed.isZero()) {
             throw invalid(masked, name + "=" + text + " is not a positive duration; write for example 500ms, 3s, 2m"
                     + " or PT3S (default " + fallback.toMillis() + "ms)");
+        }
+        return parsed;
+    }
+
+    /**
+     * {@code 500ms}, {@code 3s}, {@code 2m}, {@code 1h}, a bare number of milliseconds, or ISO-8601
+     * ({@code PT3S}); null when it is none of them or too large to count in milliseconds.
+     */
+    static Duration parseDuration(String text) {
+        Matcher matcher = DURATION.matcher(text.toLowerCase(Locale.ROOT));
+        Duration parsed = null;
+        try {
+            if (matcher.matches()) {
+                long amount = Long.parseLong(matcher.group(1));
+                String unit = matcher.group(2) == null ? "ms" : matcher.group(2);
+                parsed = switch (unit) {
+                    case "s" -> Duration.ofSeconds(amount);
+                    case "m" -> Duration.ofMinutes(amount);
+                    case "h" -> Duration.ofHours(amount);
+                    default -> Duration.ofMillis(amount);
+                };
+            } else {
+                parsed = Duration.parse(text);
+            }
+            parsed.toMillis(); // the backend counts in milliseconds: a larger duration is no duration here
+        } catch (DateTimeParseException | ArithmeticException | NumberFormatException ignored) {
+            return null; // reported by the caller, with the option's name
         }
         return parsed;
     }

@@ -9,6 +9,7 @@ import com.mongodb.ReadPreference;
 import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.UpdateManyModel;
+import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.IndexOptions;
@@ -59,6 +60,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
@@ -148,6 +150,8 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
      */
     private volatile long knownHead = HEAD_UNKNOWN;
     private static final long HEAD_UNKNOWN = Long.MIN_VALUE;
+    /** The topic's slot count once this process has read or recorded it ({@link #slotCount()}); 0 before. */
+    private volatile int slotCount;
 
     private record PendingAppend(List<AppendRecord> records, CompletableFuture<List<Position>> result) {
     }
@@ -246,6 +250,87 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
         }
     }
 
+    // ---------------------------------------------------------------- slots
+
+    /**
+     * The topic's slot count: how many slots its keys are split into for consumer groups, which
+     * every message document's {@value MongoGroups#SLOT} field is computed for. Recorded in
+     * {@value MongoRedisBackend#TOPICS} by the first append or group join of any connection (the
+     * connection's {@code slots} option, else {@value MongoRedisSettings#DEFAULT_SLOTS}) and never
+     * changed afterwards: changing it would move keys between slots, so between members, in the
+     * middle of their order, and the stored slot fields would be wrong. A topic written before the
+     * count was recorded (its documents carry slot fields, or it has groups) gets the count they
+     * were written for, 16. Cached per store; deleting the topic forgets it.
+     *
+     * @throws IllegalStateException when this connection's {@code slots} option names another count
+     */
+    int slotCount() {
+        int known = slotCount;
+        if (known == 0) {
+            known = recordSlotCount();
+            slotCount = known;
+        }
+        return known;
+    }
+
+    private int recordSlotCount() {
+        MongoCollection<Document> topics = backend.topicDocuments();
+        OptionalInt asked = backend.settings.groups().slots();
+        Document recorded = topics.find(Filters.eq(ID, collectionName)).first();
+        if (recorded == null || !(recorded.get(MongoGroups.SLOT_COUNT) instanceof Number)) {
+            OptionalInt inherited = slotCountOfExistingData();
+            int first = inherited.orElse(asked.orElse(MongoRedisSettings.DEFAULT_SLOTS));
+            try {
+                // only where none is recorded: of two first users, the first write wins and both read it back
+                topics.updateOne(Filters.and(Filters.eq(ID, collectionName), Filters.exists(MongoGroups.SLOT_COUNT, false)),
+                        Updates.combine(Updates.set(MongoGroups.SLOT_COUNT, first), Updates.set("topic", name)),
+                        new UpdateOptions().upsert(true));
+            } catch (MongoWriteException e) {
+                if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                    throw e;
+                }
+                // another connection recorded it in between (the upsert found its filter unmatched)
+            }
+            recorded = topics.find(Filters.eq(ID, collectionName)).first();
+        }
+        long count = recorded != null && recorded.get(MongoGroups.SLOT_COUNT) instanceof Number number
+                ? number.longValue() : -1;
+        if (count < 1 || count > MongoRedisSettings.MAX_SLOTS) {
+            throw new StreamableException("Topic \"" + name + "\" on " + backend.describe() + ": its document in "
+                    + MongoRedisBackend.TOPICS + " (_id \"" + collectionName + "\") holds slotCount "
+                    + (recorded == null ? "nothing (it vanished while it was written)" : recorded.get(MongoGroups.SLOT_COUNT))
+                    + ", not a whole number from 1 to " + MongoRedisSettings.MAX_SLOTS + ". Something else writes"
+                    + " there; set it back to the slot count the topic was created with (16 unless slots= said otherwise).");
+        }
+        if (asked.isPresent() && asked.getAsInt() != count) {
+            throw new IllegalStateException("Topic \"" + name + "\" on " + backend.describe() + " splits its keys into "
+                    + count + " slots (recorded in " + MongoRedisBackend.TOPICS + " when the topic was first used;"
+                    + " topics from before the slots option have " + MongoRedisSettings.DEFAULT_SLOTS + "), but this"
+                    + " connection asks for slots=" + asked.getAsInt() + ". The slot count is fixed per topic: every"
+                    + " message stores its slot, and changing the count would move keys between consumer group members"
+                    + " in the middle of their order. Use slots=" + count + " (or no slots option) for this topic, or"
+                    + " delete the topic (Streamable.deleteTopic: its messages and positions go) and create it again"
+                    + " with slots=" + asked.getAsInt() + ".");
+        }
+        return (int) count;
+    }
+
+    /**
+     * The slot count a topic with no recorded count was already used with: its groups' count, or
+     * 16 when its documents carry slot fields (written before the count was recorded, for 16).
+     * Empty for a new topic, or another program's documents without slot fields (their slot is
+     * computed from the key whatever the count).
+     */
+    private OptionalInt slotCountOfExistingData() {
+        Document group = backend.groups().find(Filters.eq("topic", name))
+                .projection(Projections.include(MongoGroups.SLOT_COUNT)).first();
+        if (group != null) {
+            return OptionalInt.of(MongoGroups.slotCountOf(group));
+        }
+        Document withSlot = primary.find(Filters.exists(MongoGroups.SLOT)).projection(Projections.include(ID)).first();
+        return withSlot == null ? OptionalInt.empty() : OptionalInt.of(MongoRedisSettings.DEFAULT_SLOTS);
+    }
+
     // ---------------------------------------------------------------- append
 
     @Override
@@ -336,7 +421,7 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
         RuntimeException failure = null;
         try {
             ensureIndexes();
-            stored = insert(records, ids);
+            stored = insert(records, ids, slotCount());
         } catch (PartialInsert e) {
             stored = e.stored;
             failure = e.failure;
@@ -419,7 +504,7 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
     }
 
     /** Inserts records at the ids after the current maximum, claiming again after losing a race. */
-    private int insert(List<AppendRecord> records, long[] ids) {
+    private int insert(List<AppendRecord> records, long[] ids, int slots) {
         boolean asDocuments = backend.bsonPayloads();
         int done = 0;
         int conflicts = 0;
@@ -434,7 +519,7 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
             Date now = new Date();
             List<RawBsonDocument> documents = new ArrayList<>(records.size() - done);
             for (int i = done; i < records.size(); i++) {
-                documents.add(toDocument(first + i - done, records.get(i), asDocuments, now));
+                documents.add(toDocument(first + i - done, records.get(i), asDocuments, now, slots));
             }
             int inserted;
             try {
@@ -578,9 +663,10 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
      * The document of one record, written straight to BSON in one buffer: the payload as an
      * embedded document when its codec wrote a JSON object and the backend stores documents
      * ({@code payloads=bson}, the default), transcoded from the JSON bytes as they are parsed;
-     * otherwise, or when BSON cannot hold that JSON as is, the bytes as BinData.
+     * otherwise, or when BSON cannot hold that JSON as is, the bytes as BinData. Its
+     * {@value MongoGroups#SLOT} field is the key's slot among the topic's {@code slots}.
      */
-    static RawBsonDocument toDocument(long id, AppendRecord record, boolean documents, Date createdAt) {
+    static RawBsonDocument toDocument(long id, AppendRecord record, boolean documents, Date createdAt, int slots) {
         byte[] payload = record.payload();
         // BSON of a JSON object is up to about twice its text (8-byte numbers, array index names): one allocation
         BasicOutputBuffer buffer = new BasicOutputBuffer((documents && record.jsonPayload() ? 2 : 1) * payload.length + 256);
@@ -588,7 +674,7 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
             writer.writeStartDocument();
             writer.writeInt64(ID, id);
             writer.writeString(SHARDING_KEY, record.shardingKey());
-            writer.writeInt32(MongoGroups.SLOT, Slots.slotOf(record.shardingKey(), MongoGroups.SLOT_COUNT));
+            writer.writeInt32(MongoGroups.SLOT, Slots.slotOf(record.shardingKey(), slots));
             record.logCompactId().ifPresent(compactId -> writer.writeString(LOG_COMPACT_ID, compactId));
             if (!record.headers().isEmpty()) {
                 // header names may contain dots ("streamable.x"), which MongoDB field names should not
@@ -880,6 +966,7 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
             backend.positions().deleteMany(Filters.eq("topic", name));
             MongoGroups.deleteAll(backend, name);
             indexed = false;
+            slotCount = 0; // a topic created again records its count anew
             forgetHead();
         } catch (MongoException e) {
             throw backend.failure("deleting topic \"" + name + "\"", e);

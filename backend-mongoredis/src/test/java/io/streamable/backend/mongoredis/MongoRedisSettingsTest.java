@@ -3,6 +3,8 @@ package io.streamable.backend.mongoredis;
 import io.streamable.backend.BackendUrl;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.URI;
 import java.time.Duration;
@@ -86,5 +88,66 @@ class MongoRedisSettingsTest {
         assertThat(redis.getPort()).isEqualTo(6380);
         assertThat(redis.getUserInfo()).isEqualTo("app:p@ss");
         assertThat(settings.toString()).doesNotContain("p@ss").doesNotContain("p%40ss");
+    }
+
+    @Test
+    @DisplayName("slots and rebalanceDelay stay here, not in the MongoDB connection string; without them slots is"
+            + " as recorded per topic and the delay 750 ms; 1 to 1024 slots, delays from 0 to 60 s in every duration form")
+    void groupOptions() {
+        MongoRedisSettings settings = parse("mongoredis://h/db?redis=none&slots=32&rebalanceDelay=2s&maxPoolSize=5");
+        assertThat(settings.groups().slots()).hasValue(32);
+        assertThat(settings.groups().rebalanceDelay()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(settings.mongo().getConnectionString()).doesNotContain("slots").doesNotContain("rebalanceDelay")
+                .contains("maxPoolSize=5");
+        MongoRedisSettings defaults = parse("mongoredis://h/db?redis=none");
+        assertThat(defaults.groups().slots()).as("no option: the topic's recorded count, 16 for a new topic").isEmpty();
+        assertThat(defaults.groups().rebalanceDelay()).isEqualTo(Duration.ofMillis(750));
+        assertThat(parse("mongoredis://h/db?redis=none&slots=1").groups().slots()).hasValue(1);
+        assertThat(parse("mongoredis://h/db?redis=none&slots=%201024%20").groups().slots()).hasValue(1024);
+        assertThat(parse("mongoredis://h/db?redis=none&slots=").groups().slots()).isEmpty();
+        assertThat(parse("mongoredis://h/db?redis=none&rebalanceDelay=0").groups().rebalanceDelay()).isZero();
+        assertThat(parse("mongoredis://h/db?redis=none&rebalanceDelay=250").groups().rebalanceDelay())
+                .isEqualTo(Duration.ofMillis(250));
+        assertThat(parse("mongoredis://h/db?redis=none&rebalanceDelay=PT0.5S").groups().rebalanceDelay())
+                .isEqualTo(Duration.ofMillis(500));
+        assertThat(parse("mongoredis://h/db?redis=none&rebalanceDelay=1m").groups().rebalanceDelay())
+                .isEqualTo(Duration.ofMinutes(1));
+        assertThat(settings.toString()).contains("slots=32").contains("rebalanceDelay=PT2S");
+    }
+
+    @ParameterizedTest(name = "slots={0}")
+    @ValueSource(strings = {"0", "-1", "1025", "4096", "abc", "4.5", "16s", "99999999999999999999"})
+    @DisplayName("a slot count that is not a whole number from 1 to 1024 is refused, naming the option and the"
+            + " range, never the URL's passwords")
+    void badSlots(String value) {
+        assertThatThrownBy(() -> parse("mongoredis://app:s3cret@h/db?redis=redis://user:r3dis@cache:6380&slots=" + value))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("slots=" + value + " is not a whole number from 1 to 1024")
+                .hasMessageContaining("default 16")
+                .hasMessageNotContaining("s3cret").hasMessageNotContaining("r3dis");
+    }
+
+    @ParameterizedTest(name = "rebalanceDelay={0}")
+    @ValueSource(strings = {"-1s", "abc", "61s", "2m", "1h", "PT-1S", "1.5s", "99999999999999999999h", "9999999999999999h"})
+    @DisplayName("a rebalance delay that is no duration, negative or over a minute is refused, naming the option and"
+            + " the range, never the URL's passwords")
+    void badRebalanceDelay(String value) {
+        assertThatThrownBy(() -> parse("mongoredis://app:s3cret@h/db?redis=redis://user:r3dis@cache:6380&rebalanceDelay="
+                + value))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rebalanceDelay=" + value + " is not a duration from 0 to 60s")
+                .hasMessageContaining("250ms").hasMessageContaining("default 750ms")
+                .hasMessageNotContaining("s3cret").hasMessageNotContaining("r3dis");
+    }
+
+    @Test
+    @DisplayName("a duration too large to count in milliseconds is refused like any bad duration, not with a"
+            + " NumberFormatException or an overflow")
+    void hugeDurations() {
+        assertThatThrownBy(() -> parse("mongoredis://u:s3cret@h/db?redis=none&safetyPoll=99999999999999999999"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("safetyPoll=99999999999999999999")
+                .hasMessageNotContaining("s3cret");
+        assertThatThrownBy(() -> parse("mongoredis://u:s3cret@h/db?redis=none&leaseTtl=9999999999999999h"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("leaseTtl=9999999999999999h");
     }
 }

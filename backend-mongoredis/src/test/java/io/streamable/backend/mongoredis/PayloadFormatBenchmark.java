@@ -54,12 +54,12 @@ public final class PayloadFormatBenchmark {
             AppendRecord record = new AppendRecord("phil", Optional.empty(), Map.of("streamable.schema.version", "1"),
                     bytes, true);
             byte[] oldStored = write(before(record));
-            byte[] binStored = RAW.encodeToBytes(MongoTopicStore.toDocument(1, record, false, new Date()));
-            byte[] docStored = RAW.encodeToBytes(MongoTopicStore.toDocument(1, record, true, new Date()));
+            byte[] binStored = RAW.encodeToBytes(MongoTopicStore.toDocument(1, record, false, new Date(), 16));
+            byte[] docStored = RAW.encodeToBytes(MongoTopicStore.toDocument(1, record, true, new Date(), 16));
             for (int round = 0; round < 5; round++) { // the first rounds warm the JIT up
                 long before = time(() -> write(before(record)));
-                long binary = time(() -> RAW.encodeToBytes(MongoTopicStore.toDocument(7, record, false, new Date())));
-                long document = time(() -> RAW.encodeToBytes(MongoTopicStore.toDocument(7, record, true, new Date())));
+                long binary = time(() -> RAW.encodeToBytes(MongoTopicStore.toDocument(7, record, false, new Date(), 16)));
+                long document = time(() -> RAW.encodeToBytes(MongoTopicStore.toDocument(7, record, true, new Date(), 16)));
                 long readBefore = time(() -> MongoTopicStore.toRecord(1, decode(oldStored, PLAIN)).payload());
                 long readBinary = time(() -> MongoTopicStore.toRecord(1, decode(binStored, EMBEDDED_RAW)).payload());
                 long readDocument = time(() -> MongoTopicStore.toRecord(1, decode(docStored, EMBEDDED_RAW)).payload());
