@@ -92,6 +92,7 @@ final class KafkaBackend implements Backend {
     private final Duration deliveryTimeout;
     private final Duration sessionTimeout;
     private final long livenessNanos;
+    private final long maxPollIntervalNanos;
 
     private KafkaBackend(BackendUrl url, KafkaOptions options, Admin admin, KafkaProducer<byte[], byte[]> producer) {
         this.url = url;
@@ -105,6 +106,12 @@ final class KafkaBackend implements Backend {
         Object maxPoll = options.consumerConfigs().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
         Duration maxPollInterval = Duration.ofMillis(maxPoll == null ? 300_000 : Long.parseLong(maxPoll.toString()));
         this.livenessNanos = Math.min(sessionTimeout.toNanos(), maxPollInterval.toNanos());
+        this.maxPollIntervalNanos = maxPollInterval.toNanos();
+    }
+
+    /** The consumers' {@code max.poll.interval.ms}: a member that has not polled for longer has left its group. */
+    long maxPollIntervalNanos() {
+        return maxPollIntervalNanos;
     }
 
     /**

@@ -841,9 +841,10 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
      * poll (which completes the rebalance), from inside the revocation, or on close.
      */
     private void commitAsMember(Position consumed) {
-        if (opened && assignmentSettled && consumer.groupMetadata().generationId() < 0) {
+        if (opened && assignmentSettled && System.nanoTime() - lastPollNanos > backend.maxPollIntervalNanos()) {
             // its heartbeat thread left the group (no poll within max.poll.interval.ms): another member may own
-            // its partitions already, and the next poll reports them lost
+            // its partitions already, and the next poll reports them lost. Judged by time, as groupMetadata()
+            // keeps the old generation until the consumer joins again
             throw fence("the Kafka group expired this member after max.poll.interval.ms without a poll");
         }
         Map<TopicPartition, Long> offsets = new HashMap<>();
@@ -979,9 +980,10 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
                 TimeUnit.NANOSECONDS.timedWait(this, left);
             }
         }
-        if (opened && (!member() || assignmentSettled) && consumer.groupMetadata().generationId() < 0) {
-            // its heartbeat thread has left the group after max.poll.interval.ms: a resumed process learns it
-            // at its next poll, which a suspended reader never makes
+        if (opened && (!member() || assignmentSettled) && System.nanoTime() - lastPollNanos > backend.maxPollIntervalNanos()) {
+            // its heartbeat thread leaves the group max.poll.interval.ms after the last poll: a resumed process
+            // learns it at its next poll, which a suspended reader never makes. Not groupMetadata(): the
+            // consumer keeps the old generation there until it joins again
             throw fence("the Kafka group expired this member after max.poll.interval.ms without a poll");
         }
         return new ReadBatch(List.of(), false);

@@ -92,6 +92,32 @@ class KafkaGroupMemberTest {
     }
 
     @Test
+    @DisplayName("a member paused past max.poll.interval.ms with nothing to commit is fenced by its own next read, without a poll (Kafka's groupMetadata() keeps the old generation until a join)")
+    void idlePausedMemberIsFencedByItsRead() throws Exception {
+        String topic = KafkaTestSupport.uniqueTopic("group-paused-idle");
+        try (Streamable first = open()) {
+            TopicStore store = first.backend().topic(topic);
+            append(store, 0, 4);
+            GroupMemberReader paused = groups(store).joinGroup(ReaderSpec.named("g", StartFrom.beginning()), change -> { });
+            readAtLeast(paused, 4);
+            ((KafkaBackend) first.backend()).suspendReaders();
+            AtomicBoolean fenced = new AtomicBoolean();
+            await().atMost(TIMEOUT).pollDelay(Duration.ZERO).pollInSameThread().until(() -> {
+                try {
+                    assertThat(paused.read(10, Duration.ofMillis(200)).records()).as("a suspended member reads nothing")
+                            .isEmpty();
+                } catch (ConsumerFencedException e) {
+                    fenced.set(true);
+                }
+                return fenced.get();
+            });
+            assertThatThrownBy(() -> paused.read(10, Duration.ZERO)).as("it stays fenced")
+                    .isInstanceOf(ConsumerFencedException.class);
+            paused.close();
+        }
+    }
+
+    @Test
     @DisplayName("two members split the partitions; the one that gives some up drains and commits in its listener; describeGroup shows members, owners, commits and lag; a restart resumes exactly after the commits")
     void shareDescribeAndResume() throws Exception {
         String topic = KafkaTestSupport.uniqueTopic("group-share");
