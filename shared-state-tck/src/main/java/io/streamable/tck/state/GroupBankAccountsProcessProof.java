@@ -184,6 +184,8 @@ public abstract class GroupBankAccountsProcessProof {
     /** The accounts the victim applied to before it died. */
     private Set<String> victimAccounts = Set.of();
     private long takeoverMillis;
+    /** Outputs in the outbox right after the kill: the victim's cut-off appends, and others' under way. */
+    private long pendingAfterKill;
 
     /** Set at the end of the test: the children's logs are deleted then, and kept (their paths logged) otherwise. */
     private boolean passed;
@@ -209,7 +211,8 @@ public abstract class GroupBankAccountsProcessProof {
     }
 
     @Test
-    @DisplayName("3 child JVMs as one group, one killed with SIGKILL half-way: each did a third, balances equal the fold, each applied once")
+    @DisplayName("3 child JVMs as one group, one killed with SIGKILL half-way: each did a third,"
+            + " balances equal the fold, each applied once")
     void groupOfProcessesSplitsTheWorkAndSurvivesAKill() throws Exception {
         long startedAt = System.nanoTime();
         String stateUrl = stateUrl();
@@ -272,6 +275,10 @@ public abstract class GroupBankAccountsProcessProof {
                 Map<String, Long> reported = new LinkedHashMap<>();
                 children.forEach(child -> reported.put(child.id, (long) child.emitted.size()));
                 SortedLedgers atKill = new SortedLedgers(ledgers.entries("acct-"));
+                // kill it right as it reports an output: it is busy then, between a state write and an append
+                CountDownLatch busy = new CountDownLatch(1);
+                victim.onEmit = busy;
+                assertThat(busy.await(1, TimeUnit.MINUTES)).as("the victim handled another transaction").isTrue();
                 long killNanos = System.nanoTime();
                 victim.process.destroyForcibly();
                 assertThat(victim.process.waitFor(30, TimeUnit.SECONDS)).as("the victim died").isTrue();
@@ -283,6 +290,7 @@ public abstract class GroupBankAccountsProcessProof {
                 assertThat(victim.shutdownHookRan).as("the victim ran no shutdown hook: it was killed, not stopped")
                         .isFalse();
                 victimAccounts = new SortedLedgers(ledgers.entries("acct-")).accountsOf(VICTIM);
+                pendingAfterKill = pending(ledgers).size();
 
                 Map<String, Long> beforeKill = atKill.appliedBy();
                 long totalBeforeKill = beforeKill.values().stream().mapToLong(Long::longValue).sum();
@@ -403,12 +411,13 @@ public abstract class GroupBankAccountsProcessProof {
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startedAt);
             String report = String.format("Group proof on %d transactions, %d accounts, %d instances: handled up to"
                             + " the kill %s; applied in all %s (total %d); lost %d; duplicates applied %d (state)"
-                            + " and %d (output versions); output events %d for %d transactions (%d re-appended);"
+                            + " and %d (output versions); outputs pending right after the kill %d; output events %d for"
+                            + " %d transactions (%d re-appended);"
                             + " survivors' stats %s; produced in %d ms, slots moved %d ms after the kill, all applied"
                             + " %d ms after the first append; %d s in all", MESSAGES, ACCOUNTS, INSTANCES.size(),
                     beforeKillReport, appliedBy, appliedTotal, lost.size(), appliedTotal - MESSAGES, reapplied,
-                    events.size(), copies.size(), reappended, stats, produceMillis, takeoverMillis, processedMillis,
-                    seconds);
+                    pendingAfterKill, events.size(), copies.size(), reappended, stats, produceMillis, takeoverMillis,
+                    processedMillis, seconds);
             LOG.info(report);
             System.out.println(report);
             assertThat(lost).as("transactions without an output event").isEmpty();
@@ -685,6 +694,8 @@ public abstract class GroupBankAccountsProcessProof {
         final AtomicReference<ProcessorStats> stats = new AtomicReference<>();
         final AtomicReference<String> failure = new AtomicReference<>();
         volatile boolean shutdownHookRan;
+        /** Counted down at its next reported output, when set. */
+        volatile CountDownLatch onEmit;
 
         Child(String id, Process process, Path log) {
             this.id = id;
@@ -701,6 +712,10 @@ public abstract class GroupBankAccountsProcessProof {
                 for (String line = out.readLine(); line != null; line = out.readLine()) {
                     if (line.startsWith(EMIT)) {
                         emitted.add(line.substring(EMIT.length()));
+                        CountDownLatch waiting = onEmit;
+                        if (waiting != null) {
+                            waiting.countDown();
+                        }
                     } else if (line.startsWith(STARTED)) {
                         consumerName.set(line.substring(STARTED.length()));
                         started.countDown();
