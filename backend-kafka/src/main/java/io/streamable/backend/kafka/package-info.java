@@ -178,7 +178,9 @@
  *       (polling then, at most 5 s). A member its heartbeat thread took out of the group (no poll within
  *       {@code max.poll.interval.ms}), or whose session expired, is fenced: Kafka reports its
  *       partitions lost, not revoked, it does not rejoin, and its reads and commits throw
- *       {@link io.streamable.consume.ConsumerFencedException}.</li>
+ *       {@link io.streamable.consume.ConsumerFencedException}. A member whose last poll is older than
+ *       {@code max.poll.interval.ms} is fenced by its next commit without asking the broker: the
+ *       client's {@code groupMetadata()} keeps the old generation until it joins again.</li>
  *   <li><b>Debounce</b>: on a new (empty) group the broker waits {@code group.initial.rebalance.delay.ms}
  *       (3 s by default; 0 in the tests) before the first rebalance, so members started together
  *       join in one. After that, Kafka's join phase merges every join and leave that reaches the
