@@ -26,7 +26,6 @@ final class AssignmentReporter {
     private final AssignmentListener listener;
     private final Clock clock;
     private Set<Integer> reported = Set.of();
-    private long changes;
 
     AssignmentReporter(String topic, String consumerName, String description, GroupMemberReader member,
                        AssignmentListener listener, Clock clock) {
@@ -48,11 +47,6 @@ final class AssignmentReporter {
         report(Set.of());
     }
 
-    /** {@return how many changes were reported} */
-    long changes() {
-        return changes;
-    }
-
     private void report(Set<Integer> now) {
         if (now.equals(reported)) {
             return;
@@ -60,7 +54,6 @@ final class AssignmentReporter {
         AssignmentChange change = new AssignmentChange(topic, consumerName, member.memberId(), member.slotCount(),
                 reported, now, clock.instant());
         reported = change.owned();
-        changes++;
         LOG.debug("The {} (member {}) now owns slots {}: revoked {}, assigned {}", description, change.memberId(),
                 change.owned(), change.revoked(), change.assigned());
         try {

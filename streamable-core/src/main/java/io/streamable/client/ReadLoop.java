@@ -138,8 +138,8 @@ final class ReadLoop implements Runnable, RebalanceListener {
 
     /**
      * Who is told when a consumer group member's slots changed; call before {@link #run()}. The
-     * loop checks after every read, the only call in which a member's slots change, and before it
-     * hands on what that read returned.
+     * loop checks after every read (the only call in which a live member's slots change; a fenced
+     * one's read throws instead) and before it hands on what that read returned.
      */
     void reportAssignmentsTo(AssignmentReporter reporter) {
         this.assignments = reporter;

@@ -205,10 +205,13 @@ final class RunningConsumer<T> implements Consumer<T> {
         } finally {
             dispatcher.shutdown();
             closeReader();
-            if (assignments != null) {
-                assignments.stopped(); // the reader left the group: its slots are free, saved as far as they got
+            try {
+                if (assignments != null) {
+                    assignments.stopped(); // the reader left the group: its slots are free, saved as far as they got
+                }
+            } finally {
+                finish(unfinished); // stopped() completes whatever the listener does
             }
-            finish(unfinished);
         }
     }
 
