@@ -71,7 +71,9 @@ import java.util.Optional;
  *   <li>An assigned slot may be taken later than announced, or not at all if the group changed in
  *       the meantime (it comes with a later rebalance); a revoked slot is always released.</li>
  *   <li>A waiting {@code read} returns as soon as a change concerns its member (a join or leave after
- *       the debounce, a slot freed for it), so members react within the debounce even when idle. A
+ *       the debounce, a slot freed for it), so members react within the debounce even when idle; once
+ *       it made a change it returns without waiting further (with what the slots hold by then,
+ *       perhaps nothing): the framework tells the user of the change after the read that made it. A
  *       member that does not call {@code read} (its handlers are busy) keeps its slots until it
  *       does; the members waiting for them pause that long, unless its lease expires.</li>
  *   <li>Members that keep their slots keep their records in flight: the framework waits for them

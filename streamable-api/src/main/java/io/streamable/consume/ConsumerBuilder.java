@@ -76,6 +76,25 @@ public interface ConsumerBuilder<T> {
     }
 
     /**
+     * Called each time the slots this instance owns in its consumer group change, after the change
+     * took effect: slots revoked once what it was handed from them is handled and saved, slots
+     * assigned before their first message is handed to the handler. The first call comes when the
+     * instance gets its first share (all slots when it is the group's only live instance); the last
+     * when it stops (closed, fenced or failed) while owning slots, revoking them all. Kafka users
+     * know this as {@code ConsumerRebalanceListener}'s {@code onPartitionsRevoked} and
+     * {@code onPartitionsAssigned}. Never called for an anonymous consumer, nor on a backend
+     * without consumer groups. What the listener throws is logged and ignored: the consumer goes on.
+     * Default: nothing but a debug log line.
+     *
+     * @param listener receives each {@link AssignmentChange}, on the consumer's read thread
+     * @return this builder
+     */
+    default ConsumerBuilder<T> onAssignmentChange(AssignmentListener listener) {
+        throw new UnsupportedOperationException("This ConsumerBuilder (" + getClass().getName() + ") does not"
+                + " support onAssignmentChange: use the one Streamable.consumer(topic) returns");
+    }
+
+    /**
      * Receives every failure; by default failures are logged.
      *
      * @param listener receives each {@link ConsumerFailure}; replaces the default logging

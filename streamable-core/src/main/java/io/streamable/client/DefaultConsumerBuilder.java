@@ -2,6 +2,7 @@ package io.streamable.client;
 
 import io.streamable.Topic;
 import io.streamable.TopicName;
+import io.streamable.consume.AssignmentListener;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerBuilder;
 import io.streamable.consume.ConsumerInterceptor;
@@ -34,6 +35,7 @@ final class DefaultConsumerBuilder<T> implements ConsumerBuilder<T> {
     int batchSize = 500;
     Duration closeTimeout = Duration.ofSeconds(5);
     RetentionGapListener retentionGapListener = gap -> { };
+    AssignmentListener assignmentListener = change -> { };
 
     DefaultConsumerBuilder(Topic<T> topic, DefaultStreamable owner) {
         this.topic = topic;
@@ -73,6 +75,12 @@ final class DefaultConsumerBuilder<T> implements ConsumerBuilder<T> {
     @Override
     public ConsumerBuilder<T> onRetentionGap(RetentionGapListener listener) {
         this.retentionGapListener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    @Override
+    public ConsumerBuilder<T> onAssignmentChange(AssignmentListener listener) {
+        this.assignmentListener = Objects.requireNonNull(listener, "listener");
         return this;
     }
 
@@ -144,6 +152,7 @@ final class DefaultConsumerBuilder<T> implements ConsumerBuilder<T> {
         RunningConsumer<T> consumer = new RunningConsumer<>(settings, owner.backend().topic(topic.name()),
                 owner.decoder(topic), owner.backend()::topic, owner::untrack);
         consumer.onRetentionGap(retentionGapListener);
+        consumer.onAssignmentChange(assignmentListener);
         owner.track(consumer);
         try {
             consumer.start();

@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * or rewinds positions it waits until every record handed out is handled (the members' other keys
  * pause that long), commits, and restarts the commit tracker, since the reader may now return
  * positions below those it returned before. A change that only adds partitions of their own goes
- * through without waiting.
+ * through without waiting. The user hears of a change only once it took effect, from the
+ * {@link AssignmentReporter} the loop consults after each read.
  */
 final class ReadLoop implements Runnable, RebalanceListener {
     private static final Logger LOG = LoggerFactory.getLogger(ReadLoop.class);
@@ -49,13 +50,14 @@ final class ReadLoop implements Runnable, RebalanceListener {
     private final AtomicReference<Throwable> stopCause;
     /** Set before the loop runs; null reports nothing. */
     private RetentionReporter retentionGaps;
+    /** Set before the loop runs for a consumer group member; null for any other reader. */
+    private AssignmentReporter assignments;
 
     // touched by the loop thread only
     /** The last position saved since the tracker (re)started: what need not be saved again. */
     private Optional<Position> committed;
     /** The last position saved, kept across rebalances, for {@link #lastCommitted()}. */
     private volatile Optional<Position> lastCommitted;
-    private volatile long rebalances;
     private long completedAtCommit;
     private long lastCommitNanos = System.nanoTime();
     private boolean fenced;
@@ -81,11 +83,6 @@ final class ReadLoop implements Runnable, RebalanceListener {
         return lastCommitted;
     }
 
-    /** How many rebalances changed this consumer's slots; any thread. */
-    long rebalances() {
-        return rebalances;
-    }
-
     /**
      * The barrier of a consumer group rebalance, on this loop's thread inside {@code reader.read}.
      * Waits for the records in flight without a time limit: a slot may move only once they are
@@ -94,7 +91,6 @@ final class ReadLoop implements Runnable, RebalanceListener {
      */
     @Override
     public void beforeRebalance(Rebalance change) {
-        rebalances++;
         if (!change.needsDrain()) {
             LOG.debug("The {} gains slots {} without waiting", settings.description(), change.assigned());
             return;
@@ -138,6 +134,15 @@ final class ReadLoop implements Runnable, RebalanceListener {
     /** Where gaps retention left before this consumer read them are reported; call before {@link #run()}. */
     void reportRetentionGapsTo(RetentionReporter reporter) {
         this.retentionGaps = reporter;
+    }
+
+    /**
+     * Who is told when a consumer group member's slots changed; call before {@link #run()}. The
+     * loop checks after every read (the only call in which a live member's slots change; a fenced
+     * one's read throws instead) and before it hands on what that read returned.
+     */
+    void reportAssignmentsTo(AssignmentReporter reporter) {
+        this.assignments = reporter;
     }
 
     /** Whether a fencing stopped the loop: then nothing may be committed any more. */
@@ -210,6 +215,11 @@ final class ReadLoop implements Runnable, RebalanceListener {
                 if (armed) {
                     dispatcher.wakeWhenIdle(false);
                 }
+            }
+            if (assignments != null) {
+                // revoked slots are drained and saved by now (beforeRebalance, inside the read);
+                // records of assigned slots are handed on only below
+                assignments.check();
             }
             if (retentionGaps != null) {
                 List<RetentionGap> gaps = reader.takeRetentionGaps();

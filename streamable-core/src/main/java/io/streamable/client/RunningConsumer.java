@@ -9,6 +9,7 @@ import io.streamable.backend.ReaderSpec;
 import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
+import io.streamable.consume.AssignmentListener;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.GroupAssignment;
 import io.streamable.consume.RetentionGapListener;
@@ -16,6 +17,7 @@ import io.streamable.consume.StartFrom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -67,6 +69,9 @@ final class RunningConsumer<T> implements Consumer<T> {
     /** For a consumer started {@code at(instant)}: records created before it are acknowledged, not handled. */
     private final Instant notBefore;
     private RetentionGapListener retentionGapListener = gap -> { };
+    private AssignmentListener assignmentListener = change -> { };
+    /** For a consumer group member: tells the listener what it owns; used on the loop thread only. */
+    private AssignmentReporter assignments;
 
     private TopicReader reader;
     private FailureHandler<T> failures;
@@ -105,6 +110,11 @@ final class RunningConsumer<T> implements Consumer<T> {
         this.retentionGapListener = listener;
     }
 
+    /** Who is told when the slots of a consumer group member change; call before {@link #start()}. */
+    void onAssignmentChange(AssignmentListener listener) {
+        this.assignmentListener = listener;
+    }
+
     /**
      * Opens the reader (taking the name) and starts the threads.
      *
@@ -134,6 +144,11 @@ final class RunningConsumer<T> implements Consumer<T> {
                     });
             loop = new ReadLoop(settings, reader, dispatcher, reporter, closing, stopCause);
             loop.reportRetentionGapsTo(new RetentionReporter(settings.description(), retentionGapListener));
+            if (reader instanceof GroupMemberReader member) {
+                assignments = new AssignmentReporter(settings.topic().name(), settings.name().orElseThrow(),
+                        settings.description(), member, assignmentListener, Clock.systemUTC());
+                loop.reportAssignmentsTo(assignments);
+            }
             running = true;
             thread = new Thread(() -> {
                 CURRENT.set(this);
@@ -190,7 +205,13 @@ final class RunningConsumer<T> implements Consumer<T> {
         } finally {
             dispatcher.shutdown();
             closeReader();
-            finish(unfinished);
+            try {
+                if (assignments != null) {
+                    assignments.stopped(); // the reader left the group: its slots are free, saved as far as they got
+                }
+            } finally {
+                finish(unfinished); // stopped() completes whatever the listener does
+            }
         }
     }
 

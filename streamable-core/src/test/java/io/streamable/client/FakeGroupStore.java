@@ -137,6 +137,8 @@ final class FakeGroupStore implements TopicStore, ConsumerGroups {
         private final long[] floor = new long[slotCount];
         private long scan;
         private Rebalance pending;
+        /** Whether the pending change's assigned slots are taken (a backend may announce slots it then does not take). */
+        private boolean takeAssigned;
         private boolean wakeup;
         private boolean closed;
         private boolean fenced;
@@ -150,6 +152,19 @@ final class FakeGroupStore implements TopicStore, ConsumerGroups {
         void offer(Set<Integer> revoked, Set<Integer> assigned, boolean rewinds) {
             synchronized (FakeGroupStore.this) {
                 pending = new Rebalance(revoked, assigned, slotCount, rewinds);
+                takeAssigned = true;
+                FakeGroupStore.this.notifyAll();
+            }
+        }
+
+        /**
+         * The next read runs the listener with a change that assigns these slots, then does not take
+         * them, as a backend whose group changed again in the meantime (the SPI allows it).
+         */
+        void offerWithoutTaking(Set<Integer> assigned) {
+            synchronized (FakeGroupStore.this) {
+                pending = new Rebalance(Set.of(), assigned, slotCount, true);
+                takeAssigned = false;
                 FakeGroupStore.this.notifyAll();
             }
         }
@@ -210,7 +225,7 @@ final class FakeGroupStore implements TopicStore, ConsumerGroups {
                             floor[slot] = Math.max(floor[slot], scan);
                         }
                     }
-                    for (int slot : change.assigned()) {
+                    for (int slot : takeAssigned ? change.assigned() : Set.<Integer>of()) {
                         owned[slot] = true;
                         floor[slot] = committed[slot] + 1;
                     }

@@ -2,6 +2,8 @@ package io.streamable.client;
 
 import io.streamable.Position;
 import io.streamable.Topic;
+import io.streamable.consume.AssignmentChange;
+import io.streamable.consume.AssignmentListener;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.GroupAssignment;
@@ -68,6 +70,119 @@ class RebalanceTest {
 
     private Consumer<String> start(CountDownLatch gate) {
         return streamable.consumer(TOPIC).name("group").concurrency(4).handler(handler(gate)).start();
+    }
+
+    /** Records each change in {@code changes} and as "assignment -revoked +assigned" in the store's events. */
+    private AssignmentListener recordInto(List<AssignmentChange> changes) {
+        return change -> {
+            store.events.add("assignment -" + change.revoked() + " +" + change.assigned());
+            changes.add(change);
+        };
+    }
+
+    private Consumer<String> start(CountDownLatch gate, AssignmentListener listener) {
+        return streamable.consumer(TOPIC).name("group").concurrency(4).handler(handler(gate))
+                .onAssignmentChange(listener).start();
+    }
+
+    @Test
+    @DisplayName("onAssignmentChange: the first share before its first message, a revoke after the drain and the commit, an assignment before its slot's first message, nothing for a change that changes nothing, all revoked after the final save")
+    void assignmentChangesAfterTheyTakeEffect() {
+        CountDownLatch gate = gate();
+        List<AssignmentChange> changes = new CopyOnWriteArrayList<>();
+        Consumer<String> consumer = start(gate, recordInto(changes));
+        Position first = store.append(IN_0, "fast");
+        await().atMost(TIMEOUT).until(() -> handled.contains(IN_0 + "@" + first.offset()));
+        assertThat(changes).singleElement().satisfies(change -> {
+            assertThat(change.previous()).isEmpty();
+            assertThat(change.owned()).containsExactly(0, 1, 2, 3);
+            assertThat(change.assigned()).containsExactly(0, 1, 2, 3);
+            assertThat(change.revoked()).isEmpty();
+            assertThat(change.topic()).isEqualTo(TOPIC.name());
+            assertThat(change.consumerName()).isEqualTo("group");
+            assertThat(change.memberId()).isEqualTo("m1");
+            assertThat(change.slotCount()).isEqualTo(SLOTS);
+        });
+        assertThat(store.events).containsSubsequence("assignment -[] +[0, 1, 2, 3]", "handle " + IN_0 + "@" + first.offset());
+
+        // a revoke while a message of the slot is in flight: told only once it is handled, saved and released
+        Position slow = store.append(IN_1, "slow");
+        await().atMost(TIMEOUT).until(() -> store.events.contains("handle " + IN_1 + "@" + slow.offset()));
+        store.member().offer(Set.of(1), Set.of(), false);
+        store.append(IN_2, "wakes the read");
+        await().atMost(TIMEOUT).until(() -> store.events.contains("rebalance -[1] +[]"));
+        assertThat(changes).as("not told while the slot is still draining").hasSize(1);
+        gate.countDown();
+        await().atMost(TIMEOUT).until(() -> changes.size() == 2);
+        assertThat(store.events).containsSubsequence("rebalance -[1] +[]", "handled " + IN_1 + "@" + slow.offset(),
+                "commit " + slow.offset() + " [0, 1, 2, 3]", "rebalanced", "assignment -[1] +[]");
+        assertThat(changes.get(1).previous()).containsExactly(0, 1, 2, 3);
+        assertThat(changes.get(1).owned()).containsExactly(0, 2, 3);
+        assertThat(changes.get(1).owned()).isEqualTo(consumer.assignment().orElseThrow().slots());
+
+        // a slot announced, then not taken (the group changed again): nothing changed, nothing told
+        store.member().offerWithoutTaking(Set.of(1));
+        Position woke = store.append(IN_0, "wakes the read again");
+        await().atMost(TIMEOUT).until(() -> handled.contains(IN_0 + "@" + woke.offset()));
+        assertThat(store.events).contains("rebalance -[] +[1]");
+        assertThat(changes).as("no change, no call").hasSize(2);
+        assertThat(consumer.assignment().orElseThrow().slots()).containsExactly(0, 2, 3);
+
+        // the slot comes back: told before its first message is handed to the handler
+        Position back = store.append(IN_1, "b");
+        store.member().offer(Set.of(), Set.of(1), true);
+        store.append(IN_2, "wakes the read once more");
+        await().atMost(TIMEOUT).until(() -> handled.contains(IN_1 + "@" + back.offset()));
+        assertThat(changes).hasSize(3);
+        assertThat(changes.get(2).assigned()).containsExactly(1);
+        assertThat(changes.get(2).owned()).containsExactly(0, 1, 2, 3);
+        assertThat(store.events).containsSubsequence("rebalanced", "assignment -[] +[1]", "handle " + IN_1 + "@" + back.offset());
+
+        consumer.close();
+        assertThat(changes).as("told when it stopped, before close() returned").hasSize(4);
+        assertThat(changes.get(3).revoked()).containsExactly(0, 1, 2, 3);
+        assertThat(changes.get(3).owned()).isEmpty();
+        assertThat(List.copyOf(store.events)).as("the last change comes after the final save").last()
+                .isEqualTo("assignment -[0, 1, 2, 3] +[]");
+        assertThat(changes).extracting(AssignmentChange::at).isSorted();
+    }
+
+    @Test
+    @DisplayName("an assignment listener that throws is logged and ignored: the consumer goes on delivering and is told of later changes")
+    void throwingAssignmentListener() {
+        CountDownLatch gate = gate();
+        List<AssignmentChange> changes = new CopyOnWriteArrayList<>();
+        Consumer<String> consumer = start(gate, change -> {
+            changes.add(change);
+            throw new IllegalStateException("the user's listener fails");
+        });
+        Position first = store.append(IN_0, "a");
+        await().atMost(TIMEOUT).until(() -> handled.contains(IN_0 + "@" + first.offset()));
+        store.member().offer(Set.of(2, 3), Set.of(), false);
+        Position second = store.append(IN_0, "b");
+        await().atMost(TIMEOUT).until(() -> handled.contains(IN_0 + "@" + second.offset()));
+        await().atMost(TIMEOUT).until(() -> changes.size() == 2);
+        assertThat(changes.get(1).revoked()).containsExactly(2, 3);
+        assertThat(consumer.isRunning()).isTrue();
+        consumer.close();
+        assertThat(consumer.stopped()).isCompleted();
+        assertThat(changes).hasSize(3);
+    }
+
+    @Test
+    @DisplayName("a fenced member is told it owns nothing any more once it stopped")
+    void fencedMemberLosesItsSlots() {
+        CountDownLatch gate = gate();
+        List<AssignmentChange> changes = new CopyOnWriteArrayList<>();
+        Consumer<String> consumer = start(gate, recordInto(changes));
+        Position first = store.append(IN_0, "a");
+        await().atMost(TIMEOUT).until(() -> handled.contains(IN_0 + "@" + first.offset()));
+        store.member().fence();
+        store.append(IN_0, "wakes the read");
+        await().atMost(TIMEOUT).until(() -> consumer.stopped().isDone());
+        assertThat(changes).hasSize(2);
+        assertThat(changes.get(1).revoked()).containsExactly(0, 1, 2, 3);
+        assertThat(changes.get(1).owned()).isEmpty();
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.streamable.micrometer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.streamable.consume.AssignmentListener;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerBuilder;
 import io.streamable.consume.ConsumerFailure;
@@ -17,7 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Objects;
 
-/** Passes every option through; wraps the handler and the failure listener to record metrics. */
+/** Passes every option through; wraps the handler, the failure listener and the assignment listener to record metrics. */
 final class MeteredConsumerBuilder<T> implements ConsumerBuilder<T> {
     private static final Logger LOG = LoggerFactory.getLogger(MeteredConsumerBuilder.class);
 
@@ -27,6 +28,7 @@ final class MeteredConsumerBuilder<T> implements ConsumerBuilder<T> {
     private String name = "anonymous";
     private MessageHandler<T> handler;
     private FailureListener listener;
+    private AssignmentListener assignmentListener;
 
     MeteredConsumerBuilder(ConsumerBuilder<T> delegate, String topic, StreamableMetrics metrics) {
         this.delegate = delegate;
@@ -63,6 +65,13 @@ final class MeteredConsumerBuilder<T> implements ConsumerBuilder<T> {
     @Override
     public ConsumerBuilder<T> onRetentionGap(RetentionGapListener listener) {
         delegate.onRetentionGap(listener);
+        return this;
+    }
+
+    // wrapped in start(): the rebalance counter needs it too
+    @Override
+    public ConsumerBuilder<T> onAssignmentChange(AssignmentListener listener) {
+        this.assignmentListener = Objects.requireNonNull(listener, "listener");
         return this;
     }
 
@@ -130,6 +139,15 @@ final class MeteredConsumerBuilder<T> implements ConsumerBuilder<T> {
                 userListener.onFailure(failure);
             } else {
                 logLikeTheDefault(failure);
+            }
+        });
+        // only a consumer group member is ever told; the counter is registered when it is first told,
+        // so a consumer that is none gets no counter
+        AssignmentListener userAssignments = assignmentListener;
+        delegate.onAssignmentChange(change -> {
+            metrics.rebalances(topic, consumerName).increment();
+            if (userAssignments != null) {
+                userAssignments.assignmentChanged(change);
             }
         });
         Consumer<T> consumer = delegate.start();

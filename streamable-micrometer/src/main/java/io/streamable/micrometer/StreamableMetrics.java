@@ -49,11 +49,19 @@ import java.util.concurrent.CompletableFuture;
  *       <td>time in the handler, per attempt</td></tr>
  *   <tr><td>{@value #FAILURES}</td><td>counter</td><td>topic, consumer, outcome</td>
  *       <td>failures the consumer reported: STOPPED, SKIPPED, DEAD_LETTERED, RETRYING</td></tr>
- *   <tr><td>{@value #LAG}</td><td>gauge</td><td>topic, consumer</td>
- *       <td>messages behind the head; named consumers only, removed when the consumer stops</td></tr>
+ *   <tr><td>{@value #LAG}</td><td>gauge</td><td>topic, consumer, member</td>
+ *       <td>messages behind the head (a consumer group member: of its slots); named consumers only,
+ *       removed when the consumer stops</td></tr>
+ *   <tr><td>{@value #SLOTS}</td><td>gauge</td><td>topic, consumer, member</td>
+ *       <td>slots a consumer group member owns; removed when it stops</td></tr>
+ *   <tr><td>{@value #REBALANCES}</td><td>counter</td><td>topic, consumer</td>
+ *       <td>changes of the slots consumer group members own, as
+ *       {@link io.streamable.consume.ConsumerBuilder#onAssignmentChange} reports them: each member's
+ *       first share, each rebalance that moved slots to or from it, and the release when it stops</td></tr>
  * </table>
  *
- * <p>The consumer tag is the consumer's name, or {@code anonymous}.
+ * <p>The consumer tag is the consumer's name, or {@code anonymous}; the member tag is the member's
+ * id in its consumer group, or {@code only} for a named consumer on a backend without groups.
  */
 public final class StreamableMetrics {
     /** Counter of appended messages. */
@@ -68,6 +76,8 @@ public final class StreamableMetrics {
     public static final String LAG = "streamable.consumer.lag";
     /** Gauge of how many slots a consumer group member owns; it moves with every rebalance. */
     public static final String SLOTS = "streamable.consumer.slots";
+    /** Counter of changes of the slots consumer group members own (of all members of one name, in this registry). */
+    public static final String REBALANCES = "streamable.consumer.rebalances";
 
     private final MeterRegistry registry;
 
@@ -162,7 +172,8 @@ public final class StreamableMetrics {
 
     /**
      * {@code streamable.consumer(topic)}, except that the consumer it starts records consumed
-     * counts, handler time, failures and (when named) lag.
+     * counts, handler time, failures and (when named) lag; a consumer group member also its slots
+     * and rebalances.
      *
      * @param streamable the connection that opens the consumer
      * @param topic      the topic
@@ -186,6 +197,11 @@ public final class StreamableMetrics {
     Counter failures(String topic, String consumer, String outcome) {
         return Counter.builder(FAILURES).tags("topic", topic, "consumer", consumer, "outcome", outcome)
                 .description("Failures reported by consumers").register(registry);
+    }
+
+    Counter rebalances(String topic, String consumer) {
+        return Counter.builder(REBALANCES).tags("topic", topic, "consumer", consumer)
+                .description("Changes of the slots consumer group members own").register(registry);
     }
 
     Gauge lag(io.streamable.consume.Consumer<?> consumer) {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamable.Retention;
 import io.streamable.Topic;
 import io.streamable.client.Streamable;
+import io.streamable.consume.AssignmentChange;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerFailure;
 import io.streamable.consume.FailurePolicy;
@@ -15,7 +16,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -149,6 +152,65 @@ class StreamableMetricsTest {
         first.close();
     }
 
+    /** Checks that {@code changes} chain (each starts where the one before ended, from nothing) and end at {@code owned}. */
+    private static void assertChain(List<AssignmentChange> changes, Set<Integer> owned) {
+        Set<Integer> before = Set.of();
+        for (AssignmentChange change : changes) {
+            assertThat(change.previous()).as("a change starts where the one before it ended").isEqualTo(before);
+            Set<Integer> expected = new HashSet<>(before);
+            expected.removeAll(change.revoked());
+            expected.addAll(change.assigned());
+            assertThat(change.owned()).as("owned = previous - revoked + assigned").isEqualTo(expected);
+            before = change.owned();
+        }
+        assertThat(before).as("the last change reported ends at what the member owns").isEqualTo(owned);
+    }
+
+    @Test
+    @DisplayName("a second member joins a group: the rebalance counter goes up with every change each member is told of, and the changes add up to the owned sets")
+    void rebalancesCounted() {
+        List<AssignmentChange> ofFirst = new CopyOnWriteArrayList<>();
+        List<AssignmentChange> ofSecond = new CopyOnWriteArrayList<>();
+        Consumer<Integer> first = metrics.consumer(streamable, NUMBERS).name("pair").onAssignmentChange(ofFirst::add)
+                .handler(message -> { }).start();
+        int slotCount = first.assignment().orElseThrow().slotCount();
+        await().atMost(Duration.ofSeconds(10)).until(() -> ofFirst.size() == 1);
+        assertThat(ofFirst.get(0).owned()).as("alone, the first member owns every slot").hasSize(slotCount);
+        assertThat(ofFirst.get(0).previous()).isEmpty();
+        assertThat(counter(StreamableMetrics.REBALANCES, "topic", "numbers", "consumer", "pair")).isEqualTo(1);
+
+        Consumer<Integer> second = metrics.consumer(streamable, NUMBERS).name("pair").onAssignmentChange(ofSecond::add)
+                .handler(message -> { }).start();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Set<Integer> firstOwns = first.assignment().orElseThrow().slots();
+            Set<Integer> secondOwns = second.assignment().orElseThrow().slots();
+            assertThat(firstOwns).isNotEmpty();
+            assertThat(secondOwns).isNotEmpty();
+            Set<Integer> union = new HashSet<>(firstOwns);
+            union.addAll(secondOwns);
+            assertThat(union).as("every slot owned").hasSize(slotCount);
+            assertThat(firstOwns.size() + secondOwns.size()).as("no slot owned twice").isEqualTo(slotCount);
+            assertChain(ofFirst, firstOwns);
+            assertChain(ofSecond, secondOwns);
+        });
+        assertThat(ofFirst.size()).as("the first member was told it gave slots up").isGreaterThanOrEqualTo(2);
+        Set<Integer> revokedFromFirst = new HashSet<>();
+        ofFirst.forEach(change -> revokedFromFirst.addAll(change.revoked()));
+        assertThat(revokedFromFirst).as("what the first gave up is what the second owns")
+                .isEqualTo(second.assignment().orElseThrow().slots());
+        assertThat(ofSecond).allSatisfy(change -> assertThat(change.memberId())
+                .isEqualTo(second.assignment().orElseThrow().memberId()));
+        assertThat(counter(StreamableMetrics.REBALANCES, "topic", "numbers", "consumer", "pair"))
+                .as("one count per change told, of both members").isEqualTo(ofFirst.size() + ofSecond.size());
+
+        second.close();
+        first.close();
+        assertThat(ofSecond.get(ofSecond.size() - 1).owned()).as("a member that stopped owns nothing").isEmpty();
+        assertThat(ofFirst.get(ofFirst.size() - 1).owned()).isEmpty();
+        assertThat(counter(StreamableMetrics.REBALANCES, "topic", "numbers", "consumer", "pair"))
+                .isEqualTo(ofFirst.size() + ofSecond.size());
+    }
+
     @Test
     @DisplayName("anonymous consumers are tagged consumer=anonymous and get no lag gauge")
     void anonymous() throws InterruptedException {
@@ -159,6 +221,7 @@ class StreamableMetricsTest {
             assertThat(caughtUp.await(10, TimeUnit.SECONDS)).isTrue();
             assertThat(registry.find(StreamableMetrics.LAG).gauge()).isNull();
         }
+        assertThat(registry.find(StreamableMetrics.REBALANCES).counter()).as("not a group member: no rebalances").isNull();
         assertThat(counter(StreamableMetrics.CONSUMED, "topic", "numbers", "consumer", "anonymous")).isEqualTo(1);
     }
 

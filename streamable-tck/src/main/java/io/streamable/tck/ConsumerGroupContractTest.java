@@ -3,6 +3,7 @@ package io.streamable.tck;
 import io.streamable.Message;
 import io.streamable.Topic;
 import io.streamable.client.Streamable;
+import io.streamable.consume.AssignmentChange;
 import io.streamable.consume.Consumer;
 import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.GroupAssignment;
@@ -124,12 +125,19 @@ public abstract class ConsumerGroupContractTest {
         final Consumer<Event> consumer;
         /** Closed while the member acts as a paused process: its handlers wait on it. */
         volatile CountDownLatch pause;
+        /** What {@code onAssignmentChange} told this member, in order. */
+        final List<AssignmentChange> changes = new CopyOnWriteArrayList<>();
 
         Member(String id, Topic<Event> topic, Oracle oracle) {
             this.id = id;
             this.connection = resources.connect();
             this.consumer = resources.track(connection.consumer(topic).name(GROUP).startFrom(StartFrom.beginning())
-                    .concurrency(3).handler(oracle.handler(this)).start());
+                    .concurrency(3).handler(oracle.handler(this)).onAssignmentChange(changes::add).start());
+        }
+
+        /** The slots the last change told of says this member owns; empty before the first. */
+        Set<Integer> told() {
+            return changes.isEmpty() ? Set.of() : changes.get(changes.size() - 1).owned();
         }
 
         Set<Integer> slots() {
@@ -286,6 +294,15 @@ public abstract class ConsumerGroupContractTest {
         eventually().untilAsserted(() -> assertBalanced(live));
     }
 
+    private static boolean isBalanced(List<Member> live) {
+        try {
+            assertBalanced(live);
+            return true;
+        } catch (AssertionError notYet) {
+            return false;
+        }
+    }
+
     private static void assertBalanced(List<Member> live) {
         int slotCount = live.get(0).slotCount();
         List<Set<Integer>> shares = live.stream().map(Member::slots).toList();
@@ -338,6 +355,57 @@ public abstract class ConsumerGroupContractTest {
 
             awaitBalanced(List.of(first, second, third));
             assertThat(before).as("the first member keeps slots it had").containsAll(first.slots());
+        }
+
+        @ContractTest
+        @DisplayName("onAssignmentChange: once a second member joined, the slots both were told they own cover every slot exactly once, as assignment() says, each member's changes chaining from nothing")
+        void assignmentChangesCoverEverySlotOnce() {
+            Topic<Event> topic = topic("told");
+            Oracle oracle = new Oracle();
+            Member first = new Member("first", topic, oracle);
+            int slotCount = first.slotCount();
+            eventually().untilAsserted(() -> assertThat(first.told()).as("first, alone, told it owns every slot")
+                    .hasSize(slotCount));
+
+            long joined = System.nanoTime();
+            Member second = new Member("second", topic, oracle);
+            AtomicBoolean assignmentBalanced = new AtomicBoolean();
+            long[] balancedAfter = new long[1];
+            eventually().untilAsserted(() -> {
+                if (!assignmentBalanced.get() && isBalanced(List.of(first, second))) {
+                    assignmentBalanced.set(true);
+                    balancedAfter[0] = System.nanoTime() - joined;
+                }
+                Set<Integer> ofFirst = first.told();
+                Set<Integer> ofSecond = second.told();
+                Set<Integer> twice = new TreeSet<>(ofFirst);
+                twice.retainAll(ofSecond);
+                Set<Integer> union = new TreeSet<>(ofFirst);
+                union.addAll(ofSecond);
+                assertThat(ofFirst).as("first was told it owns some").isNotEmpty();
+                assertThat(ofSecond).as("second was told it owns some").isNotEmpty();
+                assertThat(twice).as("slots both were told they own: %s and %s", ofFirst, ofSecond).isEmpty();
+                assertThat(union).as("every slot told to one of them: %s and %s", ofFirst, ofSecond).hasSize(slotCount);
+                assertThat(ofFirst).as("first: told = assignment()").isEqualTo(first.slots());
+                assertThat(ofSecond).as("second: told = assignment()").isEqualTo(second.slots());
+            });
+            System.out.println("GROUPS second member joined: shares balanced in assignment() after "
+                    + (assignmentBalanced.get() ? balancedAfter[0] / 1_000_000 + " ms" : "(not seen before the hooks)")
+                    + ", both told after " + (System.nanoTime() - joined) / 1_000_000 + " ms");
+
+            for (Member member : List.of(first, second)) {
+                Set<Integer> owned = Set.of();
+                for (AssignmentChange change : member.changes) {
+                    assertThat(change.previous()).as("%s: a change starts where the one before it ended", member)
+                            .isEqualTo(owned);
+                    assertThat(change.memberId()).isEqualTo(member.consumer.assignment().orElseThrow().memberId());
+                    assertThat(change.consumerName()).isEqualTo(GROUP);
+                    assertThat(change.topic()).isEqualTo(topic.name());
+                    owned = change.owned();
+                }
+            }
+            assertThat(first.changes.get(0).previous()).isEmpty();
+            assertThat(second.changes.get(0).previous()).isEmpty();
         }
 
         @ContractTest

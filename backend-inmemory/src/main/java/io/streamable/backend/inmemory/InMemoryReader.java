@@ -127,6 +127,9 @@ class InMemoryReader implements TopicReader {
                 return ReadBatch.empty(); // closed while the listener ran: leaving the group freed the slots
             }
             topic.applyRebalance(consumerName.get(), epoch, change, this);
+            // no more waiting in this read: it returns what the slots hold now (or the next change), so
+            // the caller sees its new slots (Consumer.assignment, onAssignmentChange) at once, also when idle
+            deadline = System.nanoTime();
         }
     }
 

@@ -99,6 +99,8 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     private static final int OPEN_ATTEMPTS = 3;
     /** How long one poll that completes a rebalance during a commit may wait; the commit is tried again after it. */
     private static final Duration REBALANCE_POLL = Duration.ofMillis(100);
+    /** The longest a member's read polls at once before it looks whether its slots changed: Kafka's default fetch.max.wait.ms. */
+    private static final long POLL_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final KafkaBackend backend;
     private final String topic;
@@ -588,8 +590,7 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         if (buffer.isEmpty()) {
             ConsumerRecords<byte[], byte[]> polled;
             try {
-                polled = poll(maxWait);
-                lastPollNanos = System.nanoTime();
+                polled = pollForRead(maxWait);
             } catch (OwnershipLost e) {
                 throw fencedException();
             } catch (WakeupException e) {
@@ -702,6 +703,31 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             consumer.seek(partition, start);
         } else {
             consumer.seekToBeginning(List.of(partition));
+        }
+    }
+
+    /**
+     * The read's poll. A member polls in slices and returns once a rebalance changed its slots:
+     * Kafka's poll runs the rebalance callbacks and then goes on waiting for records until its
+     * timeout, so an idle member would show its new slots (Consumer.assignment, onAssignmentChange)
+     * only that much later. A slice is no more than a fetch waits on the broker anyway.
+     */
+    private ConsumerRecords<byte[], byte[]> pollForRead(Duration maxWait) {
+        if (!member()) {
+            ConsumerRecords<byte[], byte[]> polled = poll(maxWait);
+            lastPollNanos = System.nanoTime();
+            return polled;
+        }
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        Set<Integer> before = slots;
+        while (true) {
+            long left = Math.max(0, deadline - System.nanoTime());
+            ConsumerRecords<byte[], byte[]> polled = poll(Duration.ofNanos(Math.min(left, POLL_SLICE_NANOS)));
+            lastPollNanos = System.nanoTime();
+            if (!polled.isEmpty() || slots != before || left <= POLL_SLICE_NANOS || listenerFailure != null
+                    || fenced != null || closeRequested.get() || !gaps.isEmpty()) {
+                return polled;
+            }
         }
     }
 

@@ -289,6 +289,9 @@ final class MongoGroupReader implements GroupMemberReader {
                     } finally {
                         lock.unlock();
                     }
+                    // no more waiting in this read: it returns what is due now, so the caller sees its
+                    // new slots (Consumer.assignment, onAssignmentChange) at once, also when idle
+                    deadline = System.nanoTime();
                     continue;
                 }
             }
