@@ -1,6 +1,7 @@
 package io.streamable.backend.kafka;
 
 import io.streamable.Position;
+import io.streamable.Retention;
 import io.streamable.backend.AppendRecord;
 import io.streamable.backend.ConsumerGroups;
 import io.streamable.backend.GroupDescription;
@@ -11,7 +12,10 @@ import io.streamable.backend.StoredRecord;
 import io.streamable.backend.TopicStore;
 import io.streamable.client.Streamable;
 import io.streamable.consume.ConsumerFencedException;
+import io.streamable.consume.RetentionGap;
 import io.streamable.consume.StartFrom;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -230,6 +235,58 @@ class KafkaGroupMemberTest {
             assertThat(changes).as("no barrier ran: nothing here was revoked or assigned").isEmpty();
             assertThat(member.slots()).isEqualTo(owned);
             member.close();
+        }
+    }
+
+    @Test
+    @DisplayName("a member whose committed offsets retention removed reports one gap per partition, from the committed offset to the log start, and reads exactly every record kept")
+    void committedBelowLogStart() throws Exception {
+        String topic = KafkaTestSupport.uniqueTopic("group-retention");
+        int partitions = KafkaTestSupport.PARTITIONS;
+        try (Streamable connection = open()) {
+            // deleteRecords needs cleanup.policy delete, which a retention gives the topic
+            connection.configureTopic(topic, Retention.maxAge(Duration.ofDays(1)));
+            TopicStore store = connection.backend().topic(topic);
+            Map<Integer, String> keyOf = new HashMap<>();
+            for (int i = 0; keyOf.size() < partitions; i++) {
+                keyOf.putIfAbsent(KafkaTopicStore.partitionFor("key-" + i, partitions), "key-" + i);
+            }
+            List<AppendRecord> records = new ArrayList<>();
+            for (int seq = 0; seq < 10; seq++) {
+                for (String key : keyOf.values()) {
+                    records.add(new AppendRecord(key, Optional.empty(), Map.of(), ("\"" + seq + "\"").getBytes(StandardCharsets.UTF_8)));
+                }
+            }
+            store.append(records).get(30, TimeUnit.SECONDS);
+
+            // the group handled offsets 0 and 1 of every partition, then went away
+            GroupMemberReader first = groups(store).joinGroup(ReaderSpec.named("g", StartFrom.beginning()), change -> { });
+            readAtLeast(first, 10 * partitions);
+            Map<Integer, Long> handled = new HashMap<>();
+            keyOf.keySet().forEach(partition -> handled.put(partition, 1L));
+            first.commit(Position.of(handled));
+            first.close();
+            Map<TopicPartition, RecordsToDelete> removal = new HashMap<>();
+            keyOf.keySet().forEach(partition -> removal.put(new TopicPartition(topic, partition), RecordsToDelete.beforeOffset(6)));
+            ((KafkaBackend) connection.backend()).admin().deleteRecords(removal).all().get(30, TimeUnit.SECONDS);
+
+            GroupMemberReader second = groups(store).joinGroup(ReaderSpec.named("g", StartFrom.beginning()), change -> { });
+            List<StoredRecord> kept = new ArrayList<>();
+            List<RetentionGap> gaps = new ArrayList<>();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (kept.size() < 4 * partitions && System.nanoTime() < deadline) {
+                kept.addAll(second.read(100, Duration.ofMillis(300)).records());
+                gaps.addAll(second.takeRetentionGaps());
+            }
+            List<String> expected = new ArrayList<>();
+            keyOf.keySet().forEach(partition -> IntStream.rangeClosed(6, 9).forEach(offset -> expected.add(partition + ":" + offset)));
+            assertThat(kept).extracting(record -> record.position().offsets().firstKey() + ":"
+                    + record.position().offsets().get(record.position().offsets().firstKey())).as("offsets 6-9 of every partition, each once")
+                    .containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(gaps).as("one gap per partition, reported once")
+                    .containsExactlyInAnyOrderElementsOf(keyOf.keySet().stream()
+                            .map(partition -> new RetentionGap(topic, partition, 2, 6)).toList());
+            second.close();
         }
     }
 
