@@ -1,6 +1,8 @@
 package io.streamable.benchmarks;
 
 import io.streamable.backend.BackendProvider;
+import io.streamable.benchmarks.groups.GroupJoin;
+import io.streamable.benchmarks.groups.GroupScaling;
 import io.streamable.benchmarks.harness.Scenario;
 import io.streamable.benchmarks.inmemory.InMemoryConsume;
 import io.streamable.benchmarks.inmemory.InMemoryEndToEnd;
@@ -20,7 +22,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 
-/** Every scenario, in the order a full run executes them. Add a backend's scenarios here as it lands. */
+/**
+ * Every scenario, in the order a run executes them; a run without {@code --scenario} leaves out
+ * those whose {@code inDefaultRun()} is false. Add a backend's scenarios here as it lands.
+ */
 final class Catalog {
     private Catalog() {
     }
@@ -42,7 +47,17 @@ final class Catalog {
                 KafkaConsume::catchUp,
                 KafkaLatency::new,
                 StateUpdate::applyOnce,
-                StateUpdate::plain);
+                StateUpdate::plain,
+                // only with --scenario: minutes on three backends (GroupScenario.inDefaultRun)
+                () -> GroupScaling.memory(2),
+                () -> GroupScaling.memory(4),
+                GroupJoin::memory,
+                () -> GroupScaling.mongoRedis(2),
+                () -> GroupScaling.mongoRedis(4),
+                GroupJoin::mongoRedis,
+                () -> GroupScaling.kafka(2),
+                () -> GroupScaling.kafka(4),
+                GroupJoin::kafka);
     }
 
     /** The URL schemes of the backends on the class path. */
