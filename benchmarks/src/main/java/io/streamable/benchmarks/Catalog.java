@@ -13,6 +13,7 @@ import io.streamable.benchmarks.kafka.KafkaLatency;
 import io.streamable.benchmarks.kafka.KafkaProduce;
 import io.streamable.benchmarks.mongoredis.MongoRedisConsume;
 import io.streamable.benchmarks.mongoredis.MongoRedisLatency;
+import io.streamable.benchmarks.mongoredis.MongoRedisPayloadFormat;
 import io.streamable.benchmarks.mongoredis.MongoRedisProduce;
 import io.streamable.benchmarks.state.StateUpdate;
 
@@ -42,6 +43,12 @@ final class Catalog {
                 MongoRedisConsume::new,
                 MongoRedisLatency::new,
                 MongoRedisLatency::redisDown,
+                MongoRedisPayloadFormat::produceBson,
+                MongoRedisPayloadFormat::produceBinary,
+                MongoRedisPayloadFormat::produceBsonVsBinary,
+                MongoRedisPayloadFormat::consumeBson,
+                MongoRedisPayloadFormat::consumeBinary,
+                MongoRedisPayloadFormat::consumeBsonVsBinary,
                 KafkaProduce::new,
                 KafkaConsume::new,
                 KafkaConsume::catchUp,
