@@ -21,8 +21,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>The keys are chosen so that each of the 16 slots holds exactly {@value #KEYS}/16 of them (so
  * each of Kafka's 4 partitions holds 16): the scenarios measure how the group splits work, not
- * how evenly murmur2 happens to spread 64 names (with 64 arbitrary names a member of 4 can get
- * 20 keys where the average is 16, which alone caps the scaling ratio at 16/20).
+ * how evenly murmur2 happens to spread 64 names (with {@code key-0..key-63} Kafka's 4 partitions
+ * get 14, 21, 14 and 15 keys, which alone caps the 4-member ratio at 16/21).
  */
 abstract class GroupScenario implements Scenario {
     /** Distinct sharding keys of every round. */
