@@ -31,8 +31,8 @@ public final class BenchmarkMain {
     private static final String USAGE = """
             Usage: benchmarks/run.sh [options]
               --scenario LIST     comma-separated names or globs (inmemory-e2e,mongoredis-*); default all but
-                                  the long ones --list marks (group-*, mongoredis-*-bson*, mongoredis-*-binary),
-                                  which run only when a pattern names them
+                                  the long ones --list marks (group-*), which run only when a
+                                  pattern names them
               --messages N        messages per round, overriding each scenario's default
               --size BYTES        approximate JSON payload size; default 100
               --batch N           messages per batch append and per read; default 500

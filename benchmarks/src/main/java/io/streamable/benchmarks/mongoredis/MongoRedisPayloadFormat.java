@@ -121,11 +121,6 @@ public final class MongoRedisPayloadFormat extends MongoRedisScenario {
     }
 
     @Override
-    public boolean inDefaultRun() {
-        return false; // about 5 minutes for the six on the loaded machine: run with --scenario 'mongoredis-*'
-    }
-
-    @Override
     public int payloadBytes(Settings settings) {
         return orderBytes; // measured in setUp, which runs before the RESULT line is made
     }
