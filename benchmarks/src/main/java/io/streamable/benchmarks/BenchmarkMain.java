@@ -30,7 +30,9 @@ public final class BenchmarkMain {
     static final List<String> CATCH_UP = List.of("inmemory-catchup", "kafka-catchup");
     private static final String USAGE = """
             Usage: benchmarks/run.sh [options]
-              --scenario LIST     comma-separated names or globs (inmemory-e2e,mongoredis-*); default all
+              --scenario LIST     comma-separated names or globs (inmemory-e2e,mongoredis-*); default all but
+                                  the long ones --list marks (group-*), which run only when a
+                                  pattern names them
               --messages N        messages per round, overriding each scenario's default
               --size BYTES        approximate JSON payload size; default 100
               --batch N           messages per batch append and per read; default 500
@@ -123,14 +125,16 @@ public final class BenchmarkMain {
         for (Supplier<Scenario> factory : Catalog.all()) {
             Scenario scenario = factory.get();
             names.add(scenario.name());
-            if (pattern.matcher(scenario.name()).matches()) {
+            // a run without --scenario leaves out what does not fit the full run's time budget
+            if (pattern.matcher(scenario.name()).matches() && (filtered || scenario.inDefaultRun())) {
                 selected.add(scenario);
             }
         }
         if (list) {
             for (Supplier<Scenario> factory : Catalog.all()) {
                 Scenario scenario = factory.get();
-                System.out.printf("%-26s %s%n", scenario.name(), scenario.description());
+                System.out.printf("%-34s %s%s%n", scenario.name(), scenario.inDefaultRun() ? "" : "(only with --scenario) ",
+                        scenario.description());
             }
             return;
         }

@@ -56,13 +56,17 @@ public final class Runner {
                         side.percentileMillis(99), side.latencies.getMaxValue() / 1e6, side.peakHeap >> 20);
             }
             double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-            Result.Details details = new Result.Details(framework.operations(), settings.payloadBytes(),
+            Result.Details details = new Result.Details(framework.operations(), scenario.payloadBytes(settings),
                     framework.latency(), baseline.latency(), framework.peakHeap >> 20, baseline.peakHeap >> 20,
                     load < 0 ? Double.NaN : load);
             Result result = scenario.unit() == Unit.THROUGHPUT
-                    ? new Result(scenario.name(), Unit.THROUGHPUT, framework.medianThroughput(), baseline.medianThroughput(),
-                            details)
+                    ? new Result(scenario.name(), Unit.THROUGHPUT, framework.medianThroughput(),
+                            baseline.medianThroughput() * scenario.baselineScale(), details)
                     : new Result(scenario.name(), Unit.LATENCY, framework.medianP99(), baseline.medianP99(), details);
+            if (scenario.unit() == Unit.THROUGHPUT && scenario.baselineScale() != 1) {
+                out.printf(Locale.ROOT, "baseline median x %.0f = %,.0f msgs/s (the RESULT line's baseline)%n",
+                        scenario.baselineScale(), baseline.medianThroughput() * scenario.baselineScale());
+            }
             out.printf(Locale.ROOT, "%s ratio %.3f (scenario took %.0f s, load average %.1f)%n", scenario.name(),
                     result.ratio(), (System.nanoTime() - setUpStart) / 1e9, load);
             return result;

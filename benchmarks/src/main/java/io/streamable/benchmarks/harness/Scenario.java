@@ -28,6 +28,28 @@ public interface Scenario extends AutoCloseable {
         return 3;
     }
 
+    /**
+     * Whether a run without {@code --scenario} includes this scenario; false for scenarios too long
+     * for the full run's time budget, which run only when a {@code --scenario} pattern names them.
+     */
+    default boolean inDefaultRun() {
+        return true;
+    }
+
+    /**
+     * What the baseline's median throughput is multiplied by in the RESULT line: 1 for a baseline
+     * that does the same work; N for a scaling scenario whose baseline is one worker and whose
+     * target is N times it.
+     */
+    default double baselineScale() {
+        return 1;
+    }
+
+    /** The payload size the RESULT line reports: {@code --size} unless the scenario uses a fixed payload. */
+    default int payloadBytes(Settings settings) {
+        return settings.payloadBytes();
+    }
+
     /** What the headline figure is. */
     Unit unit();
 

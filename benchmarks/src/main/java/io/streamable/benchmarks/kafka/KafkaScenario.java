@@ -8,8 +8,8 @@ import io.streamable.benchmarks.harness.BenchPayload;
 import io.streamable.benchmarks.harness.Payloads;
 import io.streamable.benchmarks.harness.Scenario;
 import io.streamable.benchmarks.harness.Settings;
+import io.streamable.benchmarks.servers.KafkaBroker;
 import io.streamable.client.Streamable;
-import io.streamable.backend.kafka.EmbeddedKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -32,14 +32,12 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What the Kafka scenarios share: one broker for the whole run (the external one named by
- * {@code --kafka}, else the tests' embedded KRaft broker with time-based segment rolling switched
- * back to Kafka's defaults), and raw clients configured exactly as the backend configures its own.
+ * What the Kafka scenarios share: one broker for the whole run ({@link KafkaBroker}), and raw
+ * clients configured exactly as the backend configures its own.
  */
 abstract class KafkaScenario implements Scenario {
     /** Partitions of every benchmark topic, framework's and raw alike. */
     static final int PARTITIONS = 4;
-    private static EmbeddedKafka broker;
 
     Settings settings;
     String bootstrap;
@@ -56,22 +54,12 @@ abstract class KafkaScenario implements Scenario {
     @Override
     public void setUp(Settings settings) throws Exception {
         this.settings = settings;
-        this.bootstrap = settings.servers().kafkaBootstrap().orElseGet(KafkaScenario::embeddedBroker);
+        this.bootstrap = KafkaBroker.bootstrap(settings.servers());
         this.payloads = new Payloads(settings.payloadBytes());
         ObjectMapper mapper = new ObjectMapper();
         this.writer = mapper.writerFor(BenchPayload.class);
         this.reader = mapper.readerFor(BenchPayload.class);
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
-    }
-
-    private static synchronized String embeddedBroker() {
-        if (broker == null) {
-            // the test broker rolls segments every 500 ms to make compaction observable; not wanted here
-            broker = EmbeddedKafka.start(Map.of("log.roll.ms", "604800000", "log.cleaner.backoff.ms", "15000"));
-            EmbeddedKafka started = broker;
-            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "embedded-kafka-shutdown"));
-        }
-        return broker.bootstrapServers();
     }
 
     Streamable openStreamable() {

@@ -98,6 +98,15 @@ public final class MongoRedisServers implements AutoCloseable {
     }
 
     /**
+     * {@link #backendUrl(String, boolean)} with more URL options, such as {@code payloads=binary}.
+     *
+     * @param options {@code key=value} pairs joined by {@code &}
+     */
+    public String backendUrl(String database, boolean withSignals, String options) {
+        return backendUrl(database, withSignals) + "&" + options;
+    }
+
+    /**
      * The backend URL with a Redis that is down: a loopback port nothing listens on, so every
      * signal is lost and consumers rely on the safety poll.
      */
