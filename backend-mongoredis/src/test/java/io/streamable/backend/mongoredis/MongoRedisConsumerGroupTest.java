@@ -15,12 +15,18 @@ class MongoRedisConsumerGroupTest extends ConsumerGroupContractTest {
     // a short lease, so a paused member's slots move quickly
     private static final String URL = TestServers.url("leaseTtl=2s");
 
+    /** The URL every member connects with; a subclass runs the contract with other group options. */
+    String url() {
+        return URL;
+    }
+
     @Override
     protected BackendFixture fixture() {
+        String url = url();
         return new BackendFixture() {
             @Override
             public Streamable open() {
-                return Streamable.open(URL);
+                return Streamable.open(url);
             }
 
             @Override
