@@ -312,11 +312,13 @@ public abstract class RetentionContractTest {
             List<Integer> seqs = recorder.payloads().stream().map(Event::seq).toList();
             System.out.println("RETENTION overtaken while running: delivered " + seqs + ", gaps reported " + gaps);
             assertThat(seqs).as("in order, each once").isSorted().doesNotHaveDuplicates();
-            assertThat(seqs).as("every message kept").contains(1, 8, 9, 10);
+            // 8 and 9 may age out too before a slow consumer reaches them (the age is short): then a gap says so
+            assertThat(seqs).as("the message in the handler and the newest, which retention never removes")
+                    .contains(1, 10);
             int partition = positions.get(0).offsets().firstKey();
-            for (int seq = 2; seq <= 7; seq++) {
+            for (int seq = 2; seq <= 9; seq++) {
                 if (seqs.contains(seq)) {
-                    continue; // read before retention removed it
+                    continue; // read before retention removed it, or kept
                 }
                 long offset = positions.get(seq - 1).offset(partition).getAsLong();
                 assertThat(gaps).as("message %s (offset %s) was not delivered: a reported gap must cover it", seq, offset)

@@ -165,15 +165,17 @@ class GroupSlotsTest {
         try {
             Future<Integer> produced = threads.submit(() -> {
                 int round = 0;
-                // keeps producing until the three members have split the slots, then 10 rounds more: the
-                // joins and hand-overs happen while records arrive, and every member gets records after them
+                // keeps producing until the three members have split the slots and each has handled records
+                // (a hand-over completes a little after the split shows), then 10 rounds more: the joins and
+                // hand-overs happen while records arrive, and every member gets records after them
                 for (int after = 0; after < 10; round++) {
                     List<AppendRecord> batch = new ArrayList<>();
                     for (int key = 0; key < keys; key++) {
                         batch.add(record("key-" + key, Integer.toString(round)));
                     }
                     producer.append(batch).get(30, TimeUnit.SECONDS);
-                    if (members.size() == 3 && split(slotCount, members) || round >= 150) {
+                    if (members.size() == 3 && split(slotCount, members)
+                            && handled.stream().map(Handled::member).distinct().count() == 3 || round >= 300) {
                         after++;
                     }
                 }
