@@ -747,12 +747,7 @@ public abstract class GroupBankAccountsProcessProof {
         }
 
         String log() {
-            try {
-                List<String> all = Files.readAllLines(log);
-                return String.join("\n", all.subList(Math.max(0, all.size() - 40), all.size()));
-            } catch (IOException e) {
-                return "(no log: " + e + ")";
-            }
+            return ProcessCrashProof.lastLines(log);
         }
     }
 

@@ -203,12 +203,17 @@ public abstract class ProcessCrashProof {
         }
 
         String log() {
-            try {
-                List<String> all = Files.readAllLines(log);
-                return String.join("\n", all.subList(Math.max(0, all.size() - 40), all.size()));
-            } catch (IOException e) {
-                return "(no log: " + e + ")";
-            }
+            return lastLines(log);
+        }
+    }
+
+    /** The last 40 lines of a child's log, for a failure message; the proofs of this package share it. */
+    static String lastLines(Path log) {
+        try {
+            List<String> all = Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - 40), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
         }
     }
 
