@@ -86,7 +86,7 @@ public final class StateUpdate implements Scenario {
     }
 
     private int updates() {
-        return settings.messagesOr(5_000);
+        return settings.messagesOr(20_000);
     }
 
     @Override
