@@ -57,7 +57,7 @@ public final class MongoRedisProduce extends MongoRedisScenario {
     }
 
     private int messages() {
-        return settings.messagesOr(batched ? 50_000 : 5_000);
+        return settings.messagesOr(batched ? 50_000 : 20_000);
     }
 
     private int batchSize() {
