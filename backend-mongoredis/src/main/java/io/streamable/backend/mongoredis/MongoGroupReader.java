@@ -2,6 +2,8 @@ package io.streamable.backend.mongoredis;
 
 import com.mongodb.MongoException;
 import com.mongodb.MongoInterruptedException;
+import com.mongodb.client.model.Accumulators;
+import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.Projections;
@@ -61,14 +63,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * A member reads only its slots: {@code find(_id in (scan, head], slot in (mine, null))} on the
  * {@code (slot, _id)} index ({@code null} brings documents written before the slot field, whose
  * slot is computed from the key). The dense-ids invariant is checked before each query: the ids
- * from the scan point to the majority head must all be there ({@code countDocuments} on the
- * {@code _id} index), so a member never passes a record that was not yet visible, and a hole that
- * does not close within the grace is reported as lost data, as an exclusive reader reports it.
+ * from the scan point to the majority head must all be there (one aggregation on the {@code _id}
+ * index counts the ids from the scan point and takes their maximum, the head), so a member never
+ * passes a record that was not yet visible, and a hole that does not close within the grace is
+ * reported as lost data, as an exclusive reader reports it.
  */
 final class MongoGroupReader implements GroupMemberReader {
     private static final Logger LOG = LoggerFactory.getLogger(MongoGroupReader.class);
     private static final int JOIN_ATTEMPTS = 20;
     private static final long GAP_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Fields of the head-and-density aggregation's result. */
+    private static final String STORED = "stored";
+    private static final String HEAD = "head";
     /**
      * At the head a member looks again at most this often, however many signals arrive: each look
      * is three index lookups (head, density count, slot query) instead of an exclusive reader's one.
@@ -607,11 +613,18 @@ final class MongoGroupReader implements GroupMemberReader {
         MongoScan.Batch batch;
         try {
             if (!documents.isOpen()) {
-                long head = store.majorityMaxId();
+                long from = scanRemoved ? scan + 1 : Math.max(scan, 1);
+                // the head and the density check in one round trip: {$match: _id >= from}, {$group: count, max}
+                Document stored = store.collection().aggregate(List.of(
+                        Aggregates.match(Filters.gte(MongoTopicStore.ID, from)),
+                        Aggregates.group(null, Accumulators.sum(STORED, 1), Accumulators.max(HEAD, "$" + MongoTopicStore.ID))))
+                        .first();
+                long head = stored == null ? 0
+                        : Math.max(0, MongoTopicStore.idOf(new Document(MongoTopicStore.ID, stored.get(HEAD))));
                 if (head <= scan) {
                     return new ReadBatch(List.of(), holdsShare);
                 }
-                if (!dense(head)) {
+                if (!dense(from, head, MongoGroups.number(stored.get(STORED), 0))) {
                     return new ReadBatch(List.of(), false);
                 }
                 Bson range = Filters.and(Filters.gt(MongoTopicStore.ID, scan), Filters.lte(MongoTopicStore.ID, head));
@@ -732,14 +745,12 @@ final class MongoGroupReader implements GroupMemberReader {
     }
 
     /**
-     * Whether every id from the scan point (itself included, once past the beginning) to
-     * {@code head} is stored. A hole is waited out for the grace, then reported as lost data.
+     * Whether every id from the scan point {@code from} (itself included, once past the beginning)
+     * to {@code head} is stored, {@code count} being how many documents that range holds. A hole is
+     * waited out for the grace, then reported as lost data.
      */
-    private boolean dense(long head) {
-        long from = scanRemoved ? scan + 1 : Math.max(scan, 1);
+    private boolean dense(long from, long head, long count) {
         long expected = head - from + 1;
-        long count = store.collection().countDocuments(Filters.and(Filters.gte(MongoTopicStore.ID, from),
-                Filters.lte(MongoTopicStore.ID, head)));
         if (count >= expected) {
             gapSinceNanos = 0;
             return true;
