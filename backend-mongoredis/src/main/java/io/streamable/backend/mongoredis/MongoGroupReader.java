@@ -1,10 +1,9 @@
 package io.streamable.backend.mongoredis;
 
-import com.mongodb.MongoCursorNotFoundException;
 import com.mongodb.MongoException;
 import com.mongodb.MongoInterruptedException;
-import com.mongodb.client.MongoCursor;
-import com.mongodb.client.cursor.TimeoutMode;
+import com.mongodb.client.model.Accumulators;
+import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.Projections;
@@ -25,7 +24,6 @@ import io.streamable.consume.RetentionGap;
 import io.streamable.consume.StartFrom;
 import org.bson.Document;
 import org.bson.conversions.Bson;
-import org.bson.types.Binary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,15 +63,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * A member reads only its slots: {@code find(_id in (scan, head], slot in (mine, null))} on the
  * {@code (slot, _id)} index ({@code null} brings documents written before the slot field, whose
  * slot is computed from the key). The dense-ids invariant is checked before each query: the ids
- * from the scan point to the majority head must all be there ({@code countDocuments} on the
- * {@code _id} index), so a member never passes a record that was not yet visible, and a hole that
- * does not close within the grace is reported as lost data, as an exclusive reader reports it.
+ * from the scan point to the majority head must all be there (one aggregation on the {@code _id}
+ * index counts the ids from the scan point and takes their maximum, the head), so a member never
+ * passes a record that was not yet visible, and a hole that does not close within the grace is
+ * reported as lost data, as an exclusive reader reports it.
  */
 final class MongoGroupReader implements GroupMemberReader {
     private static final Logger LOG = LoggerFactory.getLogger(MongoGroupReader.class);
-    private static final int MAX_CURSOR_BATCH = 1000;
     private static final int JOIN_ATTEMPTS = 20;
     private static final long GAP_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Fields of the head-and-density aggregation's result. */
+    private static final String STORED = "stored";
+    private static final String HEAD = "head";
     /**
      * At the head a member looks again at most this often, however many signals arrive: each look
      * is three index lookups (head, density count, slot query) instead of an exclusive reader's one.
@@ -136,9 +137,9 @@ final class MongoGroupReader implements GroupMemberReader {
     private boolean delivered;
     /** Positions retention removed before this member read them, taken by the reading thread. */
     private final List<RetentionGap> gaps = new ArrayList<>(0);
-    private MongoCursor<Document> cursor;
+    /** The scan over the owned slots: one cursor while behind, up to the head it was opened at. */
+    private final MongoScan documents;
     private long cursorEnd;
-    private Document lookahead;
     private long gapSinceNanos;
 
     private MongoGroupReader(MongoRedisBackend backend, MongoTopicStore store, String name, long nameEpoch, long id,
@@ -149,6 +150,7 @@ final class MongoGroupReader implements GroupMemberReader {
         this.floor = new long[slotCount];
         this.debounceMillis = backend.settings.groups().rebalanceDelay().toMillis();
         this.store = store;
+        this.documents = new MongoScan(store);
         this.name = name;
         this.key = store.positionKey(name);
         this.nameEpoch = nameEpoch;
@@ -303,7 +305,7 @@ final class MongoGroupReader implements GroupMemberReader {
                 long now = System.nanoTime();
                 long poll = gapSinceNanos != 0 ? GAP_RETRY_NANOS : safetyPollNanos;
                 long sinceFetch = now - lastFetchNanos;
-                boolean due = signalled && sinceFetch >= MIN_FETCH_INTERVAL_NANOS || cursor != null || sinceFetch >= poll;
+                boolean due = signalled && sinceFetch >= MIN_FETCH_INTERVAL_NANOS || documents.isOpen() || sinceFetch >= poll;
                 if (!due) {
                     if (now - deadline >= 0) {
                         // at the head only if the last fetch found it and no signal came since: the
@@ -574,7 +576,7 @@ final class MongoGroupReader implements GroupMemberReader {
 
     /** Restarts the scan at the lowest floor and refreshes what {@link #slots()} returns. Under the lock. */
     private void rescan() {
-        closeCursor();
+        documents.close();
         long lowest = Long.MAX_VALUE;
         Set<Integer> slots = new TreeSet<>();
         for (int slot = 0; slot < owned.length; slot++) {
@@ -608,16 +610,21 @@ final class MongoGroupReader implements GroupMemberReader {
             // a member without slots is caught up once that is its share (more members than slots)
             return new ReadBatch(List.of(), holdsShare);
         }
-        List<StoredRecord> records = new ArrayList<>(Math.min(max, MAX_CURSOR_BATCH));
-        long bytes = 0;
-        boolean exhausted = false;
+        MongoScan.Batch batch;
         try {
-            if (cursor == null) {
-                long head = store.majorityMaxId();
+            if (!documents.isOpen()) {
+                long from = scanRemoved ? scan + 1 : Math.max(scan, 1);
+                // the head and the density check in one round trip: {$match: _id >= from}, {$group: count, max}
+                Document stored = store.collection().aggregate(List.of(
+                        Aggregates.match(Filters.gte(MongoTopicStore.ID, from)),
+                        Aggregates.group(null, Accumulators.sum(STORED, 1), Accumulators.max(HEAD, "$" + MongoTopicStore.ID))))
+                        .first();
+                long head = stored == null ? 0
+                        : Math.max(0, MongoTopicStore.idOf(new Document(MongoTopicStore.ID, stored.get(HEAD))));
                 if (head <= scan) {
                     return new ReadBatch(List.of(), holdsShare);
                 }
-                if (!dense(head)) {
+                if (!dense(from, head, MongoGroups.number(stored.get(STORED), 0))) {
                     return new ReadBatch(List.of(), false);
                 }
                 Bson range = Filters.and(Filters.gt(MongoTopicStore.ID, scan), Filters.lte(MongoTopicStore.ID, head));
@@ -626,73 +633,54 @@ final class MongoGroupReader implements GroupMemberReader {
                     slots.add(null); // documents written before the slot field: their slot is computed below
                     range = Filters.and(range, Filters.in(MongoGroups.SLOT, slots));
                 } // a member that owns every slot reads the _id range alone, as an exclusive reader does
-                cursor = store.collection().find(range)
-                        .sort(Sorts.ascending(MongoTopicStore.ID)).timeoutMode(TimeoutMode.ITERATION)
-                        .batchSize(Math.min(max + 1, MAX_CURSOR_BATCH)).cursor();
+                documents.open(range, max);
                 cursorEnd = head;
             }
-            while (records.size() < max) {
-                Document document = lookahead;
-                lookahead = null;
-                if (document == null) {
-                    if (!cursor.hasNext()) {
-                        exhausted = true;
-                        break;
-                    }
-                    document = cursor.next();
-                }
-                long size = document.get(MongoTopicStore.PAYLOAD) instanceof Binary binary ? binary.length() : 0;
-                if (!records.isEmpty() && bytes + size > MongoTopicReader.MAX_BATCH_BYTES) {
-                    lookahead = document;
-                    break;
-                }
-                long position = MongoTopicStore.idOf(document);
-                int slot = MongoGroups.slotOf(document, slotCount);
-                if (position <= scan) {
-                    continue;
-                }
-                scan = position;
-                scanRemoved = false;
-                if (!owned[slot] || position < floor[slot] || MongoTopicStore.isStub(document)) {
-                    continue;
-                }
-                records.add(MongoTopicStore.toRecord(position, document));
-                bytes += size;
-            }
-        } catch (MongoInterruptedException e) {
-            closeCursor();
-            if (!records.isEmpty()) {
-                Thread.currentThread().interrupt();
-                return new ReadBatch(records, false);
-            }
+            batch = documents.next(max, this::visit);
+        } catch (MongoInterruptedException | InterruptedException e) {
             InterruptedException interrupted = new InterruptedException("Interrupted while reading topic \""
                     + store.name() + "\"");
-            interrupted.initCause(e);
+            interrupted.initCause(e instanceof InterruptedException ? e.getCause() : e);
             throw interrupted;
-        } catch (MongoCursorNotFoundException e) {
-            closeCursor();
-            return new ReadBatch(records, false);
         } catch (MongoException e) {
-            closeCursor();
+            documents.close();
             synchronized (monitor) {
                 signalled = true;
             }
-            if (!records.isEmpty()) {
-                return new ReadBatch(records, false);
-            }
             throw backend.failure("reading topic \"" + store.name() + "\"", e);
         }
-        if (exhausted) {
-            if (cursorEnd > scan) {
-                scan = cursorEnd;
-                scanRemoved = false; // cursorEnd was the head, found dense: stored
+        if (batch.end() == MongoScan.End.FAILED) {
+            synchronized (monitor) {
+                signalled = true; // read again at once; the failure shows then if it lasts
             }
-            closeCursor();
         }
-        if (!records.isEmpty()) {
+        boolean exhausted = batch.end() == MongoScan.End.EXHAUSTED;
+        if (exhausted && cursorEnd > scan) {
+            scan = cursorEnd;
+            scanRemoved = false; // cursorEnd was the head, found dense: stored
+        }
+        if (!batch.records().isEmpty()) {
             delivered = true;
         }
-        return new ReadBatch(records, exhausted && holdsShare);
+        return new ReadBatch(batch.records(), exhausted && holdsShare);
+    }
+
+    /**
+     * Every id the query returns is stored (the range was found dense): the scan point moves over
+     * it, and it is delivered if it is a record of an owned slot not yet handed out. Under the lock.
+     */
+    private MongoScan.Verdict visit(MongoScan.Scanned document) {
+        long position = document.id();
+        if (position <= scan) {
+            return MongoScan.Verdict.PASS;
+        }
+        scan = position;
+        scanRemoved = false;
+        int slot = document.slot(slotCount);
+        if (!owned[slot] || position < floor[slot] || document.isStub()) {
+            return MongoScan.Verdict.PASS;
+        }
+        return MongoScan.Verdict.DELIVER;
     }
 
     /**
@@ -757,14 +745,12 @@ final class MongoGroupReader implements GroupMemberReader {
     }
 
     /**
-     * Whether every id from the scan point (itself included, once past the beginning) to
-     * {@code head} is stored. A hole is waited out for the grace, then reported as lost data.
+     * Whether every id from the scan point {@code from} (itself included, once past the beginning)
+     * to {@code head} is stored, {@code count} being how many documents that range holds. A hole is
+     * waited out for the grace, then reported as lost data.
      */
-    private boolean dense(long head) {
-        long from = scanRemoved ? scan + 1 : Math.max(scan, 1);
+    private boolean dense(long from, long head, long count) {
         long expected = head - from + 1;
-        long count = store.collection().countDocuments(Filters.and(Filters.gte(MongoTopicStore.ID, from),
-                Filters.lte(MongoTopicStore.ID, head)));
         if (count >= expected) {
             gapSinceNanos = 0;
             return true;
@@ -796,18 +782,6 @@ final class MongoGroupReader implements GroupMemberReader {
                 + " collection, a write rolled back without majority write concern). This member of consumer group \""
                 + name + "\" stops rather than skip messages; check the MongoDB deployment, then reset the consumer to"
                 + " a position you choose.");
-    }
-
-    private void closeCursor() {
-        lookahead = null;
-        if (cursor != null) {
-            try {
-                cursor.close();
-            } catch (RuntimeException ignored) {
-                // the server may be gone; the cursor dies with the connection
-            }
-            cursor = null;
-        }
     }
 
     // ---------------------------------------------------------------- lease
@@ -1100,7 +1074,7 @@ final class MongoGroupReader implements GroupMemberReader {
         boolean locked = lock.tryLock();
         try {
             if (locked) {
-                closeCursor();
+                documents.close();
             }
             if (fenced == null) {
                 leave();

@@ -2,17 +2,12 @@ package io.streamable.backend.mongoredis;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoCommandException;
-import com.mongodb.MongoCursorNotFoundException;
 import com.mongodb.MongoException;
-import com.mongodb.MongoInterruptedException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
-import com.mongodb.client.MongoCursor;
-import com.mongodb.client.cursor.TimeoutMode;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReturnDocument;
-import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.result.UpdateResult;
@@ -26,9 +21,7 @@ import io.streamable.consume.ConsumerFencedException;
 import io.streamable.consume.RetentionGap;
 import io.streamable.consume.StartFrom;
 import org.bson.Document;
-import org.bson.RawBsonDocument;
 import org.bson.conversions.Bson;
-import org.bson.types.Binary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,9 +72,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class MongoTopicReader implements TopicReader {
     private static final Logger LOG = LoggerFactory.getLogger(MongoTopicReader.class);
-    private static final int MAX_CURSOR_BATCH = 1000;
-    /** A read returns at most this many payload bytes (but always at least one record). */
-    static final long MAX_BATCH_BYTES = 16L * 1024 * 1024;
     /** How long a gap in the ids may last before it counts as lost data. */
     static final long GAP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final long GAP_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -115,14 +105,15 @@ final class MongoTopicReader implements TopicReader {
     private long last;
     private boolean expectLast;
     private volatile long gapSinceNanos;
-    private MongoCursor<Document> cursor;
+    /** The scan: one cursor while behind, closed at the head. */
+    private final MongoScan documents;
+    /** The last fetch found the ids not continuing (or {@link #last} gone). */
+    private boolean gap;
     /** The id {@link #last} was removed by retention: the next query starts after it, not at it. */
     private boolean lastRemoved;
     /** Nothing returned yet by a reader started at the beginning: a removed prefix is its beginning. */
     private boolean atBeginning;
     private final List<RetentionGap> gaps = new ArrayList<>(0);
-    /** A document read from the cursor that did not fit the last batch's byte bound. */
-    private Document lookahead;
 
     private volatile ConsumerFencedException fenced;
     private volatile long renewedAtNanos;
@@ -163,6 +154,7 @@ final class MongoTopicReader implements TopicReader {
                              long last, String owner, long epoch, long renewedAtNanos) {
         this.backend = backend;
         this.store = store;
+        this.documents = new MongoScan(store);
         this.consumerName = consumerName;
         this.last = last;
         this.startPosition = last > 0 ? Optional.of(Position.of(last)) : Optional.empty();
@@ -197,7 +189,7 @@ final class MongoTopicReader implements TopicReader {
                 }
                 long now = System.nanoTime();
                 long poll = gapSinceNanos != 0 ? GAP_RETRY_NANOS : safetyPollNanos;
-                boolean due = owned && (signalled || cursor != null || now - lastFetchNanos >= poll);
+                boolean due = owned && (signalled || documents.isOpen() || now - lastFetchNanos >= poll);
                 if (!due) {
                     if (now - deadline >= 0) {
                         return owned ? ReadBatch.empty() : new ReadBatch(List.of(), false);
@@ -252,56 +244,16 @@ final class MongoTopicReader implements TopicReader {
             if (closed.get()) {
                 return new ReadBatch(List.of(), false);
             }
-            List<StoredRecord> records = new ArrayList<>(Math.min(max, MAX_CURSOR_BATCH));
-            long bytes = 0;
-            boolean exhausted = false;
-            boolean gap = false;
+            gap = false;
+            MongoScan.Batch batch;
             try {
-                if (cursor == null) {
+                if (!documents.isOpen()) {
                     expectLast = last > 0 && !lastRemoved;
-                    cursor = query(max);
+                    documents.open(expectLast ? Filters.gte(MongoTopicStore.ID, last)
+                            : Filters.gt(MongoTopicStore.ID, Math.max(0L, last)), max);
                 }
-                while (records.size() < max) {
-                    Document document = lookahead;
-                    lookahead = null;
-                    if (document == null) {
-                        if (!cursor.hasNext()) {
-                            exhausted = true;
-                            break;
-                        }
-                        document = cursor.next();
-                    }
-                    long size = payloadBytes(document);
-                    if (!records.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
-                        lookahead = document; // the next read starts with it
-                        break;
-                    }
-                    long id = MongoTopicStore.idOf(document);
-                    boolean lastMissing = expectLast;
-                    if (expectLast) {
-                        expectLast = false;
-                        if (id == last) {
-                            continue; // still there: storage kept what this reader passed
-                        }
-                    }
-                    if (id != last + 1 || lastMissing) {
-                        gap = true;
-                        if (!skipRemovedPrefix(lastMissing)) {
-                            checkGap(document.get(MongoTopicStore.ID), lastMissing);
-                        }
-                        break;
-                    }
-                    last = id;
-                    lastRemoved = false;
-                    gapSinceNanos = 0;
-                    if (MongoTopicStore.isStub(document)) {
-                        continue;
-                    }
-                    StoredRecord record = MongoTopicStore.toRecord(id, document);
-                    records.add(record);
-                    bytes += size;
-                }
-                if (exhausted && expectLast) {
+                batch = documents.next(max, this::visit);
+                if (batch.end() == MongoScan.End.EXHAUSTED && expectLast) {
                     // nothing at all from _id >= last: the position this reader stands on is gone
                     expectLast = false;
                     gap = true;
@@ -309,46 +261,62 @@ final class MongoTopicReader implements TopicReader {
                         checkGap(null, true);
                     }
                 }
-            } catch (MongoInterruptedException e) {
-                closeCursor();
-                if (!records.isEmpty()) {
-                    Thread.currentThread().interrupt();
-                    return new ReadBatch(records, false);
-                }
+            } catch (InterruptedException e) {
                 InterruptedException interrupted = new InterruptedException("Interrupted while reading topic \""
                         + store.name() + "\"");
-                interrupted.initCause(e);
+                interrupted.initCause(e.getCause());
                 throw interrupted;
-            } catch (MongoCursorNotFoundException e) {
-                // the server dropped an idle cursor (a slow handler): query again from where we are
-                closeCursor();
-                return new ReadBatch(records, false);
             } catch (MongoException e) {
-                closeCursor();
                 synchronized (monitor) {
                     signalled = true;
-                }
-                if (!records.isEmpty()) {
-                    return new ReadBatch(records, false);
                 }
                 if (!MongoRedisBackend.isUnavailable(e)) {
                     throw backend.refused("reading topic \"" + store.name() + "\"", e);
                 }
                 throw backend.unavailable("reading topic \"" + store.name() + "\"", e);
             }
-            if (exhausted || gap) {
-                closeCursor();
+            if (batch.end() == MongoScan.End.FAILED) {
+                synchronized (monitor) {
+                    signalled = true; // read again at once; the failure shows then if it lasts
+                }
             }
-            if (!records.isEmpty()) {
+            if (!batch.records().isEmpty()) {
                 atBeginning = false;
             }
-            return new ReadBatch(records, exhausted && !gap);
+            return new ReadBatch(batch.records(), batch.end() == MongoScan.End.EXHAUSTED && !gap);
         } finally {
             if (closed.get()) {
-                closeCursor(); // close() ran while we fetched and left the cursor to us
+                documents.close(); // close() ran while we fetched and left the cursor to us
             }
             fetchLock.unlock();
         }
+    }
+
+    /**
+     * The ids must continue from {@code last}: the first document of a query from {@code _id >= last}
+     * is {@code last} itself, then each is the one after. Stubs are passed, a gap stops the batch.
+     * Under the fetch lock.
+     */
+    private MongoScan.Verdict visit(MongoScan.Scanned document) {
+        long id = document.id();
+        boolean lastMissing = expectLast;
+        if (expectLast) {
+            expectLast = false;
+            if (id == last) {
+                return MongoScan.Verdict.PASS; // still there: storage kept what this reader passed
+            }
+        }
+        if (id != last + 1 || lastMissing) {
+            gap = true;
+            if (!skipRemovedPrefix(lastMissing)) {
+                checkGap(document.rawId(), lastMissing);
+            }
+            return MongoScan.Verdict.STOP;
+        }
+        last = id;
+        lastRemoved = false;
+        gapSinceNanos = 0;
+        return document.isStub() ? MongoScan.Verdict.PASS : MongoScan.Verdict.DELIVER;
     }
 
     /**
@@ -419,34 +387,6 @@ final class MongoTopicReader implements TopicReader {
                 + " collection, a write rolled back without majority write concern). This reader stops rather than"
                 + " skip messages or deliver new ones under old positions; check the MongoDB deployment, then start"
                 + " the consumer from a position you choose.");
-    }
-
-    private MongoCursor<Document> query(int max) {
-        MongoCollection<Document> collection = store.collection();
-        Bson from = expectLast ? Filters.gte(MongoTopicStore.ID, last) : Filters.gt(MongoTopicStore.ID, Math.max(0L, last));
-        // the operation timeout applies to each round trip, not to a cursor a slow handler keeps open
-        return collection.find(from).sort(Sorts.ascending(MongoTopicStore.ID))
-                .timeoutMode(TimeoutMode.ITERATION).batchSize(Math.min(max + 1, MAX_CURSOR_BATCH)).cursor();
-    }
-
-    private static long payloadBytes(Document document) {
-        Object payload = document.get(MongoTopicStore.PAYLOAD);
-        if (payload instanceof RawBsonDocument embedded) {
-            return embedded.getByteBuffer().remaining(); // about the size of its JSON
-        }
-        return payload instanceof Binary binary ? binary.length() : 0;
-    }
-
-    private void closeCursor() {
-        lookahead = null;
-        if (cursor != null) {
-            try {
-                cursor.close();
-            } catch (RuntimeException ignored) {
-                // the server may be gone; the cursor dies with the connection
-            }
-            cursor = null;
-        }
     }
 
     /** A signal for this reader's topic arrived: the next wait ends and the reader fetches. */
@@ -774,7 +714,7 @@ final class MongoTopicReader implements TopicReader {
         // a read in progress closes nothing under our feet: it sees `closed` and returns
         if (fetchLock.tryLock()) {
             try {
-                closeCursor();
+                documents.close();
             } finally {
                 fetchLock.unlock();
             }

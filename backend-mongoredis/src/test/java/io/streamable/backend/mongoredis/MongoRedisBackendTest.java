@@ -317,7 +317,7 @@ class MongoRedisBackendTest {
             assertThat(first.records()).extracting(record -> record.payload()[0]).containsExactly((byte) 0, (byte) 1);
             assertThat(first.caughtUp()).isFalse();
             assertThat(first.records().stream().mapToLong(record -> record.payload().length).sum())
-                    .isLessThanOrEqualTo(MongoTopicReader.MAX_BATCH_BYTES);
+                    .isLessThanOrEqualTo(MongoScan.MAX_BATCH_BYTES);
             assertThat(second.records()).extracting(record -> record.payload()[0]).containsExactly((byte) 2);
             assertThat(second.caughtUp()).isTrue();
         }
