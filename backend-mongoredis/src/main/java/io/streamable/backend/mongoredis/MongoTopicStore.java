@@ -396,6 +396,9 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
             try {
                 backend.writers().execute(() -> {
                     scheduled.set(false);
+                    // a producer about to wait for this append writes it itself, sparing it a wake-up:
+                    // give it the moment it needs to get there
+                    Thread.yield();
                     drainUntil(null);
                 });
             } catch (RuntimeException rejected) {
