@@ -80,7 +80,8 @@ import java.util.concurrent.locks.LockSupport;
  * deleted.</b> An append claims the ids right after an id known to exist (the current maximum, or
  * the last id this process inserted) and inserts them in order with one ordered {@code insertMany};
  * the unique {@code _id} index is the arbiter between concurrent writers (a loser gets a
- * duplicate-key error and claims again from the maximum). So id {@code n} is only ever inserted once
+ * duplicate-key error and claims again after the id it lost to, or from the maximum; see
+ * {@code insert}). So id {@code n} is only ever inserted once
  * {@code n - 1} exists, and since nothing is removed, every id below the head is taken for good: no
  * later append can be given a position below one a reader has passed.
  *
@@ -100,7 +101,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Appends of this process go through one queue per topic, drained by one writer at a time
  * that groups what is queued into a single {@code insertMany}: appends keep their order and
- * concurrent small appends share a round trip.
+ * concurrent small appends share a round trip. The writer is a producer waiting for its own
+ * append ({@link AppendFuture}) or else a thread of the backend's writer pool.
  */
 final class MongoTopicStore implements TopicStore, ConsumerGroups {
     private static final Logger LOG = LoggerFactory.getLogger(MongoTopicStore.class);
