@@ -110,8 +110,17 @@ final class MongoRedisBackend implements Backend {
      * Publishes wake-up signals off the append path, so a slow or unreachable Redis never holds
      * up the writer; signals for one topic coalesce to the newest head while one is pending.
      */
-    private final ExecutorService publisher;
+    private final ScheduledExecutorService publisher;
     private final Map<String, Long> pendingSignals = new ConcurrentHashMap<>();
+    /** When each topic's last signal was published ({@code System.nanoTime()}). */
+    private final Map<String, Long> lastPublished = new ConcurrentHashMap<>();
+    /**
+     * At most one signal per topic this often: appends coming faster share one {@code PUBLISH}
+     * (issue 16: a publish per single append cost its producer about a third of the time of the
+     * append, the Redis round trip and its thread competing for the same cores). The first signal
+     * after a quiet spell goes out at once; a later one waits at most this long.
+     */
+    static final long MIN_SIGNAL_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private final Map<String, MongoTopicStore> stores = new ConcurrentHashMap<>();
     private final Set<MongoTopicReader> readers = ConcurrentHashMap.newKeySet();
     /** Consumer group members of this connection ({@link MongoGroupReader}). */
@@ -144,7 +153,7 @@ final class MongoRedisBackend implements Backend {
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("streamable-mongoredis-" + instance + "-timer"));
         this.retentionSweeper = Executors.newSingleThreadScheduledExecutor(
                 daemon("streamable-mongoredis-" + instance + "-retention"));
-        this.publisher = Executors.newSingleThreadExecutor(daemon("streamable-mongoredis-" + instance + "-signal"));
+        this.publisher = Executors.newSingleThreadScheduledExecutor(daemon("streamable-mongoredis-" + instance + "-signal"));
         this.signals = settings.redis()
                 .map(uri -> new RedisSignals(uri, settings.redisTls(), "streamable:" + settings.database() + ":",
                         settings.formats().prototypeSignals(), "streamable-mongoredis-" + instance + "-signals",
@@ -477,13 +486,16 @@ final class MongoRedisBackend implements Backend {
     void appended(String topic, long head) {
         signal(topic);
         if (signals != null && pendingSignals.put(topic, head) == null) {
+            Long last = lastPublished.get(topic);
+            long delay = last == null ? 0 : Math.max(0, last + MIN_SIGNAL_INTERVAL_NANOS - System.nanoTime());
             try {
-                publisher.execute(() -> {
+                publisher.schedule(() -> {
                     Long newest = pendingSignals.remove(topic);
                     if (newest != null) {
+                        lastPublished.put(topic, System.nanoTime());
                         signals.publish(topic, newest);
                     }
-                });
+                }, delay, TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException closing) {
                 pendingSignals.remove(topic); // the backend is closing: other processes' safety polls cover it
             }

@@ -66,9 +66,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -81,7 +80,8 @@ import java.util.concurrent.locks.LockSupport;
  * deleted.</b> An append claims the ids right after an id known to exist (the current maximum, or
  * the last id this process inserted) and inserts them in order with one ordered {@code insertMany};
  * the unique {@code _id} index is the arbiter between concurrent writers (a loser gets a
- * duplicate-key error and claims again from the maximum). So id {@code n} is only ever inserted once
+ * duplicate-key error and claims again after the id it lost to, or from the maximum; see
+ * {@code insert}). So id {@code n} is only ever inserted once
  * {@code n - 1} exists, and since nothing is removed, every id below the head is taken for good: no
  * later append can be given a position below one a reader has passed.
  *
@@ -101,7 +101,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Appends of this process go through one queue per topic, drained by one writer at a time
  * that groups what is queued into a single {@code insertMany}: appends keep their order and
- * concurrent small appends share a round trip.
+ * concurrent small appends share a round trip. The writer is a producer waiting for its own
+ * append ({@link AppendFuture}) or else a thread of the backend's writer pool.
  */
 final class MongoTopicStore implements TopicStore, ConsumerGroups {
     private static final Logger LOG = LoggerFactory.getLogger(MongoTopicStore.class);
@@ -117,6 +118,10 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
     /** The most records one writer round trip carries; bigger appends go alone. */
     private static final int GROUP_LIMIT = 1000;
     private static final int MAX_CLAIM_ATTEMPTS = 10_000;
+    /** Lost tries in a row that claim right after the id they lost to, before reading {@code max(_id)} again. */
+    private static final int MAX_WALK = 3;
+    /** Where {@link #toDocument} writes the {@code _id} value: after the length, the type byte and "_id\0". */
+    private static final int ID_OFFSET = 4 + 1 + 4;
     /** MongoDB's document limit. */
     private static final long MAX_DOCUMENT_BYTES = 16L * 1024 * 1024;
 
@@ -138,7 +143,11 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
     /** Readers' queries, with majority read concern. */
     private final MongoCollection<Document> reads;
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean draining = new AtomicBoolean();
+    /** A writer thread has been asked to drain and has not started yet. */
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** A thread is writing this topic's appends (a writer thread, or a producer waiting for its own). */
+    private final AtomicBoolean writing = new AtomicBoolean();
+    private final LongAdder lostRaces = new LongAdder();
     private volatile boolean indexed;
     /** Retention and the time search (issue 17): kept apart from the append path. */
     private final MongoRetention retention;
@@ -150,6 +159,20 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
      */
     private volatile long knownHead = HEAD_UNKNOWN;
     private static final long HEAD_UNKNOWN = Long.MIN_VALUE;
+    /** When {@link #knownHead} was last confirmed by a write of this process. */
+    private volatile long knownHeadNanos;
+    /**
+     * A cached head confirmed this recently is at most a few ids behind, even with other
+     * connections writing: after losing a try from it, claim right after the id lost to. An older
+     * one may be far behind (others wrote while this process was idle): read {@code max(_id)}.
+     */
+    private static final long FRESH_HEAD_NANOS = 20_000_000L;
+    /** When this store last lost a race for an id: within {@link #CONTENDED_NANOS}, it yields before claiming. */
+    private volatile long lastLossNanos = System.nanoTime() - Long.MAX_VALUE / 2;
+    private static final long CONTENDED_NANOS = 1_000_000_000L;
+    private static final long MAX_YIELD_NANOS = 2_000_000L;
+    /** A moving average of this store's successful inserts' round trips: how long a yield lasts. */
+    private volatile long insertNanos = 100_000L;
     /** The topic's slot count once this process has read or recorded it ({@link #slotCount()}); 0 before. */
     private volatile int slotCount;
 
@@ -357,7 +380,7 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
         }
-        CompletableFuture<List<Position>> result = new CompletableFuture<>();
+        CompletableFuture<List<Position>> result = new AppendFuture<>(this);
         int admitted = records.size();
         result.whenComplete((positions, failure) -> backend.release(admitted));
         queue.add(new PendingAppend(List.copyOf(records), result));
@@ -365,50 +388,79 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
         return result;
     }
 
+    /**
+     * Makes sure a writer thread will look at the queue: at most one is queued at a time. The
+     * thread that then finds the queue empty (a waiting producer wrote it, see {@link AppendFuture})
+     * does nothing.
+     */
     private void scheduleDrain() {
-        if (draining.compareAndSet(false, true)) {
+        if (scheduled.compareAndSet(false, true)) {
             try {
-                backend.writers().execute(this::drain);
+                backend.writers().execute(() -> {
+                    scheduled.set(false);
+                    // a producer about to wait for this append writes it itself, sparing it a wake-up:
+                    // give it the moment it needs to get there
+                    Thread.yield();
+                    drainUntil(null);
+                });
             } catch (RuntimeException rejected) {
-                draining.set(false);
+                scheduled.set(false);
                 failPending();
             }
         }
     }
 
-    private void drain() {
-        try {
-            while (true) {
-                RuntimeException down = backend.knownDown(name);
-                if (down != null) {
-                    // queued behind a write that found MongoDB unreachable: fail now, not one group per timeout
-                    failQueued(down);
-                    return;
+    /**
+     * Writes what is queued, one group per round trip, on the calling thread: a writer thread
+     * ({@code until} null) until the queue is empty, a producer waiting for its append
+     * ({@link AppendFuture}) until that append completed, leaving the rest to a writer thread.
+     * One thread at a time writes a topic's appends (the {@link #writing} flag), so appends keep
+     * their order and {@link #knownHead} has a single writer; a thread that finds another writing
+     * returns at once (the writer sees what it queued, or the waiter waits for the writer).
+     */
+    void drainUntil(CompletableFuture<?> until) {
+        while (writing.compareAndSet(false, true)) {
+            try {
+                while (until == null || !until.isDone()) {
+                    if (until != null && Thread.currentThread().isInterrupted()) {
+                        break; // an interrupted waiter must not fail others' inserts: a writer thread goes on
+                    }
+                    RuntimeException down = backend.knownDown(name);
+                    if (down != null) {
+                        // queued behind a write that found MongoDB unreachable: fail now, not one group per timeout
+                        failQueued(down);
+                        break;
+                    }
+                    List<PendingAppend> group = new ArrayList<>();
+                    int size = 0;
+                    PendingAppend next;
+                    while ((next = queue.peek()) != null
+                            && (group.isEmpty() || size + next.records().size() <= GROUP_LIMIT)) {
+                        queue.poll();
+                        group.add(next);
+                        size += next.records().size();
+                    }
+                    if (group.isEmpty()) {
+                        break;
+                    }
+                    try {
+                        write(group, size);
+                    } catch (RuntimeException | Error unexpected) {
+                        // a future left incomplete would hang its producer: fail what is still open
+                        LOG.error("Appending to topic \"{}\" failed unexpectedly", name, unexpected);
+                        group.forEach(pending -> pending.result().completeExceptionally(unexpected));
+                    }
                 }
-                List<PendingAppend> group = new ArrayList<>();
-                int size = 0;
-                PendingAppend next;
-                while ((next = queue.peek()) != null && (group.isEmpty() || size + next.records().size() <= GROUP_LIMIT)) {
-                    queue.poll();
-                    group.add(next);
-                    size += next.records().size();
-                }
-                if (group.isEmpty()) {
-                    return;
-                }
-                try {
-                    write(group, size);
-                } catch (RuntimeException | Error unexpected) {
-                    // a future left incomplete would hang its producer: fail what is still open
-                    LOG.error("Appending to topic \"{}\" failed unexpectedly", name, unexpected);
-                    group.forEach(pending -> pending.result().completeExceptionally(unexpected));
-                }
+            } finally {
+                writing.set(false);
             }
-        } finally {
-            draining.set(false);
-            // an append may have queued after the last poll and seen draining still set
-            if (!queue.isEmpty()) {
+            // an append may have queued after the last poll and found this thread writing
+            if (queue.isEmpty()) {
+                return;
+            }
+            if (until != null && (until.isDone() || Thread.currentThread().isInterrupted())) {
                 scheduleDrain();
+                return;
             }
         }
     }
@@ -503,33 +555,99 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
         }
     }
 
-    /** Inserts records at the ids after the current maximum, claiming again after losing a race. */
+    /**
+     * Inserts records at the ids after the current maximum, claiming again after losing a race.
+     *
+     * <p>Where a claim starts (issue 13: claims must be fair between connections, not only
+     * correct): the first try of an append takes the id after {@link #knownHead}, the highest id
+     * this process knows to exist (no round trip). A lost race (duplicate key on id {@code x})
+     * proves {@code x} exists, so the next try takes {@code x + 1} at once, without reading the
+     * maximum: the winner, which tries its own {@code x + 1} from its cache, no longer gets a
+     * round trip's head start on every loser, which let one connection take most ids while the
+     * others kept losing. Two exceptions read {@code max(_id)} from the primary instead: when the
+     * lost try came from a cache not confirmed within the last 20 ms (it may be far behind, after
+     * others wrote while this process was idle), and after {@value #MAX_WALK} lost tries in a row
+     * (many writers, or another's large batch). Either way id {@code n} is only tried once
+     * {@code n - 1} is known to exist, so the ids stay dense (see the class javadoc).
+     *
+     * <p>That alone does not make it fair: the server answers the winner of id {@code n} first, so
+     * the winner's try for {@code n + 1} still arrives before the losers' (measured: tries from
+     * the cache won 83 %, tries right after a lost id 13 %). So a store that lost a race within the
+     * last second (the topic has other writers) yields for about one insert round trip (its own
+     * moving average, at most 2 ms) before a try from its cache, letting a loser's retry take the
+     * next id; it then loses that race itself, which keeps it yielding while the contention lasts.
+     * A writer alone never loses and never yields. Losers do not back off: their retry is the one
+     * the yield lets through.
+     */
     private int insert(List<AppendRecord> records, long[] ids, int slots) {
         boolean asDocuments = backend.bsonPayloads();
+        int count = records.size();
         int done = 0;
         int conflicts = 0;
-        while (done < records.size()) {
+        // an id a lost race showed to exist, and how many tries in a row claimed right after one
+        long taken = HEAD_UNKNOWN;
+        int walked = 0;
+        // the last try came from a cached head that may be far behind
+        boolean staleTry = false;
+        // built once; a retry only rewrites the ids of the records not yet stored
+        byte[][] bytes = null;
+        List<RawBsonDocument> documents = null;
+        while (done < count) {
             long first;
-            try {
-                long cached = knownHead;
-                first = (conflicts == 0 && cached != HEAD_UNKNOWN ? cached : maxId()) + 1;
-            } catch (MongoException e) {
-                throw new PartialInsert(done, backend.unavailable("appending to topic \"" + name + "\"", e));
+            long cached = knownHead;
+            if (conflicts == 0 && cached != HEAD_UNKNOWN) {
+                long now = System.nanoTime();
+                if (now - lastLossNanos < CONTENDED_NANOS) {
+                    // others claim ids too: let a loser's retry, on its way now, take the next id first
+                    LockSupport.parkNanos(Math.min(insertNanos, MAX_YIELD_NANOS));
+                    cached = knownHead;
+                    now = System.nanoTime();
+                }
+                first = cached + 1;
+                staleTry = now - knownHeadNanos >= FRESH_HEAD_NANOS;
+            } else if (taken != HEAD_UNKNOWN && walked < MAX_WALK && !staleTry) {
+                first = taken + 1;
+                walked++;
+            } else {
+                staleTry = false;
+                try {
+                    first = maxId() + 1;
+                } catch (MongoException e) {
+                    throw new PartialInsert(done, backend.unavailable("appending to topic \"" + name + "\"", e));
+                }
+                walked = 0;
             }
-            Date now = new Date();
-            List<RawBsonDocument> documents = new ArrayList<>(records.size() - done);
-            for (int i = done; i < records.size(); i++) {
-                documents.add(toDocument(first + i - done, records.get(i), asDocuments, now, slots));
+            if (bytes == null) {
+                Date now = new Date();
+                bytes = new byte[count][];
+                documents = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    BasicOutputBuffer buffer = encode(first + i, records.get(i), asDocuments, now, slots);
+                    bytes[i] = buffer.getInternalBuffer();
+                    // shares the array: rewriting the id below changes the document
+                    documents.add(new RawBsonDocument(bytes[i], 0, buffer.getPosition()));
+                }
+            } else {
+                for (int i = done; i < count; i++) {
+                    setId(bytes[i], first + i - done);
+                }
             }
+            List<RawBsonDocument> round = done == 0 ? documents : documents.subList(done, count);
             int inserted;
+            long sent = System.nanoTime();
             try {
-                inserts.insertMany(documents, new InsertManyOptions().ordered(true));
-                inserted = documents.size();
+                if (round.size() == 1) {
+                    // the driver's insertMany builds a result map per call; a single append needs none
+                    inserts.insertOne(round.get(0));
+                } else {
+                    inserts.insertMany(round, new InsertManyOptions().ordered(true));
+                }
+                inserted = round.size();
             } catch (MongoBulkWriteException e) {
                 // an ordered insert stops at its first error: everything before it is stored.
                 // The write errors' indexes are reliable, getInsertedCount() is not on every server.
                 BulkWriteError error = e.getWriteErrors().stream()
-                        .min((a, b) -> Integer.compare(a.getIndex(), b.getIndex())).orElse(null);
+                        .min((x, y) -> Integer.compare(x.getIndex(), y.getIndex())).orElse(null);
                 inserted = error == null ? 0 : error.getIndex();
                 if (error == null || error.getCode() != DUPLICATE_KEY) {
                     fill(ids, done, first, inserted);
@@ -553,22 +671,38 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
             done += inserted;
             if (inserted > 0) {
                 knownHead = first + inserted - 1; // writers of one topic take turns, so no lost update
+                knownHeadNanos = System.nanoTime();
+                insertNanos += (knownHeadNanos - sent - insertNanos) / 8;
             }
-            if (done < records.size()) {
+            if (done < count) {
+                // the only unique index is _id's: the id right after the stored ones is taken
+                taken = first + inserted;
+                if (inserted > 0) {
+                    staleTry = false; // it stored some: the cache was right, another writer came in between
+                }
+                if (cached == HEAD_UNKNOWN || taken > cached) {
+                    knownHead = taken; // it exists: the next append claims after it
+                    knownHeadNanos = System.nanoTime();
+                }
+                if (inserted > 0) {
+                    walked = 0;
+                }
+                lostRaces.increment();
+                lastLossNanos = System.nanoTime();
                 conflicts++;
                 if (conflicts > MAX_CLAIM_ATTEMPTS) {
                     throw new PartialInsert(done, new BackendUnavailableException("Gave up appending to topic \"" + name + "\" after "
                             + MAX_CLAIM_ATTEMPTS + " lost races for the next position; "
-                            + (records.size() - done) + " of " + records.size() + " records were not stored", null));
-                }
-                if (conflicts > 2) {
-                    // many writers racing: back off a little, randomly, so one of them wins each round
-                    LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(
-                            ThreadLocalRandom.current().nextLong(50, 200L * Math.min(conflicts, 20))));
+                            + (count - done) + " of " + count + " records were not stored", null));
                 }
             }
         }
         return done;
+    }
+
+    /** How many tries of this store lost the race for an id to another connection (for tests and tools). */
+    long lostRaces() {
+        return lostRaces.sum();
     }
 
     /** An upper bound of a record's BSON size: strings may take up to 4 bytes a character. */
@@ -667,6 +801,19 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
      * {@value MongoGroups#SLOT} field is the key's slot among the topic's {@code slots}.
      */
     static RawBsonDocument toDocument(long id, AppendRecord record, boolean documents, Date createdAt, int slots) {
+        BasicOutputBuffer buffer = encode(id, record, documents, createdAt, slots);
+        return new RawBsonDocument(buffer.getInternalBuffer(), 0, buffer.getPosition());
+    }
+
+    /** Rewrites the {@code _id} of a document {@link #encode} wrote (an Int64, little-endian, first field). */
+    static void setId(byte[] document, long id) {
+        for (int i = 0; i < Long.BYTES; i++) {
+            document[ID_OFFSET + i] = (byte) (id >>> (8 * i));
+        }
+    }
+
+    /** {@link #toDocument}'s bytes: {@code _id} first, as an Int64 at {@link #ID_OFFSET}, so {@link #setId} can change it. */
+    private static BasicOutputBuffer encode(long id, AppendRecord record, boolean documents, Date createdAt, int slots) {
         byte[] payload = record.payload();
         // BSON of a JSON object is up to about twice its text (8-byte numbers, array index names): one allocation
         BasicOutputBuffer buffer = new BasicOutputBuffer((documents && record.jsonPayload() ? 2 : 1) * payload.length + 256);
@@ -702,7 +849,7 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
             writer.writeDateTime(CREATED_AT, createdAt.getTime());
             writer.writeEndDocument();
         }
-        return new RawBsonDocument(buffer.getInternalBuffer(), 0, buffer.getPosition());
+        return buffer;
     }
 
     /**
