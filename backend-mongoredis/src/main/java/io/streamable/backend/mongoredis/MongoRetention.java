@@ -35,7 +35,9 @@ import java.util.OptionalLong;
  * majority write concern), then delete {@code 1 <= _id < L}. {@code L} never exceeds
  * {@code max(_id)}, so <b>the newest document is never removed</b>: the claim of the next append
  * ({@code max(_id) + 1}) stays above every id ever handed out, and the ids from {@code L} to the
- * head stay dense. A reader that finds ids missing reads {@code L}: missing ids below it were
+ * head stay dense. A claim made from older knowledge (a cached head, another connection's
+ * appends and a removal since) can take a removed id; the appender reads {@code L} after each
+ * insert, before it acknowledges, and appends such a round again (MongoTopicStore). A reader that finds ids missing reads {@code L}: missing ids below it were
  * removed by retention (it resumes at {@code L} and reports the positions it had not read), missing
  * ids at or above it are still data loss, detected as before.
  *

@@ -667,6 +667,14 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
                 // the connection failed mid-insert: part of this round may be stored all the same
                 throw new PartialInsert(done, backend.unavailable("appending to topic \"" + name + "\"", e));
             }
+            if (inserted > 0 && claimedBelowLowWater(first, inserted, done)) {
+                // a removal freed the ids this round took: nothing of it is stored, claim again after the head
+                knownHead = HEAD_UNKNOWN;
+                taken = HEAD_UNKNOWN;
+                staleTry = true;
+                conflicts++;
+                continue;
+            }
             fill(ids, done, first, inserted);
             done += inserted;
             if (inserted > 0) {
@@ -703,6 +711,47 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
     /** How many tries of this store lost the race for an id to another connection (for tests and tools). */
     long lostRaces() {
         return lostRaces.sum();
+    }
+
+    /**
+     * Whether the ids {@code first .. first + inserted - 1} just inserted all lie below the topic's
+     * low-water mark, and were therefore removed, and now inserted again, in the prefix retention
+     * removes: readers have passed those positions, so the records would be acknowledged and never
+     * delivered. Every claim is made from what this process last knew (its cached head, the id
+     * after a lost race, or {@code max(_id)} read a round trip ago), and in the meantime other
+     * connections may have appended and retention removed the id claimed: the unique {@code _id}
+     * refuses an id that exists, not one that was removed. Retention raises the mark before it
+     * removes anything, so the mark read after the insert shows every removal that freed these ids.
+     * One point read per stored round (not per record); the inserted documents are deleted again
+     * (they lie in the removed prefix, so no reader delivers them) and the round is claimed anew.
+     * A round that retention passed only after it was stored lies below the mark too; it is
+     * appended again as well, so a reader that saw it before the mark rose gets it twice (a
+     * duplicate, never a loss). A round that ends at or above the mark was stored above the head
+     * of its time (the ids from the mark on are dense), so it is kept.
+     */
+    private boolean claimedBelowLowWater(long first, int inserted, int done) {
+        long last = first + inserted - 1;
+        long low;
+        try {
+            low = retention.lowWater();
+        } catch (MongoException e) {
+            // stored, but whether above the mark is unknown: fail like an insert whose outcome is unknown
+            throw new PartialInsert(done, backend.unavailable("checking the low-water mark of topic \"" + name
+                    + "\" after an append", e));
+        }
+        if (last >= low) {
+            return false;
+        }
+        LOG.warn("Appended ids {}..{} of topic \"{}\" fell below its low-water mark {}: retention removed them"
+                + " while this connection claimed them; appending the records again after the head", first, last,
+                name, low);
+        try {
+            collection.deleteMany(Filters.and(Filters.gte(ID, first), Filters.lte(ID, last), Filters.lt(ID, low)));
+        } catch (MongoException e) {
+            // harmless: below the mark no reader delivers them, and the next removal takes them
+            LOG.debug("Could not delete ids {}..{} of topic \"{}\" below its low-water mark", first, last, name, e);
+        }
+        return true;
     }
 
     /** An upper bound of a record's BSON size: strings may take up to 4 bytes a character. */

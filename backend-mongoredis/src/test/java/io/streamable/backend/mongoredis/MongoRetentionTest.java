@@ -100,6 +100,30 @@ class MongoRetentionTest {
     }
 
     @Test
+    @DisplayName("a connection that last appended long ago, before another connection's appends and a removal passed"
+            + " its last id, appends after the head, not into the removed prefix where no reader would see it")
+    void staleAppenderClaimsAfterTheHead() throws Exception {
+        try (Streamable other = Streamable.open(TestServers.urlFor(TestServers.mongoUri(), TestServers.redisUri(),
+                database))) {
+            TopicStore stale = streamable.backend().topic("stale");
+            TopicStore busy = other.backend().topic("stale");
+            append(stale, 1, 1); // this connection now knows id 1 as the head
+            append(busy, 2, 20);
+            busy.setRetention(Retention.maxMessages(5)); // removes 1..15
+            assertThat(ids("stale")).isEqualTo(LongStream.rangeClosed(16, 20).boxed().toList());
+
+            List<Position> positions = stale.append(List.of(record(21))).get();
+
+            assertThat(positions).as("the append is placed after every id handed out").containsExactly(Position.of(21));
+            try (TopicReader reader = busy.openReader(ReaderSpec.anonymous(StartFrom.beginning()))) {
+                assertThat(readUntil(reader, 6)).extracting(StoredRecord::position)
+                        .as("a reader from the beginning receives the acknowledged append")
+                        .contains(Position.of(21));
+            }
+        }
+    }
+
+    @Test
     @DisplayName("a reader behind the mark resumes at it and reports the positions it had not read; a reader from the"
             + " beginning reports nothing")
     void readerBehindTheMark() throws Exception {
