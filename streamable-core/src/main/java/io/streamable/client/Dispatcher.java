@@ -35,6 +35,8 @@ final class Dispatcher {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition workAvailable = lock.newCondition();
     private final Condition changed = lock.newCondition();
+    /** Signalled only when the read loop should read again: not once per completed record (see {@link #readable}). */
+    private final Condition roomAvailable = lock.newCondition();
     private final CommitTracker tracker;
     private final Function<StoredRecord, Result> handler;
     private final boolean perKey;
@@ -50,6 +52,11 @@ final class Dispatcher {
     private int inFlight;
     private int running;
     private int waiters;
+    /** Whether the read loop waits in {@link #awaitRoom(int, Duration)}, and for how much room. */
+    private boolean roomWaiter;
+    private int roomWanted = 1;
+    /** Workers waiting for a record to start. */
+    private int idle;
     private boolean halted;
     private boolean closing;
     private boolean terminated;
@@ -89,20 +96,54 @@ final class Dispatcher {
 
     /** Waits until there is room, something halted or closed the dispatcher, or {@code timeout} passed. */
     void awaitRoom(Duration timeout) throws InterruptedException {
+        awaitRoom(1, timeout);
+    }
+
+    /**
+     * How many records the read loop should read now: the room, once it is at least {@code wanted}
+     * (at most {@code maxInFlight}) or a worker waits for work, so a slow key's backlog never
+     * stops reading for the other keys; otherwise 0. Reading a whole batch at
+     * once instead of one record per completion is what keeps the read loop and the workers from
+     * waking each other for every record.
+     */
+    int roomFor(int wanted) {
+        lock.lock();
+        try {
+            return readable(wanted);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until {@link #roomFor roomFor(wanted)} is positive, something halted or closed the
+     * dispatcher, or {@code timeout} passed. For the read loop (one thread).
+     */
+    void awaitRoom(int wanted, Duration timeout) throws InterruptedException {
         lock.lock();
         try {
             long nanos = timeout.toNanos();
-            waiters++;
+            roomWaiter = true;
+            roomWanted = wanted;
             try {
-                while (inFlight >= maxInFlight && !halted && !closing && nanos > 0) {
-                    nanos = changed.awaitNanos(nanos);
+                while (readable(wanted) == 0 && !halted && !closing && nanos > 0) {
+                    nanos = roomAvailable.awaitNanos(nanos);
                 }
             } finally {
-                waiters--;
+                roomWaiter = false;
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /** See {@link #roomFor}; under the lock. */
+    private int readable(int wanted) {
+        int room = maxInFlight - inFlight;
+        if (room <= 0) {
+            return 0;
+        }
+        return room >= Math.min(wanted, maxInFlight) || idle > 0 ? room : 0;
     }
 
     /** Queues records in read order. Records submitted after a halt or a close are tracked but never run. */
@@ -248,6 +289,7 @@ final class Dispatcher {
         try {
             halted = true;
             changed.signalAll();
+            roomAvailable.signalAll();
             workAvailable.signalAll();
         } finally {
             lock.unlock();
@@ -266,6 +308,7 @@ final class Dispatcher {
                 closing = true;
                 tracker.freezeStarted();
                 changed.signalAll();
+                roomAvailable.signalAll();
                 workAvailable.signalAll();
             }
         } finally {
@@ -336,6 +379,7 @@ final class Dispatcher {
             halted = true;
             workAvailable.signalAll();
             changed.signalAll();
+            roomAvailable.signalAll();
         } finally {
             lock.unlock();
         }
@@ -352,7 +396,15 @@ final class Dispatcher {
                 if (halted || closing) {
                     changed.signalAll(); // quiescence may have been reached
                 }
-                workAvailable.await();
+                idle++;
+                try {
+                    if (roomWaiter && readable(roomWanted) > 0) {
+                        roomAvailable.signal(); // this worker runs out of work: whatever room there is, fill it
+                    }
+                    workAvailable.await();
+                } finally {
+                    idle--;
+                }
                 continue;
             }
             Work work = queue.items.peekFirst();
@@ -395,11 +447,15 @@ final class Dispatcher {
             if (result == Result.STOP) {
                 halted = true;
                 workAvailable.signalAll();
+                roomAvailable.signalAll();
                 notify = true;
             }
         }
         if (waiters > 0) {
             changed.signalAll();
+        }
+        if (roomWaiter && readable(roomWanted) > 0) {
+            roomAvailable.signal();
         }
         return notify;
     }

@@ -180,9 +180,11 @@ final class ReadLoop implements Runnable, RebalanceListener {
             } else if (!commit(false)) {
                 return;
             }
-            int room = dispatcher.room();
+            // a batch's worth of room (or idle workers) before reading again: waking for every
+            // completed record would make this thread and the workers take turns per record
+            int room = dispatcher.roomFor(settings.batchSize());
             if (room == 0) {
-                dispatcher.awaitRoom(waitFor(false));
+                dispatcher.awaitRoom(settings.batchSize(), waitFor(false));
                 continue;
             }
             Duration wait = askWithoutWaiting ? Duration.ZERO : waitFor(caughtUpPending);
