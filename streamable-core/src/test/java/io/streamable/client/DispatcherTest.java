@@ -248,6 +248,44 @@ class DispatcherTest {
     }
 
     @Test
+    @DisplayName("decodeAhead decodes the records no worker took yet, newest first; the worker gets them, and decodes the rest itself")
+    void decodeAheadSharesTheDecoding() throws Exception {
+        CountDownLatch release = gate();
+        Map<Long, Object> seen = new ConcurrentHashMap<>();
+        List<Long> order = new CopyOnWriteArrayList<>();
+        Dispatcher dispatcher = new Dispatcher(1, 100, new CommitTracker(Optional.empty()), (record, decoded) -> {
+            long offset = record.position().offset();
+            if (offset == 0) {
+                awaitLatch(release);
+            }
+            order.add(offset);
+            seen.put(offset, decoded == null ? "by the worker" : decoded);
+            return Result.DONE;
+        }, record -> "ahead-" + record.position().offset(), wakeups::incrementAndGet, runnable -> {
+            Thread thread = new Thread(runnable, "dispatcher-test");
+            thread.setDaemon(true);
+            return thread;
+        });
+        started.add(dispatcher);
+
+        dispatcher.submit(records(10, 3));
+        await().atMost(TIMEOUT).until(() -> dispatcher.roomFor(1) == 90 && dispatcher.inFlight() == 10
+                && !order.contains(0L) && dispatcher.stillRunning().size() == 1);
+        assertThat(dispatcher.decodeAhead(4)).isEqualTo(4);
+        assertThat(dispatcher.decodeAhead(100)).as("5 more; record 0 is the worker's").isEqualTo(5);
+        assertThat(dispatcher.decodeAhead(100)).isZero();
+        release.countDown();
+
+        await().atMost(TIMEOUT).until(dispatcher::isIdle);
+        assertThat(order).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+        assertThat(seen.get(0L)).isEqualTo("by the worker");
+        for (long offset = 1; offset < 10; offset++) {
+            assertThat(seen.get(offset)).isEqualTo("ahead-" + offset);
+        }
+        assertThat(dispatcher.handled()).contains(Position.of(9));
+    }
+
+    @Test
     @DisplayName("a STOP result halts: nothing starts after it, and the position stays before the stopped record")
     void stopHalts() throws Exception {
         List<Long> ran = new CopyOnWriteArrayList<>();
