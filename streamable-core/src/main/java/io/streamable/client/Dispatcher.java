@@ -35,8 +35,14 @@ final class Dispatcher {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition workAvailable = lock.newCondition();
     private final Condition changed = lock.newCondition();
+    /** Signalled only when the read loop should read again: not once per completed record (see {@link #readable}). */
+    private final Condition roomAvailable = lock.newCondition();
     private final CommitTracker tracker;
-    private final Function<StoredRecord, Result> handler;
+    private final RecordHandler handler;
+    /** Decodes a record ahead of its worker (see {@link #decodeAhead}); null: workers decode everything. */
+    private final Function<StoredRecord, Object> ahead;
+    /** The read loop's recent batches, newest last, that {@link #decodeAhead} works back from; read loop only. */
+    private final ArrayDeque<Batch> recent = new ArrayDeque<>();
     private final boolean perKey;
     private final int maxInFlight;
     private final Runnable onIdleOrHalt;
@@ -50,10 +56,21 @@ final class Dispatcher {
     private int inFlight;
     private int running;
     private int waiters;
+    /** Whether the read loop waits in {@link #awaitRoom(int, Duration)}, and for how much room. */
+    private boolean roomWaiter;
+    private int roomWanted = 1;
+    /** Workers waiting for a record to start. */
+    private int idle;
     private boolean halted;
     private boolean closing;
     private boolean terminated;
     private boolean wakeWhenIdle;
+
+    /** Runs one record on a worker; {@code decoded} is what {@link #decodeAhead} made of it, or null. */
+    @FunctionalInterface
+    interface RecordHandler {
+        Result handle(StoredRecord record, Object decoded);
+    }
 
     /**
      * @param handler      runs one record; called on a worker thread
@@ -62,8 +79,21 @@ final class Dispatcher {
      */
     Dispatcher(int workers, int maxInFlight, CommitTracker tracker, Function<StoredRecord, Result> handler,
                Runnable onIdleOrHalt, ThreadFactory threads) {
+        this(workers, maxInFlight, tracker, (record, decoded) -> handler.apply(record), null, onIdleOrHalt, threads);
+    }
+
+    /**
+     * @param handler      runs one record; called on a worker thread
+     * @param ahead        decodes a record ahead of its worker, null when it cannot (then the worker
+     *                     decodes it); null for none at all
+     * @param onIdleOrHalt called, outside the lock, when the last record in flight completes while
+     *                     {@link #wakeWhenIdle} is set, and when a record's result halts the dispatcher
+     */
+    Dispatcher(int workers, int maxInFlight, CommitTracker tracker, RecordHandler handler,
+               Function<StoredRecord, Object> ahead, Runnable onIdleOrHalt, ThreadFactory threads) {
         this.tracker = tracker;
         this.handler = handler;
+        this.ahead = ahead;
         this.perKey = workers > 1;
         this.maxInFlight = maxInFlight;
         this.onIdleOrHalt = onIdleOrHalt;
@@ -89,28 +119,67 @@ final class Dispatcher {
 
     /** Waits until there is room, something halted or closed the dispatcher, or {@code timeout} passed. */
     void awaitRoom(Duration timeout) throws InterruptedException {
+        awaitRoom(1, timeout);
+    }
+
+    /**
+     * How many records the read loop should read now: the room, once it is at least {@code wanted}
+     * (at most {@code maxInFlight}) or a worker waits for work, so a slow key's backlog never
+     * stops reading for the other keys; otherwise 0. Reading a whole batch at
+     * once instead of one record per completion is what keeps the read loop and the workers from
+     * waking each other for every record.
+     */
+    int roomFor(int wanted) {
+        lock.lock();
+        try {
+            return readable(wanted);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until {@link #roomFor roomFor(wanted)} is positive, something halted or closed the
+     * dispatcher, or {@code timeout} passed. For the read loop (one thread).
+     */
+    void awaitRoom(int wanted, Duration timeout) throws InterruptedException {
         lock.lock();
         try {
             long nanos = timeout.toNanos();
-            waiters++;
+            roomWaiter = true;
+            roomWanted = wanted;
             try {
-                while (inFlight >= maxInFlight && !halted && !closing && nanos > 0) {
-                    nanos = changed.awaitNanos(nanos);
+                while (readable(wanted) == 0 && !halted && !closing && nanos > 0) {
+                    nanos = roomAvailable.awaitNanos(nanos);
                 }
             } finally {
-                waiters--;
+                roomWaiter = false;
             }
         } finally {
             lock.unlock();
         }
     }
 
+    /** See {@link #roomFor}; under the lock. */
+    private int readable(int wanted) {
+        int room = maxInFlight - inFlight;
+        if (room <= 0) {
+            return 0;
+        }
+        return room >= Math.min(wanted, maxInFlight) || idle > 0 ? room : 0;
+    }
+
     /** Queues records in read order. Records submitted after a halt or a close are tracked but never run. */
     void submit(List<StoredRecord> records) {
+        Work[] works = ahead == null ? null : new Work[records.size()];
+        int index = 0;
         lock.lock();
         try {
             for (StoredRecord record : records) {
                 Work work = new Work(record, tracker.track(record.position()));
+                if (works != null) {
+                    works[index++] = work;
+                }
                 inFlight++;
                 String key = perKey ? record.shardingKey() : ONE_QUEUE;
                 KeyQueue queue = queues.get(key);
@@ -128,6 +197,46 @@ final class Dispatcher {
         } finally {
             lock.unlock();
         }
+        if (works != null && works.length > 0) {
+            recent.addLast(new Batch(works));
+            if (recent.size() > 1 + maxInFlight / works.length) {
+                recent.pollFirst(); // more than can be in flight: that one was taken by the workers
+            }
+        }
+    }
+
+    /**
+     * Decodes up to {@code max} records that no worker has taken yet, newest first, so the read
+     * loop's thread, while it would wait for room, shares the decoding with a worker that takes
+     * the oldest first; they meet in between, and a record either of them claimed first is
+     * decoded once. Returns how many it decoded (0: nothing left to decode). Read loop only.
+     */
+    int decodeAhead(int max) {
+        if (ahead == null) {
+            return 0;
+        }
+        int decoded = 0;
+        while (decoded < max && !recent.isEmpty()) {
+            Batch batch = recent.peekLast();
+            if (batch.next < 0) {
+                recent.pollLast();
+                continue;
+            }
+            Work work = batch.works[batch.next--];
+            if (!work.claimAhead()) {
+                // a worker took it: the workers take records in read order, so all older ones are theirs
+                recent.clear();
+                break;
+            }
+            Object value = null;
+            try {
+                value = ahead.apply(work.record);
+            } finally {
+                work.decodedAhead(value);
+            }
+            decoded++;
+        }
+        return decoded;
     }
 
     /** Whether every submitted record has completed. */
@@ -248,6 +357,7 @@ final class Dispatcher {
         try {
             halted = true;
             changed.signalAll();
+            roomAvailable.signalAll();
             workAvailable.signalAll();
         } finally {
             lock.unlock();
@@ -266,6 +376,7 @@ final class Dispatcher {
                 closing = true;
                 tracker.freezeStarted();
                 changed.signalAll();
+                roomAvailable.signalAll();
                 workAvailable.signalAll();
             }
         } finally {
@@ -336,6 +447,7 @@ final class Dispatcher {
             halted = true;
             workAvailable.signalAll();
             changed.signalAll();
+            roomAvailable.signalAll();
         } finally {
             lock.unlock();
         }
@@ -352,7 +464,15 @@ final class Dispatcher {
                 if (halted || closing) {
                     changed.signalAll(); // quiescence may have been reached
                 }
-                workAvailable.await();
+                idle++;
+                try {
+                    if (roomWaiter && readable(roomWanted) > 0) {
+                        roomAvailable.signal(); // this worker runs out of work: whatever room there is, fill it
+                    }
+                    workAvailable.await();
+                } finally {
+                    idle--;
+                }
                 continue;
             }
             Work work = queue.items.peekFirst();
@@ -395,24 +515,76 @@ final class Dispatcher {
             if (result == Result.STOP) {
                 halted = true;
                 workAvailable.signalAll();
+                roomAvailable.signalAll();
                 notify = true;
             }
         }
         if (waiters > 0) {
             changed.signalAll();
         }
+        if (roomWaiter && readable(roomWanted) > 0) {
+            roomAvailable.signal();
+        }
         return notify;
     }
 
     /** A record on its way through the dispatcher. */
     private static final class Work {
+        private static final int FREE = 0;
+        private static final int DECODING_AHEAD = 1;
+        private static final int DECODED_AHEAD = 2;
+        private static final int TAKEN = 3;
+        private static final java.lang.invoke.VarHandle STATE;
+
+        static {
+            try {
+                STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Work.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final StoredRecord record;
         final CommitTracker.Slot slot;
         KeyQueue queue;
+        /** Who decodes it: FREE until the read loop or the worker claims it. */
+        private volatile int state;
+        /** What the read loop decoded; written before state becomes DECODED_AHEAD, which publishes it. */
+        private Object decoded;
 
         Work(StoredRecord record, CommitTracker.Slot slot) {
             this.record = record;
             this.slot = slot;
+        }
+
+        /** The read loop claims it for decoding; false if the worker took it already. */
+        boolean claimAhead() {
+            return STATE.compareAndSet(this, FREE, DECODING_AHEAD);
+        }
+
+        void decodedAhead(Object value) {
+            decoded = value;
+            state = DECODED_AHEAD;
+        }
+
+        /**
+         * The worker takes it: what the read loop decoded, or null to decode it itself (also while
+         * the read loop is still decoding it: the worker never waits for that).
+         */
+        Object take() {
+            int before = (int) STATE.compareAndExchange(this, FREE, TAKEN);
+            return before == DECODED_AHEAD ? decoded : null;
+        }
+    }
+
+    /** One submitted batch, for {@link #decodeAhead}: its records and the next to look at, going back. */
+    private static final class Batch {
+        final Work[] works;
+        int next;
+
+        Batch(Work[] works) {
+            this.works = works;
+            this.next = works.length - 1;
         }
     }
 
@@ -465,7 +637,7 @@ final class Dispatcher {
                 }
                 Result result;
                 try {
-                    result = handler.apply(work.record);
+                    result = handler.handle(work.record, work.take());
                 } catch (Throwable bug) {
                     // the failure handler reports every handler failure itself; this is a bug of its own
                     unexpected.compareAndSet(null, bug);

@@ -71,7 +71,29 @@ final class FailureHandler<T> {
     }
 
     Result handle(StoredRecord record) {
-        Message<T> message = null;
+        return handle(record, null);
+    }
+
+    /**
+     * Decodes a record ahead of its handler, on the read loop while it would otherwise wait for
+     * room: the message if it decodes from memory alone, else null, and the worker decodes it
+     * under the policy as always. Any failure gives null too, so poison messages and registry
+     * problems take exactly the path they take without this.
+     */
+    Message<T> decodeAhead(StoredRecord record) {
+        if (record.defect().isPresent() || !decoder.decodesFromMemory(record)) {
+            return null;
+        }
+        try {
+            return decode(record);
+        } catch (Throwable e) {
+            return null;
+        }
+    }
+
+    /** Runs a record, with its message if {@link #decodeAhead} decoded it already (else null). */
+    Result handle(StoredRecord record, Message<T> decoded) {
+        Message<T> message = decoded;
         for (int unavailable = 1; message == null; unavailable++) {
             try {
                 message = decode(record);

@@ -22,6 +22,14 @@ interface PayloadDecoder<T> {
      */
     T decode(StoredRecord record);
 
+    /**
+     * Whether {@link #decode} would answer from what is in memory, without reading the backend
+     * (a schema registry not loaded yet): only then may the read loop decode ahead of the workers.
+     */
+    default boolean decodesFromMemory(StoredRecord record) {
+        return true;
+    }
+
     /** A decoder with no schema support: the codec alone, ignoring schema versions. */
     static <T> PayloadDecoder<T> of(PayloadCodec<T> codec) {
         Objects.requireNonNull(codec, "codec");

@@ -41,6 +41,8 @@ final class ReadLoop implements Runnable, RebalanceListener {
      */
     private static final Duration IDLE_WAIT = Duration.ofSeconds(5);
     private static final Duration MAX_UNAVAILABLE_BACKOFF = Duration.ofSeconds(5);
+    /** How many records the loop decodes ahead of the workers between two looks at the dispatcher. */
+    private static final int DECODE_AHEAD_STEP = 32;
 
     private final ConsumerSettings<?> settings;
     private final TopicReader reader;
@@ -180,9 +182,15 @@ final class ReadLoop implements Runnable, RebalanceListener {
             } else if (!commit(false)) {
                 return;
             }
-            int room = dispatcher.room();
+            // a batch's worth of room (or idle workers) before reading again: waking for every
+            // completed record would make this thread and the workers take turns per record
+            int room = dispatcher.roomFor(settings.batchSize());
             if (room == 0) {
-                dispatcher.awaitRoom(waitFor(false));
+                // rather than wait, decode records no worker has started yet (a few at a time, so
+                // room, a close or a due commit is noticed soon); wait once there are none left
+                if (dispatcher.decodeAhead(DECODE_AHEAD_STEP) == 0) {
+                    dispatcher.awaitRoom(settings.batchSize(), waitFor(false));
+                }
                 continue;
             }
             Duration wait = askWithoutWaiting ? Duration.ZERO : waitFor(caughtUpPending);

@@ -1,5 +1,6 @@
 package io.streamable.client;
 
+import io.streamable.Message;
 import io.streamable.Position;
 import io.streamable.StreamableException;
 import io.streamable.Topic;
@@ -134,7 +135,7 @@ final class RunningConsumer<T> implements Consumer<T> {
             failures = new FailureHandler<>(settings, decoder, topics, reporter, closing);
             AtomicInteger workerNumber = new AtomicInteger();
             dispatcher = new Dispatcher(settings.concurrency(), settings.maxInFlight(),
-                    new CommitTracker(reader.startPosition()), this::handle, reader::wakeup, runnable -> {
+                    new CommitTracker(reader.startPosition()), this::handle, this::decodeAhead, reader::wakeup, runnable -> {
                         Thread worker = new Thread(() -> {
                             CURRENT.set(this);
                             runnable.run();
@@ -169,12 +170,22 @@ final class RunningConsumer<T> implements Consumer<T> {
         }
     }
 
-    private FailureHandler.Result handle(StoredRecord record) {
-        if (notBefore != null && record.defect().isEmpty() && record.createdAt().isBefore(notBefore)) {
+    @SuppressWarnings("unchecked")
+    private FailureHandler.Result handle(StoredRecord record, Object decoded) {
+        if (notBefore(record)) {
             // after the start position but created before the instant (producers' clocks differ): not wanted
             return FailureHandler.Result.DONE;
         }
-        return failures.handle(record);
+        return failures.handle(record, (Message<T>) decoded);
+    }
+
+    /** On the read loop's thread, while it waits for room: see {@link Dispatcher#decodeAhead}. */
+    private Object decodeAhead(StoredRecord record) {
+        return notBefore(record) ? null : failures.decodeAhead(record);
+    }
+
+    private boolean notBefore(StoredRecord record) {
+        return notBefore != null && record.defect().isEmpty() && record.createdAt().isBefore(notBefore);
     }
 
     /** The close sequence, on the loop thread once the loop has ended. */

@@ -132,6 +132,27 @@ final class SchemaDecoder<T> implements PayloadDecoder<T> {
         return upcast(payload, version);
     }
 
+    @Override
+    public boolean decodesFromMemory(StoredRecord record) {
+        String header = record.headers().get(SchemaRegistry.VERSION_HEADER);
+        if (header == null && (targetSealed || targetSchemaless)) {
+            return true; // refused or decoded as is: no registry read
+        }
+        String source = record.headers().getOrDefault(FailurePolicy.DLQ_SOURCE_TOPIC, topic.name());
+        SchemaLog log = registry.cachedLog(source);
+        if (log == null) {
+            return false;
+        }
+        if (header == null) {
+            return true; // hasVersions answers from the cached log
+        }
+        try {
+            return log.version(Integer.parseInt(header.trim())).isPresent();
+        } catch (NumberFormatException e) {
+            return true; // refused without a registry read
+        }
+    }
+
     /** How an unversioned payload differs from the consumer's type's schema; empty when it conforms. */
     private List<String> beforeTheRegistry(byte[] payload) {
         JsonNode tree;

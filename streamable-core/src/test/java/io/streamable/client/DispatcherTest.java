@@ -174,6 +174,118 @@ class DispatcherTest {
     }
 
     @Test
+    @DisplayName("the read loop is offered room a batch at a time while the workers have queued work, not per completed record")
+    void roomComesInBatches() throws Exception {
+        java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(0);
+        Dispatcher dispatcher = dispatcher(1, 10, new CommitTracker(Optional.empty()), record -> {
+            try {
+                permits.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Result.ABANDONED;
+            }
+            return Result.DONE;
+        });
+        dispatcher.submit(records(10, 1));
+        CountDownLatch roomAgain = new CountDownLatch(1);
+        Thread waiter = new Thread(() -> {
+            try {
+                dispatcher.awaitRoom(5, TIMEOUT.multipliedBy(3));
+                roomAgain.countDown();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        waiter.start();
+
+        permits.release(4);
+        await().atMost(TIMEOUT).until(() -> dispatcher.completedCount() == 4);
+        assertThat(dispatcher.room()).isEqualTo(4);
+        assertThat(dispatcher.roomFor(5)).as("4 free, 6 still queued: not yet").isZero();
+        assertThat(roomAgain.getCount()).isEqualTo(1);
+
+        permits.release(1);
+        assertThat(roomAgain.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(dispatcher.roomFor(5)).isEqualTo(5);
+        permits.release(5);
+        await().atMost(TIMEOUT).until(dispatcher::isIdle);
+    }
+
+    @Test
+    @DisplayName("when the workers run out of queued work (a slow key holds the rest), whatever room there is is offered")
+    void smallRoomWhenWorkersIdle() throws Exception {
+        CountDownLatch release = gate();
+        Dispatcher dispatcher = dispatcher(2, 10, new CommitTracker(Optional.empty()), record -> {
+            if (record.shardingKey().equals("slow")) {
+                awaitLatch(release);
+            }
+            return Result.DONE;
+        });
+        List<StoredRecord> records = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            records.add(record(i, "slow"));
+        }
+        records.add(record(8, "fast"));
+        records.add(record(9, "fast"));
+        CountDownLatch roomAgain = new CountDownLatch(1);
+
+        dispatcher.submit(records);
+        Thread waiter = new Thread(() -> {
+            try {
+                dispatcher.awaitRoom(5, TIMEOUT.multipliedBy(3));
+                roomAgain.countDown();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        waiter.start();
+
+        assertThat(roomAgain.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+                .as("the two fast records completed, the slow key's backlog only waits behind its head").isTrue();
+        assertThat(dispatcher.roomFor(5)).isEqualTo(2);
+        release.countDown();
+        await().atMost(TIMEOUT).until(dispatcher::isIdle);
+    }
+
+    @Test
+    @DisplayName("decodeAhead decodes the records no worker took yet, newest first; the worker gets them, and decodes the rest itself")
+    void decodeAheadSharesTheDecoding() throws Exception {
+        CountDownLatch release = gate();
+        Map<Long, Object> seen = new ConcurrentHashMap<>();
+        List<Long> order = new CopyOnWriteArrayList<>();
+        Dispatcher dispatcher = new Dispatcher(1, 100, new CommitTracker(Optional.empty()), (record, decoded) -> {
+            long offset = record.position().offset();
+            if (offset == 0) {
+                awaitLatch(release);
+            }
+            order.add(offset);
+            seen.put(offset, decoded == null ? "by the worker" : decoded);
+            return Result.DONE;
+        }, record -> "ahead-" + record.position().offset(), wakeups::incrementAndGet, runnable -> {
+            Thread thread = new Thread(runnable, "dispatcher-test");
+            thread.setDaemon(true);
+            return thread;
+        });
+        started.add(dispatcher);
+
+        dispatcher.submit(records(10, 3));
+        await().atMost(TIMEOUT).until(() -> dispatcher.roomFor(1) == 90 && dispatcher.inFlight() == 10
+                && !order.contains(0L) && dispatcher.stillRunning().size() == 1);
+        assertThat(dispatcher.decodeAhead(4)).isEqualTo(4);
+        assertThat(dispatcher.decodeAhead(100)).as("5 more; record 0 is the worker's").isEqualTo(5);
+        assertThat(dispatcher.decodeAhead(100)).isZero();
+        release.countDown();
+
+        await().atMost(TIMEOUT).until(dispatcher::isIdle);
+        assertThat(order).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+        assertThat(seen.get(0L)).isEqualTo("by the worker");
+        for (long offset = 1; offset < 10; offset++) {
+            assertThat(seen.get(offset)).isEqualTo("ahead-" + offset);
+        }
+        assertThat(dispatcher.handled()).contains(Position.of(9));
+    }
+
+    @Test
     @DisplayName("a STOP result halts: nothing starts after it, and the position stays before the stopped record")
     void stopHalts() throws Exception {
         List<Long> ran = new CopyOnWriteArrayList<>();

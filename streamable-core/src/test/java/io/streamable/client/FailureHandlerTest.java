@@ -134,6 +134,33 @@ class FailureHandlerTest {
     }
 
     @Test
+    @DisplayName("decodeAhead gives the message of a sound record, null for a poison or malformed one, which then takes the policy's path")
+    void decodeAheadOnlyForSoundRecords() {
+        FailureHandler<String> handler = handler(FAST.thenSkip(), message -> { });
+        StoredRecord sound = stored("a");
+        Position position = store.append("k", "x");
+        StoredRecord bad = new StoredRecord(position, java.time.Instant.EPOCH, "k", Optional.empty(), Map.of(),
+                "{not json".getBytes());
+        Position malformedAt = store.appendMalformed("k", "not bytes");
+        StoredRecord malformed = store.records().stream().filter(r -> r.position().equals(malformedAt)).findFirst()
+                .orElseThrow();
+
+        io.streamable.Message<String> decoded = handler.decodeAhead(sound);
+        assertThat(decoded).isNotNull();
+        assertThat(decoded.payload()).isEqualTo("a");
+        assertThat(decoded.position()).isEqualTo(sound.position());
+        assertThat(handler.decodeAhead(bad)).isNull();
+        assertThat(handler.decodeAhead(malformed)).isNull();
+        assertThat(failures).as("decoding ahead reports nothing").isEmpty();
+
+        assertThat(handler.handle(sound, decoded)).isEqualTo(Result.DONE);
+        assertThat(handler.handle(bad, null)).isEqualTo(Result.DONE);
+        assertThat(calls).hasValue(1);
+        assertThat(failures).singleElement().satisfies(failure ->
+                assertThat(failure.cause()).isInstanceOf(PayloadCodecException.class));
+    }
+
+    @Test
     @DisplayName("a record the backend could not read (StoredRecord.defect) stops the consumer with an error naming topic, position and defect")
     void malformedRecordIsPoison() {
         Position position = store.appendMalformed("k", "field payload is an embedded document, not bytes");
