@@ -88,6 +88,10 @@ final class KafkaBackend implements Backend {
         return thread;
     });
 
+    /** Records, and their estimated bytes, that wait in this connection's lanes for the producer; guarded by this. */
+    private long pendingRecords;
+    private long pendingBytes;
+
     /** Read once: appends and reads consult them on every call. */
     private final Duration deliveryTimeout;
     private final Duration sessionTimeout;
@@ -346,6 +350,31 @@ final class KafkaBackend implements Backend {
         } catch (RejectedExecutionException e) {
             // closed: close() fails what is still queued
         }
+    }
+
+    /**
+     * Reserves room for records that wait in a lane for the producer (see {@link KafkaTopicStore#append});
+     * false, reserving nothing, if they would take the connection past {@code maxPendingRecords} or
+     * {@code maxPendingBytes}. Every reservation is given back with {@link #releasePending}.
+     */
+    synchronized boolean reservePending(int records, long bytes) {
+        if (pendingRecords + records > options.maxPendingRecords() || pendingBytes + bytes > options.maxPendingBytes()) {
+            return false;
+        }
+        pendingRecords += records;
+        pendingBytes += bytes;
+        return true;
+    }
+
+    /** Gives back what {@link #reservePending} reserved, once the records left the lane. */
+    synchronized void releasePending(int records, long bytes) {
+        pendingRecords -= records;
+        pendingBytes -= bytes;
+    }
+
+    /** Records and bytes waiting in this connection's lanes now, for the overflow message and the tests. */
+    synchronized long[] pending() {
+        return new long[] {pendingRecords, pendingBytes};
     }
 
     /** The producer's delivery timeout: how long an append may take before its future fails. */
