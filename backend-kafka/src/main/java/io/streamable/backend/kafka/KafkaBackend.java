@@ -57,6 +57,11 @@ final class KafkaBackend implements Backend {
      * otherwise: a member hears of a rebalance with its next heartbeat, so this bounds how late it joins in.
      */
     static final int MEMBER_HEARTBEAT_MS = 250;
+    /**
+     * {@code max.partition.fetch.bytes} of consumer group members unless the URL says otherwise: small
+     * enough that a member's slots take turns every few hundred records (see {@link #newConsumer}).
+     */
+    static final int MEMBER_PARTITION_FETCH_BYTES = 64 * 1024;
     private static final AtomicLong CLIENTS = new AtomicLong();
     private static final AtomicLong CALLBACK_THREADS = new AtomicLong();
 
@@ -298,6 +303,10 @@ final class KafkaBackend implements Backend {
                 // the barrier needs incremental rebalances: a member gives up only the partitions that move,
                 // and keeps the others (and their records in flight) through the rebalance
                 config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+                // a fetch brings at most this much of each partition, and poll hands out one partition's fetched
+                // records before the next's: with Kafka's 1 MiB (about 5000 small records) a busy member works
+                // through one partition for seconds while its other slots wait, before and after a rebalance
+                config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MEMBER_PARTITION_FETCH_BYTES);
                 // members learn of a rebalance from a heartbeat: frequent ones make a join or leave take effect soon
                 config.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
                         Math.max(100, Math.min(MEMBER_HEARTBEAT_MS, Integer.parseInt(session.toString()) / 4)));
