@@ -1874,20 +1874,24 @@ public abstract class BackendContractTest {
                             Objects::nonNull);
 
             assertThat(owner.startPosition()).as("the new owner resumes after the last saved position").contains(positions.get(0));
+            // the owner is used at once and again before its name is checked, as a live process uses its reader:
+            // where the lease is the reader's own liveness (Kafka: a poll within max.poll.interval.ms), an owner
+            // left uncalled for that long is rightly expired, and the steps below can take that long when loaded
+            assertThat(readSome(owner, "the records after the last saved position"))
+                    .extracting(StoredRecord::position).first().isEqualTo(positions.get(1));
+            owner.commit(positions.get(1));
+
             assertThatThrownBy(() -> paused.commit(positions.get(2))).isInstanceOf(ConsumerFencedException.class)
                     .hasMessageContaining("fenced").hasMessageContaining(topic.name());
-            assertThat(savedPosition(connect(), topic, "fenced")).as("a fenced commit is never applied").contains(positions.get(0));
+            assertThat(savedPosition(connect(), topic, "fenced"))
+                    .as("a fenced commit is never applied; the new owner's is").contains(positions.get(1));
             assertThatThrownBy(() -> paused.read(10, Duration.ZERO)).isInstanceOf(ConsumerFencedException.class);
             paused.close();
+            owner.read(10, Duration.ZERO);
             assertThatThrownBy(() -> connect().backend().topic(topic.name())
                     .openReader(ReaderSpec.named("fenced", StartFrom.beginning())))
                     .as("closing the fenced reader does not release the new owner's name")
                     .isInstanceOf(ConsumerNameInUseException.class);
-
-            assertThat(readSome(owner, "the records after the last saved position"))
-                    .extracting(StoredRecord::position).first().isEqualTo(positions.get(1));
-            owner.commit(positions.get(1));
-            assertThat(savedPosition(connect(), topic, "fenced")).contains(positions.get(1));
         }
 
         private void readWokenBy(Streamable streamable, Topic<Event> topic, Runnable append) throws Exception {

@@ -57,6 +57,11 @@ final class KafkaBackend implements Backend {
      * otherwise: a member hears of a rebalance with its next heartbeat, so this bounds how late it joins in.
      */
     static final int MEMBER_HEARTBEAT_MS = 250;
+    /**
+     * {@code max.partition.fetch.bytes} of consumer group members unless the URL says otherwise: small
+     * enough that a member's slots take turns every few hundred records (see {@link #newConsumer}).
+     */
+    static final int MEMBER_PARTITION_FETCH_BYTES = 64 * 1024;
     private static final AtomicLong CLIENTS = new AtomicLong();
     private static final AtomicLong CALLBACK_THREADS = new AtomicLong();
 
@@ -87,6 +92,10 @@ final class KafkaBackend implements Backend {
         thread.setDaemon(true);
         return thread;
     });
+
+    /** Records, and their estimated bytes, that wait in this connection's lanes for the producer; guarded by this. */
+    private long pendingRecords;
+    private long pendingBytes;
 
     /** Read once: appends and reads consult them on every call. */
     private final Duration deliveryTimeout;
@@ -294,6 +303,10 @@ final class KafkaBackend implements Backend {
                 // the barrier needs incremental rebalances: a member gives up only the partitions that move,
                 // and keeps the others (and their records in flight) through the rebalance
                 config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+                // a fetch brings at most this much of each partition, and poll hands out one partition's fetched
+                // records before the next's: with Kafka's 1 MiB (about 5000 small records) a busy member works
+                // through one partition for seconds while its other slots wait, before and after a rebalance
+                config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MEMBER_PARTITION_FETCH_BYTES);
                 // members learn of a rebalance from a heartbeat: frequent ones make a join or leave take effect soon
                 config.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
                         Math.max(100, Math.min(MEMBER_HEARTBEAT_MS, Integer.parseInt(session.toString()) / 4)));
@@ -346,6 +359,31 @@ final class KafkaBackend implements Backend {
         } catch (RejectedExecutionException e) {
             // closed: close() fails what is still queued
         }
+    }
+
+    /**
+     * Reserves room for records that wait in a lane for the producer (see {@link KafkaTopicStore#append});
+     * false, reserving nothing, if they would take the connection past {@code maxPendingRecords} or
+     * {@code maxPendingBytes}. Every reservation is given back with {@link #releasePending}.
+     */
+    synchronized boolean reservePending(int records, long bytes) {
+        if (pendingRecords + records > options.maxPendingRecords() || pendingBytes + bytes > options.maxPendingBytes()) {
+            return false;
+        }
+        pendingRecords += records;
+        pendingBytes += bytes;
+        return true;
+    }
+
+    /** Gives back what {@link #reservePending} reserved, once the records left the lane. */
+    synchronized void releasePending(int records, long bytes) {
+        pendingRecords -= records;
+        pendingBytes -= bytes;
+    }
+
+    /** Records and bytes waiting in this connection's lanes now, for the overflow message and the tests. */
+    synchronized long[] pending() {
+        return new long[] {pendingRecords, pendingBytes};
     }
 
     /** The producer's delivery timeout: how long an append may take before its future fails. */

@@ -30,24 +30,41 @@ import java.util.TreeSet;
  *       passed to that client only, unchecked (for plug-in configs).</li>
  *   <li>{@code timeout}: how long admin operations and commits wait for the cluster (default 30s);
  *       ISO-8601 ({@code PT10S}) or milliseconds.</li>
+ *   <li>{@code maxPendingRecords}, {@code maxPendingBytes}: how many records, and how many bytes of
+ *       them (payload, sharding key, logCompactId and headers), the connection's appends may hold
+ *       while they wait for the producer, which takes nothing more once its {@code buffer.memory} is
+ *       full, as during an outage (defaults {@value #DEFAULT_MAX_PENDING_RECORDS} and
+ *       {@value #DEFAULT_MAX_PENDING_BYTES}). An append that would pass either fails at once with a
+ *       {@link io.streamable.backend.BackendUnavailableException}; appends already waiting are not
+ *       affected.</li>
  * </ul>
  */
 record KafkaOptions(String bootstrapServers, OptionalInt partitions, Optional<Short> replication,
                     Map<String, String> topicConfigs, Map<String, Object> producerConfigs,
-                    Map<String, Object> consumerConfigs, Map<String, Object> adminConfigs, Duration timeout) {
+                    Map<String, Object> consumerConfigs, Map<String, Object> adminConfigs, Duration timeout,
+                    int maxPendingRecords, long maxPendingBytes) {
 
     static final String PARTITIONS = "partitions";
     static final String REPLICATION = "replication";
     static final String TIMEOUT = "timeout";
+    static final String MAX_PENDING_RECORDS = "maxPendingRecords";
+    static final String MAX_PENDING_BYTES = "maxPendingBytes";
+    /** Records waiting for the producer, at most, by default: about the producer's default buffer in small records. */
+    static final int DEFAULT_MAX_PENDING_RECORDS = 200_000;
+    /** Bytes of records waiting for the producer, at most, by default: twice the producer's default buffer.memory. */
+    static final long DEFAULT_MAX_PENDING_BYTES = 64L * 1024 * 1024;
     static final String TOPIC_PREFIX = "topic.";
     static final String CLIENT_PREFIX = "kafka.";
-    private static final Set<String> KNOWN = Set.of(PARTITIONS, REPLICATION, TIMEOUT);
+    private static final Set<String> KNOWN = Set.of(PARTITIONS, REPLICATION, TIMEOUT, MAX_PENDING_RECORDS,
+            MAX_PENDING_BYTES);
 
     static KafkaOptions from(BackendUrl url) {
         String bootstrap = bootstrap(url);
         OptionalInt partitions = OptionalInt.empty();
         Optional<Short> replication = Optional.empty();
         Duration timeout = Duration.ofSeconds(30);
+        int maxPendingRecords = DEFAULT_MAX_PENDING_RECORDS;
+        long maxPendingBytes = DEFAULT_MAX_PENDING_BYTES;
         Map<String, String> topicConfigs = new LinkedHashMap<>();
         Map<String, Object> shared = new HashMap<>();
         Map<String, Object> producer = new HashMap<>();
@@ -62,6 +79,10 @@ record KafkaOptions(String bootstrapServers, OptionalInt partitions, Optional<Sh
                 replication = Optional.of((short) positive(url, name, value, Short.MAX_VALUE));
             } else if (name.equals(TIMEOUT)) {
                 timeout = duration(url, name, value);
+            } else if (name.equals(MAX_PENDING_RECORDS)) {
+                maxPendingRecords = positive(url, name, value, Integer.MAX_VALUE);
+            } else if (name.equals(MAX_PENDING_BYTES)) {
+                maxPendingBytes = positiveLong(url, name, value);
             } else if (name.startsWith(TOPIC_PREFIX) && name.length() > TOPIC_PREFIX.length()) {
                 topicConfigs.put(name.substring(TOPIC_PREFIX.length()), value);
             } else if (name.startsWith(CLIENT_PREFIX + "producer.")) {
@@ -103,7 +124,7 @@ record KafkaOptions(String bootstrapServers, OptionalInt partitions, Optional<Sh
         }
         refuseUndurable(url, producerConfigs);
         return new KafkaOptions(bootstrap, partitions, replication, Map.copyOf(topicConfigs), producerConfigs,
-                consumerConfigs, adminConfigs, timeout);
+                consumerConfigs, adminConfigs, timeout, maxPendingRecords, maxPendingBytes);
     }
 
     /**
@@ -182,6 +203,19 @@ record KafkaOptions(String bootstrapServers, OptionalInt partitions, Optional<Sh
                 + " must be a whole number from 1 to " + max + ", for example " + name + "=3");
     }
 
+    private static long positiveLong(BackendUrl url, String name, String value) {
+        try {
+            long parsed = Long.parseLong(value.trim());
+            if (parsed >= 1) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("Option " + name + "=" + value + " in Kafka backend URL " + url.masked()
+                + " must be a whole number of at least 1, for example " + name + "=67108864");
+    }
+
     private static Duration duration(BackendUrl url, String name, String value) {
         try {
             Duration parsed = value.trim().startsWith("P") || value.trim().startsWith("p")
@@ -200,7 +234,8 @@ record KafkaOptions(String bootstrapServers, OptionalInt partitions, Optional<Sh
     @Override
     public String toString() {
         return "KafkaOptions[bootstrap=" + bootstrapServers + ", partitions=" + partitions + ", replication="
-                + replication + ", topicConfigs=" + topicConfigs.keySet() + ", producer=" + producerConfigs.keySet()
+                + replication + ", maxPendingRecords=" + maxPendingRecords + ", maxPendingBytes=" + maxPendingBytes
+                + ", topicConfigs=" + topicConfigs.keySet() + ", producer=" + producerConfigs.keySet()
                 + ", consumer=" + consumerConfigs.keySet() + ", admin=" + adminConfigs.keySet() + "]";
     }
 }

@@ -662,7 +662,7 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
         if (partitions.isEmpty()) {
             return;
         }
-        Map<TopicPartition, Long> logStart = consumer.beginningOffsets(partitions, backend.timeout());
+        Map<TopicPartition, Long> logStart = logStartOffsets(partitions);
         Map<TopicPartition, Long> end = null;
         for (TopicPartition partition : partitions) {
             long from = outOfRange.get(partition);
@@ -1354,15 +1354,26 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
     /** The log start offsets of partitions gained in a rebalance; empty where the broker did not answer. */
     private Map<TopicPartition, Long> logStarts(Set<TopicPartition> partitions) {
         try {
-            return consumer.beginningOffsets(partitions, backend.timeout());
-        } catch (WakeupException e) {
-            passOnWakeup(); // the committed offsets were read; a gap below the log start shows at the next fetch
-            return Map.of();
-        } catch (KafkaException e) { // best effort: a committed offset below the log start shows at the next fetch
+            return logStartOffsets(partitions);
+        } catch (RuntimeException e) { // best effort: a committed offset below the log start shows at the next fetch
             LOG.debug("Member {} could not read the log start offsets of {}; the next fetch finds a committed offset"
                     + " retention removed", clientId, partitions, e);
             return Map.of();
         }
+    }
+
+    /**
+     * The log start offsets of assigned partitions, asked of the admin client, never of the consumer:
+     * the consumer's {@code beginningOffsets} also stores each answer as the partition's end (Kafka's
+     * {@code OffsetFetcherUtils.updateSubscriptionState} takes every ListOffsets answer for the last
+     * stable offset, earliest or latest), so {@code currentLag} then reads 0 for a partition positioned
+     * at its log start, and the reader would say it is caught up before it read what the partition holds.
+     */
+    private Map<TopicPartition, Long> logStartOffsets(Set<TopicPartition> partitions) {
+        Map<TopicPartition, Long> offsets = new HashMap<>(((KafkaTopicStore) backend.topic(topic))
+                .offsets(OffsetSpec.earliest()));
+        offsets.keySet().retainAll(partitions);
+        return offsets;
     }
 
     /**

@@ -5,6 +5,7 @@ import io.streamable.StreamableException;
 import io.streamable.TopicName;
 import io.streamable.Slots;
 import io.streamable.backend.AppendRecord;
+import io.streamable.backend.BackendUnavailableException;
 import io.streamable.backend.ConsumerGroups;
 import io.streamable.backend.GroupDescription;
 import io.streamable.backend.GroupMemberReader;
@@ -464,10 +465,47 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
         if (laneSize.get() == 0 && handOver(append)) {
             return append.result;
         }
+        // what the producer did not take waits in the lane, within the connection's bound: the lane would
+        // otherwise hold every append of an outage in memory until the delivery timeout
+        int waiting = records.size() - append.next;
+        long bytes = 0;
+        for (int index = append.next; index < records.size(); index++) {
+            bytes += pendingSize(records.get(index));
+        }
+        if (!backend.reservePending(waiting, bytes)) {
+            append.stop(append.next, laneFull(waiting, bytes));
+            return append.result;
+        }
+        append.reservedRecords = waiting;
+        append.reservedBytes = bytes;
         laneSize.incrementAndGet();
         lane.add(append);
         scheduleDrain(0);
         return append.result;
+    }
+
+    /** What a record waiting in the lane counts against {@code maxPendingBytes}: its content and a share of the objects holding it. */
+    static long pendingSize(AppendRecord record) {
+        long size = RECORD_OVERHEAD_BYTES + record.payload().length + 2L * record.shardingKey().length()
+                + record.logCompactId().map(String::length).orElse(0);
+        for (Map.Entry<String, String> header : record.headers().entrySet()) {
+            size += header.getKey().length() + header.getValue().length();
+        }
+        return size;
+    }
+
+    /** The refusal of an append for which the lane has no room: nothing of it was handed over after {@code next}. */
+    private BackendUnavailableException laneFull(int records, long bytes) {
+        long[] pending = backend.pending();
+        return new BackendUnavailableException("Kafka at " + backend.options().bootstrapServers() + " is not taking records"
+                + " fast enough: the producer's buffer (buffer.memory) is full and " + pending[0] + " record(s) of about "
+                + pending[1] + " bytes already wait for it on this connection; the limit is "
+                + backend.options().maxPendingRecords() + " record(s) (" + KafkaOptions.MAX_PENDING_RECORDS + ") and "
+                + backend.options().maxPendingBytes() + " bytes (" + KafkaOptions.MAX_PENDING_BYTES + "). This append to"
+                + " topic \"" + name + "\" (" + records + " record(s), about " + bytes + " bytes, not stored) was"
+                + " refused; appends accepted before it are not affected. Check that the brokers are running and"
+                + " reachable, then append it again (waiting for earlier appends first slows the producer to what Kafka"
+                + " takes), or raise the limits in the URL.", null);
     }
 
     /**
@@ -531,6 +569,7 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
                 }
                 lane.poll();
                 laneSize.decrementAndGet();
+                append.releaseReservation();
             }
             draining.set(false);
             if (lane.isEmpty() || !draining.compareAndSet(false, true)) {
@@ -544,6 +583,7 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
         PendingAppend append;
         while ((append = lane.poll()) != null) {
             laneSize.decrementAndGet();
+            append.releaseReservation();
             append.stop(append.next, cause);
         }
     }
@@ -566,12 +606,24 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
         final CompletableFuture<List<Position>> result = new CompletableFuture<>();
         /** The next record to hand over: touched by the caller, then only by the lane thread. */
         int next;
+        /** What this append holds of the connection's lane bound while it waits (see {@link KafkaBackend#reservePending}). */
+        int reservedRecords;
+        long reservedBytes;
 
         PendingAppend(List<AppendRecord> records, long deadline) {
             this.records = records;
             this.deadline = deadline;
             this.positions = new Position[records.size()];
             this.remaining = new AtomicInteger(records.size());
+        }
+
+        /** Gives the lane room back once the append left it (handed over, stopped, or failed by a close). */
+        void releaseReservation() {
+            if (reservedRecords > 0 || reservedBytes > 0) {
+                backend.releasePending(reservedRecords, reservedBytes);
+                reservedRecords = 0;
+                reservedBytes = 0;
+            }
         }
 
         void acknowledged(int index, RecordMetadata metadata, Exception exception) {

@@ -31,6 +31,10 @@
  *       acknowledged records when a leader fails) and {@code kafka.max.block.ms} (the backend sets
  *       it to 0, see Append).</li>
  *   <li>{@code timeout}: how long admin calls and commits wait for the cluster, default 30 s.</li>
+ *   <li>{@code maxPendingRecords} (default 200000) and {@code maxPendingBytes} (default 67108864,
+ *       64 MiB): the most records, and bytes of them, that the connection's appends may hold in
+ *       memory while they wait for the producer (see Append). Bytes are estimated: payload, sharding
+ *       key, logCompactId and headers, plus 128 per record.</li>
  * </ul>
  *
  * <h2>How the framework maps to Kafka</h2>
@@ -69,7 +73,12 @@
  *       caller's appends keep their order. If the cluster cannot be reached the future fails with
  *       {@link io.streamable.backend.BackendUnavailableException} once the producer's
  *       {@code delivery.timeout.ms} has passed (Kafka's default is 2 minutes; set
- *       {@code kafka.delivery.timeout.ms} to fail sooner).
+ *       {@code kafka.delivery.timeout.ms} to fail sooner). The lanes of one connection hold at most
+ *       {@code maxPendingRecords} records and {@code maxPendingBytes} bytes: an append that would
+ *       pass either fails at once, nothing of it stored after what the producer took, with a
+ *       {@link io.streamable.backend.BackendUnavailableException} that says so; appends accepted
+ *       before it are not affected (they are stored, or fail at their delivery timeout). Callers
+ *       that wait for their earlier appends meet the bound only if together they keep more in flight.
  *       <br>A multi-record append is not a transaction, but it stops at its first refused record:
  *       records are handed to the producer in order, and one the producer refuses, or one larger
  *       than the topic's {@code max.message.bytes} (checked before sending, since the broker would

@@ -518,6 +518,15 @@ class KafkaBackendTest {
                 .hasMessageContaining("kafka.no.such.config").hasMessageNotContaining("hunter2");
         assertThatThrownBy(() -> Streamable.open("kafka://"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host:port");
+        assertThatThrownBy(() -> Streamable.open(base + "?maxPendingRecords=0"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxPendingRecords=0");
+        assertThatThrownBy(() -> Streamable.open(base + "?maxPendingBytes=lots"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxPendingBytes=lots");
+        KafkaOptions defaults = KafkaOptions.from(BackendUrl.parse(base));
+        assertThat(defaults.maxPendingRecords()).isEqualTo(KafkaOptions.DEFAULT_MAX_PENDING_RECORDS);
+        assertThat(defaults.maxPendingBytes()).isEqualTo(KafkaOptions.DEFAULT_MAX_PENDING_BYTES);
+        assertThat(KafkaOptions.from(BackendUrl.parse(base + "?maxPendingRecords=5&maxPendingBytes=4096")))
+                .extracting(KafkaOptions::maxPendingRecords, KafkaOptions::maxPendingBytes).containsExactly(5, 4096L);
         KafkaOptions options = KafkaOptions.from(BackendUrl.parse(base + "?kafka.sasl.jaas.config=hunter2"));
         assertThat(options.toString()).doesNotContain("hunter2");
         try (Streamable streamable = Streamable.open(base + "?kafka.ssl.key.password=hunter2")) {

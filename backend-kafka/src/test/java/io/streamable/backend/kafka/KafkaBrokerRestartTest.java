@@ -115,6 +115,70 @@ class KafkaBrokerRestartTest {
         }
     }
 
+    @Test
+    @DisplayName("while the broker is down, an append beyond maxPendingRecords fails at once and says what to do;"
+            + " the appends accepted before it are all stored once the broker is back, the refused ones not")
+    void pendingAppendsAreBounded() throws Exception {
+        EmbeddedKafka.Target target = EmbeddedKafka.shared();
+        assumeThat(target.embedded()).as("restarting needs the embedded broker, not the external cluster "
+                + EmbeddedKafka.BOOTSTRAP_ENVIRONMENT_VARIABLE + " names").isPresent();
+        EmbeddedKafka broker = target.embedded().orElseThrow();
+        Topic<Tick> topic = Topic.of(KafkaTestSupport.uniqueTopic("bounded"), Tick.class);
+        int bound = 20;
+        // a 64 KiB producer buffer takes a few dozen of the 2 KB records below, the lane then 20 more
+        try (Streamable bounded = Streamable.open(KafkaTestSupport.url("kafka.buffer.memory=65536"
+                + "&kafka.delivery.timeout.ms=120000&maxPendingRecords=" + bound))) {
+            KafkaBackend backend = (KafkaBackend) bounded.backend();
+            Producer<Tick> producer = bounded.producer(topic);
+            producer.appendAndWait("sensor", new Tick(0)); // the producer knows the topic
+            String pad = "x".repeat(2000);
+            List<CompletableFuture<Position>> futures = new java.util.ArrayList<>();
+            broker.stop();
+            try {
+                for (int i = 1; i <= 120; i++) {
+                    futures.add(producer.append(OutgoingMessage.of("sensor", new Tick(i)).withHeader("pad", pad)));
+                }
+                assertThat(backend.pending()[0]).as("records waiting in the lane").isEqualTo(bound);
+                // refusals complete at once; accepted appends wait for the broker (delivery timeout 120 s)
+                await().atMost(Duration.ofSeconds(10)).until(() -> futures.stream().filter(f -> f.isDone()).count()
+                        == futures.stream().filter(CompletableFuture::isCompletedExceptionally).count()
+                        && futures.stream().anyMatch(CompletableFuture::isCompletedExceptionally));
+                for (int i = 0; i < futures.size(); i++) {
+                    if (futures.get(i).isCompletedExceptionally()) {
+                        assertThat(futures.subList(i, futures.size())).as("appends after the first refused one")
+                                .allMatch(CompletableFuture::isCompletedExceptionally);
+                        break;
+                    }
+                }
+                CompletableFuture<Position> refused = futures.get(futures.size() - 1);
+                assertThatThrownBy(refused::get).isInstanceOf(ExecutionException.class)
+                        .cause().isInstanceOf(BackendUnavailableException.class)
+                        .hasMessageContaining("maxPendingRecords").hasMessageContaining("not stored")
+                        .hasMessageContaining(target.bootstrapServers());
+            } finally {
+                broker.startAgain();
+            }
+
+            Set<Integer> accepted = new java.util.TreeSet<>(Set.of(0));
+            for (int i = 0; i < futures.size(); i++) {
+                if (!futures.get(i).isCompletedExceptionally()) {
+                    futures.get(i).get(120, TimeUnit.SECONDS); // stored once the broker is back
+                    accepted.add(i + 1);
+                }
+            }
+            assertThat(accepted).as("appends accepted while the broker was down").hasSizeGreaterThan(bound);
+            assertThat(backend.pending()).as("lane room given back").containsExactly(0L, 0L);
+            List<Integer> stored = new CopyOnWriteArrayList<>();
+            try (Consumer<Tick> consumer = bounded.consumer(topic).handler(message -> stored.add(message.payload().sequence()))
+                    .start()) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> stored.size() >= accepted.size());
+                consumer.awaitCaughtUp(Duration.ofSeconds(30));
+            }
+            assertThat(stored).as("stored: every accepted append once, in order, and nothing refused")
+                    .containsExactlyElementsOf(accepted);
+        }
+    }
+
     private static Set<Integer> range(int total) {
         Set<Integer> all = new java.util.HashSet<>();
         for (int i = 0; i < total; i++) {

@@ -6,6 +6,7 @@ import io.streamable.backend.AppendRecord;
 import io.streamable.backend.ConsumerGroups;
 import io.streamable.backend.GroupDescription;
 import io.streamable.backend.GroupMemberReader;
+import io.streamable.backend.ReadBatch;
 import io.streamable.backend.ReaderSpec;
 import io.streamable.backend.Rebalance;
 import io.streamable.backend.StoredRecord;
@@ -287,6 +288,48 @@ class KafkaGroupMemberTest {
                     .containsExactlyInAnyOrderElementsOf(keyOf.keySet().stream()
                             .map(partition -> new RetentionGap(topic, partition, 2, 6)).toList());
             second.close();
+        }
+    }
+
+    @Test
+    @DisplayName("a member that takes over partitions whose committed offset is their log start is not caught up"
+            + " before it read what they hold, also when the read that gave them to it fetched nothing yet")
+    void takenOverPartitionsAreNotCaughtUpBeforeRead() throws Exception {
+        String topic = KafkaTestSupport.uniqueTopic("group-takeover-head");
+        // the successor's fetches wait on the broker for up to 5 s (for 10 MB that never come), so its reads
+        // right after the rebalance return no record: only its view of the partitions' ends says whether it is at head
+        String slowFetches = "&kafka.consumer.fetch.min.bytes=10000000&kafka.consumer.fetch.max.wait.ms=5000";
+        // the holder is not polled while the test goes on: a poll interval long enough for a loaded machine
+        try (Streamable first = Streamable.open(KafkaTestSupport.url("kafka.max.poll.interval.ms=60000"));
+             Streamable second = Streamable.open(KafkaTestSupport.url("kafka.max.poll.interval.ms=60000" + slowFetches))) {
+            TopicStore store = first.backend().topic(topic);
+            List<Position> appended = append(store, 0, 12);
+            TopicStore secondStore = second.backend().topic(topic);
+            // starting at the beginning, the holder saves the log start as the group's offsets
+            GroupMemberReader holder = groups(store).joinGroup(ReaderSpec.named("g", StartFrom.beginning()), change -> { });
+            GroupMemberReader successor = groups(secondStore)
+                    .joinGroup(ReaderSpec.named("g", StartFrom.beginning()), change -> { });
+            assertThat(successor.slots()).as("beside a live member it owns nothing yet").isEmpty();
+            holder.close();
+
+            List<StoredRecord> read = new ArrayList<>();
+            boolean emptyReadAfterTakeOver = false;
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (System.nanoTime() < deadline) {
+                ReadBatch batch = successor.read(100, Duration.ofMillis(300));
+                read.addAll(batch.records());
+                boolean ownsAll = successor.slots().size() == KafkaTestSupport.PARTITIONS;
+                emptyReadAfterTakeOver |= ownsAll && batch.records().isEmpty() && read.isEmpty();
+                if (batch.caughtUp()) {
+                    assertThat(read).extracting(StoredRecord::position).as("what the member had read when it said it"
+                            + " was caught up (owning %s)", successor.slots()).containsExactlyInAnyOrderElementsOf(appended);
+                    break;
+                }
+            }
+            assertThat(read).as("read within %s", TIMEOUT).hasSize(appended.size());
+            assertThat(emptyReadAfterTakeOver).as("a read after the take-over returned no record (the case under test)")
+                    .isTrue();
+            successor.close();
         }
     }
 
