@@ -236,8 +236,12 @@ final class DefaultSchemaRegistry implements SchemaRegistry {
         Set<Position> unseen = new HashSet<>(mustSee);
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         try (TopicReader reader = backend.topic(schemaTopic).openReader(ReaderSpec.anonymous(StartFrom.beginning()))) {
+            // the first read does not wait: most schema logs are short or empty, and an empty one
+            // would otherwise cost every new connection's first append or decode the whole wait
+            Duration wait = Duration.ZERO;
             while (true) {
-                ReadBatch batch = reader.read(1000, READ_WAIT);
+                ReadBatch batch = reader.read(1000, wait);
+                wait = READ_WAIT;
                 for (StoredRecord record : batch.records()) {
                     records.add(record);
                     unseen.remove(record.position());

@@ -43,6 +43,8 @@ final class FakeTopicStore implements TopicStore {
     private final Map<String, FakeReader> holders = new HashMap<>();
     /** Every commit any reader made, fenced ones excluded, in order. */
     final List<Position> commits = new CopyOnWriteArrayList<>();
+    /** The longest wait each read of any reader was allowed, in order. */
+    final List<Duration> readWaits = new CopyOnWriteArrayList<>();
 
     FakeTopicStore(String name) {
         this(name, 1);
@@ -177,6 +179,7 @@ final class FakeTopicStore implements TopicStore {
 
         @Override
         public ReadBatch read(int max, Duration maxWait) throws InterruptedException {
+            readWaits.add(maxWait);
             synchronized (FakeTopicStore.this) {
                 checkFenced();
                 RuntimeException failure = failNextRead.getAndSet(null);
