@@ -41,13 +41,21 @@ class KafkaBrokerRestartTest {
     record Tick(int sequence) {
     }
 
-    @Test
-    @DisplayName("a streaming consumer survives a broker restart and misses nothing; appends fail clearly while it is down")
-    void consumerResumesAfterBrokerRestart() throws Exception {
+    /**
+     * The embedded broker; the only skip in the Kafka tests, and a deliberate one: an external
+     * cluster named by {@value EmbeddedKafka#BOOTSTRAP_ENVIRONMENT_VARIABLE} cannot be restarted.
+     */
+    private static EmbeddedKafka restartableBroker() {
         EmbeddedKafka.Target target = EmbeddedKafka.shared();
         assumeThat(target.embedded()).as("restarting needs the embedded broker, not the external cluster "
                 + EmbeddedKafka.BOOTSTRAP_ENVIRONMENT_VARIABLE + " names").isPresent();
-        EmbeddedKafka broker = target.embedded().orElseThrow();
+        return target.embedded().orElseThrow();
+    }
+
+    @Test
+    @DisplayName("a streaming consumer survives a broker restart and misses nothing; appends fail clearly while it is down")
+    void consumerResumesAfterBrokerRestart() throws Exception {
+        EmbeddedKafka broker = restartableBroker();
         Topic<Tick> topic = Topic.of(KafkaTestSupport.uniqueTopic("restart"), Tick.class);
         int total = 400;
         Set<Integer> received = ConcurrentHashMap.newKeySet();
@@ -98,7 +106,7 @@ class KafkaBrokerRestartTest {
                     assertThatThrownBy(() -> future.get(Math.max(1, failDeadline - System.nanoTime()), TimeUnit.NANOSECONDS))
                             .isInstanceOf(ExecutionException.class)
                             .cause().isInstanceOf(BackendUnavailableException.class)
-                            .hasMessageContaining(target.bootstrapServers()).hasMessageNotContaining("(null)");
+                            .hasMessageContaining(broker.bootstrapServers()).hasMessageNotContaining("(null)");
                 }
             } finally {
                 broker.startAgain();
@@ -119,10 +127,7 @@ class KafkaBrokerRestartTest {
     @DisplayName("while the broker is down, an append beyond maxPendingRecords fails at once and says what to do;"
             + " the appends accepted before it are all stored once the broker is back, the refused ones not")
     void pendingAppendsAreBounded() throws Exception {
-        EmbeddedKafka.Target target = EmbeddedKafka.shared();
-        assumeThat(target.embedded()).as("restarting needs the embedded broker, not the external cluster "
-                + EmbeddedKafka.BOOTSTRAP_ENVIRONMENT_VARIABLE + " names").isPresent();
-        EmbeddedKafka broker = target.embedded().orElseThrow();
+        EmbeddedKafka broker = restartableBroker();
         Topic<Tick> topic = Topic.of(KafkaTestSupport.uniqueTopic("bounded"), Tick.class);
         int bound = 20;
         // a 64 KiB producer buffer takes a few dozen of the 2 KB records below, the lane then 20 more
@@ -154,7 +159,7 @@ class KafkaBrokerRestartTest {
                 assertThatThrownBy(refused::get).isInstanceOf(ExecutionException.class)
                         .cause().isInstanceOf(BackendUnavailableException.class)
                         .hasMessageContaining("maxPendingRecords").hasMessageContaining("not stored")
-                        .hasMessageContaining(target.bootstrapServers());
+                        .hasMessageContaining(broker.bootstrapServers());
             } finally {
                 broker.startAgain();
             }
