@@ -5,6 +5,7 @@ import io.streamable.Position;
 import io.streamable.Topic;
 import io.streamable.client.Streamable;
 import io.streamable.consume.Consumer;
+import io.streamable.consume.GroupAssignment;
 import io.streamable.consume.StartFrom;
 import io.streamable.produce.OutgoingMessage;
 import io.streamable.produce.Producer;
@@ -30,6 +31,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -37,6 +39,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -74,6 +77,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * backend all versions of an id share a partition. With {@link Capability#LAZY_COMPACTION}
  * superseded messages may still be delivered, which the oracle allows anyway; without it, the fresh
  * reader must see exactly one message per id.
+ *
+ * <p>The group {@link Groups} runs the same stories with each live consumer a consumer group of
+ * two members on different connections (with {@link Capability#CONSUMER_GROUPS}; a group of one
+ * without it), restarted member by member, so slots move while producers compact. The oracle is
+ * then checked over the union of the members' sessions, once every member's lag is 0 (a member's
+ * lag covers only its own slots, so it is not sampled while producers run), and no sharding key
+ * may ever be in two handlers of one name at once, across members and restarts.
  *
  * <p>The group {@link FourSteps} is the deterministic sequence of issue 11: an append on one
  * connection right after compaction on another must still land above everything a reader passed.
@@ -258,30 +268,80 @@ public abstract class CombinationContractTest {
      *                          quarter of the messages is acknowledged, instead of before the first
      * @param ownIds            whether each compacting producer has {@value #COMPACT_IDS} ids of its
      *                          own, instead of all of them sharing {@value #COMPACT_IDS} ids
+     * @param members           members per live consumer: 1 for an exclusive named consumer, more for
+     *                          a consumer group of that many members (each restart then restarts them
+     *                          one by one)
      */
     private record Scenario(List<Boolean> compacting, int perProducer, List<Integer> concurrencies, int restarts,
-                            boolean startMidStream, boolean ownIds) {
+                            boolean startMidStream, boolean ownIds, int members) {
+        Scenario(List<Boolean> compacting, int perProducer, List<Integer> concurrencies, int restarts,
+                 boolean startMidStream, boolean ownIds) {
+            this(compacting, perProducer, concurrencies, restarts, startMidStream, ownIds, 1);
+        }
+
         int total() {
             return compacting.size() * perProducer;
         }
     }
 
-    /** A live named consumer across its sessions: each restart is a new session on another connection. */
+    /**
+     * A live named consumer across its sessions: one member, or the members of a consumer group of
+     * that name. Each restart is a new session per member, on another connection than its last.
+     */
     private final class LiveConsumer {
         final String name;
         final int concurrency;
-        final List<Recorder<Event>> sessions = new ArrayList<>();
-        Consumer<Event> current;
+        final List<Recorder<Event>> sessions = new CopyOnWriteArrayList<>();
+        /** The running session of each member. */
+        final List<Consumer<Event>> members;
+        /** Handlers of this name running now, per sharding key, across members and sessions. */
+        private final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
+        /** Keys found in two handlers of this name at once, with the position of the second. */
+        final Set<String> overlaps = ConcurrentHashMap.newKeySet();
+        private int restarts;
 
-        LiveConsumer(String name, int concurrency) {
+        LiveConsumer(String name, int concurrency, int members) {
             this.name = name;
             this.concurrency = concurrency;
+            this.members = new ArrayList<>(Collections.nCopies(members, null));
         }
 
-        void start(Streamable streamable, Topic<Event> topic) {
-            Recorder<Event> recorder = new Recorder<>();
-            current = startNamed(streamable, topic, name, concurrency, recorder);
-            sessions.add(recorder);
+        /**
+         * Starts every member, or restarts them one after the other: the others keep their slots
+         * and take over the restarted one's until it has joined again.
+         */
+        void startOrRestart(List<Streamable> connections, Topic<Event> topic, int index) {
+            for (int member = 0; member < members.size(); member++) {
+                if (members.get(member) != null) {
+                    members.get(member).close();
+                }
+                Streamable connection = connections.get((index + member + restarts) % connections.size());
+                Recorder<Event> recorder = new Recorder<>(this::exclusively);
+                members.set(member, startNamed(connection, topic, name, concurrency, recorder));
+                sessions.add(recorder);
+            }
+            restarts++;
+        }
+
+        /** Notes a key handled by two handlers of this name at once (a group member's slot moved too early). */
+        private void exclusively(Message<Event> message) {
+            AtomicInteger handlers = running.computeIfAbsent(message.shardingKey(), key -> new AtomicInteger());
+            try {
+                if (handlers.incrementAndGet() > 1) {
+                    overlaps.add(message.shardingKey() + " at " + message.position());
+                }
+                Thread.yield(); // a moment in the handler, for another member's handler of the key to show
+            } finally {
+                handlers.decrementAndGet();
+            }
+        }
+
+        boolean isGroup() {
+            return members.size() > 1;
+        }
+
+        long lag() {
+            return members.stream().mapToLong(Consumer::lag).sum();
         }
 
         /** Everything every session handled, duplicates of a restart included. */
@@ -293,27 +353,24 @@ public abstract class CombinationContractTest {
 
         @Override
         public String toString() {
-            return "consumer \"" + name + "\" (concurrency " + concurrency + ", " + sessions.size() + " session(s))";
+            return (isGroup() ? "group \"" + name + "\" of " + members.size() + " members" : "consumer \"" + name + "\"")
+                    + " (concurrency " + concurrency + ", " + sessions.size() + " session(s))";
         }
     }
 
     private void run(Scenario scenario) throws Exception {
         Topic<Event> topic = eventTopic("scenario");
         List<Streamable> consumerConnections = List.of(connect(), connect());
+        // a backend without consumer groups refuses a second member: it runs the story with groups of one
+        int members = has(Capability.CONSUMER_GROUPS) ? scenario.members() : 1;
         List<LiveConsumer> consumers = new ArrayList<>();
         for (int i = 0; i < scenario.concurrencies().size(); i++) {
             consumers.add(new LiveConsumer("live-" + i + "-c" + scenario.concurrencies().get(i),
-                    scenario.concurrencies().get(i)));
+                    scenario.concurrencies().get(i), members));
         }
-        int[] connectionTurn = new int[consumers.size()];
         Runnable startOrRestart = () -> {
             for (int i = 0; i < consumers.size(); i++) {
-                LiveConsumer consumer = consumers.get(i);
-                if (consumer.current != null) {
-                    consumer.current.close();
-                }
-                // every restart on the other connection than the session before
-                consumer.start(consumerConnections.get((i + connectionTurn[i]++) % consumerConnections.size()), topic);
+                consumers.get(i).startOrRestart(consumerConnections, topic, i);
             }
         };
         if (!scenario.startMidStream()) {
@@ -368,14 +425,28 @@ public abstract class CombinationContractTest {
         for (LiveConsumer consumer : consumers) {
             // lag 0 must mean nothing is missing; a backend that lost a message below the consumer's
             // position reports 0 at once, so the check right after is what fails
-            eventually(TIMEOUT).untilAsserted(() -> assertThat(consumer.current.lag())
+            eventually(TIMEOUT).untilAsserted(() -> assertThat(consumer.lag())
                     .as("lag of %s once producers are done", consumer).isZero());
+            if (consumer.isGroup()) {
+                for (Consumer<Event> member : consumer.members) {
+                    eventually(TIMEOUT).untilAsserted(() -> assertThat(member.assignment()
+                            .map(GroupAssignment::slots).orElse(Set.of())).as("slots of a member of %s", consumer).isNotEmpty());
+                }
+                // a slot between two owners is in no member's lag: its new owner delivers it soon after
+                eventually(TIMEOUT).untilAsserted(() -> assertThat(missing(acked, consumer.delivered()))
+                        .as("acknowledged messages no member of %s received", consumer).isEmpty());
+                eventually(TIMEOUT).untilAsserted(() -> assertThat(consumer.lag())
+                        .as("lag of %s once every message is delivered", consumer).isZero());
+            }
             List<Acked> missing = missing(acked, consumer.delivered());
             assertThat(missing).as("%s reports lag 0, but these acknowledged messages were neither delivered to it nor"
                     + " superseded by a delivered newer message with their logCompactId:%s", consumer, shown(
                     missing.stream().map(Acked::toString).toList())).isEmpty();
             assertSessionOrder(consumer, acked);
-            assertThat(consumer.current.isRunning()).as("%s still running", consumer).isTrue();
+            assertThat(consumer.overlaps).as("%s handled these keys in two handlers at once", consumer).isEmpty();
+            for (Consumer<Event> member : consumer.members) {
+                assertThat(member.isRunning()).as("%s still running", consumer).isTrue();
+            }
         }
         assertThat(lagViolations).as("lag() was 0 while producers ran although acknowledged messages were missing:%s",
                 shown(List.copyOf(lagViolations))).isEmpty();
@@ -418,11 +489,11 @@ public abstract class CombinationContractTest {
      */
     private static void checkLag(List<LiveConsumer> consumers, List<Acked> acked, Set<String> violations) {
         for (LiveConsumer consumer : consumers) {
-            if (consumer.current == null) {
-                continue;
+            if (consumer.members.contains(null) || consumer.isGroup()) {
+                continue; // not started yet, or a group, whose members each report only their own slots
             }
             List<Acked> before = List.copyOf(acked);
-            if (consumer.current.lag() != 0) {
+            if (consumer.members.get(0).lag() != 0) {
                 continue;
             }
             for (Acked missing : missing(before, consumer.delivered())) {
@@ -596,6 +667,25 @@ public abstract class CombinationContractTest {
                 + " every id wins and nothing is missing")
         void everyProducerCompactsItsOwnIds() throws Exception {
             run(new Scenario(List.of(true, true, true), 250, List.of(4, 1), 1, false, true));
+        }
+    }
+
+    @Nested
+    @DisplayName("The same with consumer groups of two members, restarted member by member")
+    class Groups {
+
+        @ContractTest
+        @DisplayName("groups of two members on two connections, restarted one member at a time twice while a plain and"
+                + " two compacting producers append: nothing acknowledged is missed, no key in two handlers at once")
+        void groupsRestartedMemberByMember() throws Exception {
+            run(new Scenario(List.of(false, true, true), 300, List.of(1, 4), 2, false, false, 2));
+        }
+
+        @ContractTest
+        @DisplayName("groups that first start from the beginning while compaction runs, each compacting producer with"
+                + " ids of its own, then restart member by member: the newest of every id wins and nothing is missed")
+        void groupsStartWhileCompacting() throws Exception {
+            run(new Scenario(List.of(true, false, true), 250, List.of(4, 1), 1, true, true, 2));
         }
     }
 
