@@ -302,9 +302,7 @@ final class MongoTopicReader implements TopicReader {
                 interrupted.initCause(e.getCause());
                 throw interrupted;
             } catch (MongoException e) {
-                synchronized (monitor) {
-                    signalled = true;
-                }
+                lookAgain();
                 if (!MongoRedisBackend.isUnavailable(e)) {
                     throw backend.refused("reading topic \"" + store.name() + "\"", e);
                 }
@@ -312,7 +310,7 @@ final class MongoTopicReader implements TopicReader {
             }
             if (batch.end() == MongoScan.End.FAILED) {
                 synchronized (monitor) {
-                    signalled = true; // read again at once; the failure shows then if it lasts
+                    lookAgain(); // read again at once; the failure shows then if it lasts
                 }
             }
             if (!batch.records().isEmpty()) {
@@ -397,9 +395,7 @@ final class MongoTopicReader implements TopicReader {
         last = low - 1;
         lastRemoved = true;
         gapSinceNanos = 0;
-        synchronized (monitor) {
-            signalled = true;
-        }
+        lookAgain();
         return true;
     }
 
@@ -446,6 +442,17 @@ final class MongoTopicReader implements TopicReader {
                 + " collection, a write rolled back without majority write concern). This reader stops rather than"
                 + " skip messages or deliver new ones under old positions; check the MongoDB deployment, then start"
                 + " the consumer from a position you choose.");
+    }
+
+    /**
+     * The reader itself needs another look at once (a failed read, a removed prefix skipped): one
+     * with no head named, so it is never skipped as "already returned".
+     */
+    private void lookAgain() {
+        synchronized (monitor) {
+            signalled = true;
+            headUnknown = true;
+        }
     }
 
     /** A signal that names no head (a resubscription: signals may have been lost): the reader fetches. */
