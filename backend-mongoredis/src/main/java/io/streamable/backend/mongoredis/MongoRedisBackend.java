@@ -484,7 +484,7 @@ final class MongoRedisBackend implements Backend {
 
     /** After a durable append: wake this process's readers at once, and everyone else's through Redis. */
     void appended(String topic, long head) {
-        signal(topic);
+        signal(topic, head);
         if (signals != null && pendingSignals.put(topic, head) == null) {
             Long last = lastPublished.get(topic);
             long delay = last == null ? 0 : Math.max(0, last + MIN_SIGNAL_INTERVAL_NANOS - System.nanoTime());
@@ -526,6 +526,11 @@ final class MongoRedisBackend implements Backend {
     /** Whether the Redis subscription is established (false without Redis). */
     boolean signalsSubscribed() {
         return signals != null && signals.subscribed();
+    }
+
+    /** Whether Redis is configured but its subscription is not established now (signals may be lost). */
+    boolean signalsDown() {
+        return signals != null && !signals.subscribed();
     }
 
     void register(MongoTopicReader reader) {
@@ -588,10 +593,11 @@ final class MongoRedisBackend implements Backend {
         return suspended;
     }
 
-    private void signal(String topic) {
+    /** A signal for {@code topic} naming its head ({@code <= 0}: none named). */
+    private void signal(String topic, long head) {
         for (MongoTopicReader reader : readers) {
             if (reader.topic().equals(topic)) {
-                reader.signal();
+                reader.signal(head);
             }
         }
         for (MongoGroupReader member : members) {

@@ -75,6 +75,17 @@ final class MongoTopicReader implements TopicReader {
     /** How long a gap in the ids may last before it counts as lost data. */
     static final long GAP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final long GAP_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /**
+     * The safety poll while Redis is configured but its subscription is down (signals are being
+     * lost): at most this, so an outage costs a consumer a quarter second, not the whole poll.
+     */
+    static final long DOWN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /**
+     * A signal-driven look at the head asks for the ids {@code from..head} by {@code $in} when there
+     * are at most this many: exact point lookups of the {@code _id} index on any server (the
+     * stand-in otherwise scans the collection for a range). Further behind, the range cursor.
+     */
+    static final int MAX_POINT_IDS = 1000;
     private static final String OWNER = "owner";
     private static final String EPOCH = "epoch";
     private static final String RENEWED_AT = "renewedAt";
@@ -98,11 +109,15 @@ final class MongoTopicReader implements TopicReader {
 
     // guarded by monitor
     private boolean signalled = true;
+    /** The highest head the signals named; only meaningful while {@link #headUnknown} is false. */
+    private long signalledHead;
+    /** A signal since the last fetch named no head (a resubscription, a prototype or re-sent signal). */
+    private boolean headUnknown = true;
     private boolean wokenUp;
     private long lastFetchNanos = System.nanoTime();
 
-    // touched under fetchLock
-    private long last;
+    // written under fetchLock; read by read() to see whether a signal's head lies beyond it
+    private volatile long last;
     private boolean expectLast;
     private volatile long gapSinceNanos;
     /** The scan: one cursor while behind, closed at the head. */
@@ -175,6 +190,7 @@ final class MongoTopicReader implements TopicReader {
             throw new IllegalArgumentException("max must be at least 1, got " + max);
         }
         long deadline = System.nanoTime() + Math.max(0, maxWait.toNanos());
+        long head;
         while (true) {
             if (closed.get()) {
                 // not an empty batch: a caller looping on read() would spin
@@ -188,21 +204,32 @@ final class MongoTopicReader implements TopicReader {
                     return new ReadBatch(List.of(), false);
                 }
                 long now = System.nanoTime();
-                long poll = gapSinceNanos != 0 ? GAP_RETRY_NANOS : safetyPollNanos;
-                boolean due = owned && (signalled || documents.isOpen() || now - lastFetchNanos >= poll);
+                long poll = gapSinceNanos != 0 ? GAP_RETRY_NANOS : pollNanos();
+                if (signalled && !headUnknown && signalledHead <= last && !documents.isOpen()) {
+                    // every id the signals named was already returned (a wake-up that came while a fetch
+                    // was reading it, or our own append's and Redis' signal for one head): no query
+                    signalled = false;
+                }
+                boolean pollDue = now - lastFetchNanos >= poll;
+                boolean due = owned && (signalled || documents.isOpen() || pollDue);
                 if (!due) {
                     if (now - deadline >= 0) {
                         return owned ? ReadBatch.empty() : new ReadBatch(List.of(), false);
                     }
                     long until = Math.min(deadline - now, owned ? lastFetchNanos + poll - now : GAP_RETRY_NANOS);
-                    TimeUnit.NANOSECONDS.timedWait(monitor, Math.max(until, 1));
+                    // look again at least this often: the subscription may drop meanwhile (shorter poll)
+                    TimeUnit.NANOSECONDS.timedWait(monitor, Math.max(Math.min(until, DOWN_POLL_NANOS), 1));
                     continue;
                 }
+                // a look driven by signals alone may stop at the head they named; a poll looks unbounded
+                // (it covers lost signals)
+                head = signalled && !headUnknown && !pollDue ? signalledHead : 0;
                 // cleared before fetching: a signal arriving during the fetch makes the next round fetch again
                 signalled = false;
+                headUnknown = false;
                 lastFetchNanos = now;
             }
-            ReadBatch batch = fetch(max);
+            ReadBatch batch = fetch(max, head);
             if (!batch.records().isEmpty() || !batch.caughtUp()) {
                 return batch;
             }
@@ -238,7 +265,16 @@ final class MongoTopicReader implements TopicReader {
         return renewed;
     }
 
-    private ReadBatch fetch(int max) throws InterruptedException {
+    /** The safety poll now: shorter while Redis is configured but not subscribed (signals are lost). */
+    private long pollNanos() {
+        return backend.signalsDown() ? Math.min(safetyPollNanos, DOWN_POLL_NANOS) : safetyPollNanos;
+    }
+
+    /**
+     * Reads the next batch; {@code head > 0} is the head the signals named, so a new query may ask
+     * for exactly the ids up to it (see {@link #filterFrom}).
+     */
+    private ReadBatch fetch(int max, long head) throws InterruptedException {
         fetchLock.lock();
         try {
             if (closed.get()) {
@@ -249,8 +285,7 @@ final class MongoTopicReader implements TopicReader {
             try {
                 if (!documents.isOpen()) {
                     expectLast = last > 0 && !lastRemoved;
-                    documents.open(expectLast ? Filters.gte(MongoTopicStore.ID, last)
-                            : Filters.gt(MongoTopicStore.ID, Math.max(0L, last)), max);
+                    documents.open(filterFrom(expectLast, head), max);
                 }
                 batch = documents.next(max, this::visit);
                 if (batch.end() == MongoScan.End.EXHAUSTED && expectLast) {
@@ -267,9 +302,7 @@ final class MongoTopicReader implements TopicReader {
                 interrupted.initCause(e.getCause());
                 throw interrupted;
             } catch (MongoException e) {
-                synchronized (monitor) {
-                    signalled = true;
-                }
+                lookAgain();
                 if (!MongoRedisBackend.isUnavailable(e)) {
                     throw backend.refused("reading topic \"" + store.name() + "\"", e);
                 }
@@ -277,7 +310,7 @@ final class MongoTopicReader implements TopicReader {
             }
             if (batch.end() == MongoScan.End.FAILED) {
                 synchronized (monitor) {
-                    signalled = true; // read again at once; the failure shows then if it lasts
+                    lookAgain(); // read again at once; the failure shows then if it lasts
                 }
             }
             if (!batch.records().isEmpty()) {
@@ -290,6 +323,30 @@ final class MongoTopicReader implements TopicReader {
             }
             fetchLock.unlock();
         }
+    }
+
+    /**
+     * The query for the ids from {@code from} on ({@code last} itself when {@code fromLast}, else
+     * the one after it). With a signalled {@code head} at most
+     * {@link #MAX_POINT_IDS} ids away it is {@code _id $in [from..head]}: the ids are dense, so
+     * those are exactly the documents that can be there, and the query is point lookups of the
+     * {@code _id} index (also on the stand-in, which scans the collection for any range; on MongoDB
+     * both are index-backed). The checks are those of the range: {@link #visit} still expects
+     * {@code from} (or {@code last}) first and each id after the previous one, so a claimed id not
+     * yet visible is a gap waited for, never passed. Ids beyond {@code head} come with their own
+     * signal (which makes the next round fetch again) or the safety poll. Otherwise the open range
+     * {@code _id >= last} (or {@code > last}), the cursor that streams a catch-up.
+     */
+    private Bson filterFrom(boolean fromLast, long head) {
+        long from = fromLast ? last : Math.max(0L, last) + 1;
+        if (head >= from && head - from < MAX_POINT_IDS) {
+            List<Long> ids = new ArrayList<>((int) (head - from + 1));
+            for (long id = from; id <= head; id++) {
+                ids.add(id);
+            }
+            return Filters.in(MongoTopicStore.ID, ids);
+        }
+        return fromLast ? Filters.gte(MongoTopicStore.ID, last) : Filters.gt(MongoTopicStore.ID, Math.max(0L, last));
     }
 
     /**
@@ -338,9 +395,7 @@ final class MongoTopicReader implements TopicReader {
         last = low - 1;
         lastRemoved = true;
         gapSinceNanos = 0;
-        synchronized (monitor) {
-            signalled = true;
-        }
+        lookAgain();
         return true;
     }
 
@@ -389,9 +444,34 @@ final class MongoTopicReader implements TopicReader {
                 + " the consumer from a position you choose.");
     }
 
-    /** A signal for this reader's topic arrived: the next wait ends and the reader fetches. */
-    void signal() {
+    /**
+     * The reader itself needs another look at once (a failed read, a removed prefix skipped): one
+     * with no head named, so it is never skipped as "already returned".
+     */
+    private void lookAgain() {
         synchronized (monitor) {
+            signalled = true;
+            headUnknown = true;
+        }
+    }
+
+    /** A signal that names no head (a resubscription: signals may have been lost): the reader fetches. */
+    void signal() {
+        signal(-1);
+    }
+
+    /**
+     * A signal for this reader's topic arrived, naming the topic's head ({@code <= 0}: none): the
+     * next wait ends and the reader fetches, unless it has already returned every id up to that
+     * head.
+     */
+    void signal(long head) {
+        synchronized (monitor) {
+            if (head > 0) {
+                signalledHead = Math.max(signalledHead, head);
+            } else {
+                headUnknown = true;
+            }
             signalled = true;
             monitor.notifyAll();
         }

@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * The Redis side: publishes "topic changed" signals after durable appends and keeps one pattern
@@ -55,7 +55,8 @@ final class RedisSignals implements AutoCloseable {
     private final HostAndPort address;
     private final JedisClientConfig subscriberConfig;
     private final RedisClient publisher;
-    private final Consumer<String> onSignal;
+    /** Called with the topic and the head its signal names ({@code -1}: not named). */
+    private final BiConsumer<String, Long> onSignal;
     private final Runnable onSubscribed;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch closeSignal = new CountDownLatch(1);
@@ -67,13 +68,13 @@ final class RedisSignals implements AutoCloseable {
     private final AtomicBoolean publishFailing = new AtomicBoolean();
     private final Set<String> unsent = ConcurrentHashMap.newKeySet();
 
-    RedisSignals(URI uri, boolean tls, String channelPrefix, String threadName, Consumer<String> onSignal,
+    RedisSignals(URI uri, boolean tls, String channelPrefix, String threadName, BiConsumer<String, Long> onSignal,
                  Runnable onSubscribed) {
         this(uri, tls, channelPrefix, false, threadName, onSignal, onSubscribed);
     }
 
     RedisSignals(URI uri, boolean tls, String channelPrefix, boolean prototype, String threadName,
-                 Consumer<String> onSignal, Runnable onSubscribed) {
+                 BiConsumer<String, Long> onSignal, Runnable onSubscribed) {
         this.channelPrefix = channelPrefix;
         this.prototype = prototype;
         this.maskedUri = BackendUrl.mask(uri.toString());
@@ -199,10 +200,10 @@ final class RedisSignals implements AutoCloseable {
                     @Override
                     public void onPMessage(String pattern, String channel, String message) {
                         if (channel.startsWith(channelPrefix)) {
-                            onSignal.accept(channel.substring(channelPrefix.length()));
+                            onSignal.accept(channel.substring(channelPrefix.length()), headOf(message));
                         } else if (prototype && channel.startsWith(PROTOTYPE_PREFIX)) {
                             // a prototype producer appended (or this backend did: one more fetch, harmless)
-                            onSignal.accept(channel.substring(PROTOTYPE_PREFIX.length()));
+                            onSignal.accept(channel.substring(PROTOTYPE_PREFIX.length()), -1L);
                         }
                     }
                 };
@@ -248,6 +249,19 @@ final class RedisSignals implements AutoCloseable {
             } catch (InterruptedException e) {
                 break;
             }
+        }
+    }
+
+    /**
+     * The head a signal's message names: {@link #publish} sends the newest id appended, or
+     * {@code -1} for signals re-sent after an outage; anything else (another program's message) is
+     * {@code -1}, "look without a bound".
+     */
+    static long headOf(String message) {
+        try {
+            return Math.max(-1L, Long.parseLong(message));
+        } catch (NumberFormatException e) {
+            return -1L;
         }
     }
 
