@@ -44,11 +44,9 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -72,12 +70,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * consumer groups (a named consumer's Kafka consumer group; slots are partitions).
  */
 final class KafkaTopicStore implements TopicStore, ConsumerGroups {
-    /** The framework header carrying the sharding key (the record key carries the compaction id). */
-    static final String SHARDING_KEY_HEADER = "streamable.shardingKey";
-    /** The framework header carrying the logCompactId, when the record has one. */
-    static final String LOG_COMPACT_ID_HEADER = "streamable.logCompactId";
-    /** First character of the unique keys of records without a logCompactId, so compaction never removes them. */
-    static final char UNIQUE_KEY_MARK = '~';
     static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
     /** How long an append the producer could not take waits before it is offered again. */
     private static final long LANE_RETRY_MS = 20;
@@ -230,11 +222,10 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
     }
 
     private void checkPartitionOf(ConsumerRecord<byte[], byte[]> record, int count) {
-        Header header = record.headers().lastHeader(SHARDING_KEY_HEADER);
-        if (header == null || header.value() == null) {
+        String shardingKey = KafkaRecordFormat.frameworkShardingKey(record);
+        if (shardingKey == null) {
             return; // another client's record: its producer chose the partition
         }
-        String shardingKey = new String(header.value(), StandardCharsets.UTF_8);
         int expected = partitionFor(shardingKey, count);
         if (expected != record.partition()) {
             throw new StreamableException("Kafka topic \"" + name + "\" has " + count + " partitions now, but its"
@@ -692,61 +683,18 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
         }
     }
 
-    /**
-     * The record key, which is what Kafka compacts by (per partition). With a logCompactId it is
-     * {@code <UTF-8 length of the sharding key>:<sharding key><logCompactId>}: one id under two
-     * sharding keys gives two keys even when both keys share a partition, and the length prefix
-     * keeps ("ab", "c") apart from ("a", "bc"). Without one it is {@code ~<connection><counter>},
-     * a key no other record has (it cannot start with a digit, so never equals a compaction key).
-     */
-    static byte[] compactionKey(String shardingKey, String logCompactId) {
-        byte[] key = shardingKey.getBytes(StandardCharsets.UTF_8);
-        byte[] id = logCompactId.getBytes(StandardCharsets.UTF_8);
-        byte[] length = (key.length + ":").getBytes(StandardCharsets.US_ASCII);
-        byte[] encoded = new byte[length.length + key.length + id.length];
-        System.arraycopy(length, 0, encoded, 0, length.length);
-        System.arraycopy(key, 0, encoded, length.length, key.length);
-        System.arraycopy(id, 0, encoded, length.length + key.length, id.length);
-        return encoded;
-    }
-
+    /** The Kafka record of a message, in format 2 (see {@link KafkaRecordFormat}). */
     private ProducerRecord<byte[], byte[]> toProducerRecord(AppendRecord record) {
         int partition = partitionFor(record.shardingKey(), partitions);
-        byte[] key = record.logCompactId().isPresent() ? compactionKey(record.shardingKey(), record.logCompactId().get())
-                : backend.uniqueKey();
-        List<Header> headers = new ArrayList<>(record.headers().size() + 2);
-        record.headers().forEach((headerName, value) -> {
-            if (!headerName.equals(SHARDING_KEY_HEADER) && !headerName.equals(LOG_COMPACT_ID_HEADER)) {
-                headers.add(new RecordHeader(headerName, value.getBytes(StandardCharsets.UTF_8)));
-            }
-        });
-        headers.add(new RecordHeader(SHARDING_KEY_HEADER, record.shardingKey().getBytes(StandardCharsets.UTF_8)));
-        record.logCompactId().ifPresent(id ->
-                headers.add(new RecordHeader(LOG_COMPACT_ID_HEADER, id.getBytes(StandardCharsets.UTF_8))));
-        return new ProducerRecord<>(name, partition, null, key, record.payload(), headers);
+        byte[] key = record.logCompactId().isPresent()
+                ? KafkaRecordFormat.compactionKey(record.shardingKey(), record.logCompactId().get())
+                : backend.uniqueKey(record.shardingKey());
+        return new ProducerRecord<>(name, partition, null, key, record.payload(), KafkaRecordFormat.headers(record));
     }
 
-    /**
-     * The stored form of a consumed record. Records written by other Kafka clients (no framework
-     * headers) get their key as sharding key and no logCompactId.
-     */
+    /** The stored form of a consumed record, in either format or another client's (see {@link KafkaRecordFormat}). */
     static io.streamable.backend.StoredRecord toStoredRecord(ConsumerRecord<byte[], byte[]> record) {
-        Map<String, String> headers = new HashMap<>();
-        String shardingKey = null;
-        Optional<String> logCompactId = Optional.empty();
-        for (Header header : record.headers()) {
-            String value = header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
-            switch (header.key()) {
-                case SHARDING_KEY_HEADER -> shardingKey = value;
-                case LOG_COMPACT_ID_HEADER -> logCompactId = Optional.of(value);
-                default -> headers.put(header.key(), value);
-            }
-        }
-        if (shardingKey == null) {
-            shardingKey = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
-        }
-        return new io.streamable.backend.StoredRecord(Position.of(record.partition(), record.offset()),
-                Instant.ofEpochMilli(record.timestamp()), shardingKey, logCompactId, headers, record.value());
+        return KafkaRecordFormat.toStoredRecord(record);
     }
 
     @Override
