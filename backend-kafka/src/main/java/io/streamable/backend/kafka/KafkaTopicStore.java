@@ -166,6 +166,7 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
         int count = description.partitions().size();
         awaitOffsets(count, deadline);
         if (!created && !internal()) {
+            requestProducerMetadata(); // its round trip overlaps the check's, instead of following it
             refuseRemappedKeys(count);
         }
         warmProducerMetadata(deadline);
@@ -188,9 +189,12 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
             earliestSpec.put(new TopicPartition(name, partition), OffsetSpec.earliest());
         }
         try {
-            backend.admin().listOffsets(latestSpec).all().get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS)
+            // both requests in flight at once: one round trip of a topic's first use, not two
+            var latest = backend.admin().listOffsets(latestSpec).all();
+            var first = backend.admin().listOffsets(earliestSpec).all();
+            latest.get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS)
                     .forEach((partition, info) -> end.put(partition, info.offset()));
-            backend.admin().listOffsets(earliestSpec).all().get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS)
+            first.get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS)
                     .forEach((partition, info) -> earliest.put(partition, info.offset()));
         } catch (Exception e) {
             throw backend.failure("Reading the offsets of Kafka topic \"" + name + "\"", e);
@@ -200,24 +204,32 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
             return;
         }
         long deadline = System.nanoTime() + backend.timeout().toNanos();
-        try (var consumer = backend.newConsumer("streamable-partition-check-" + backend.nextClientNumber(),
-                Optional.empty())) {
-            consumer.assign(end.keySet());
+        org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer = null;
+        try {
+            consumer = backend.newConsumer("streamable-partition-check-" + backend.nextClientNumber(), Optional.empty());
+            var checking = consumer;
+            checking.assign(end.keySet());
             // the last few offsets: the very last one may be a transaction marker or compacted away
-            end.forEach((partition, next) -> consumer.seek(partition,
+            end.forEach((partition, next) -> checking.seek(partition,
                     Math.max(earliest.getOrDefault(partition, 0L), next - REMAP_SAMPLE)));
             Set<TopicPartition> pending = new java.util.HashSet<>(end.keySet());
             while (!pending.isEmpty() && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(java.time.Duration.ofMillis(200))) {
+                for (ConsumerRecord<byte[], byte[]> record : checking.poll(java.time.Duration.ofMillis(200))) {
                     checkPartitionOf(record, count);
                 }
-                pending.removeIf(partition -> consumer.position(partition) >= end.get(partition));
+                pending.removeIf(partition -> checking.position(partition) >= end.get(partition));
             }
         } catch (StreamableException e) {
             throw e;
         } catch (RuntimeException e) {
             // a check, not the topic's use: a principal that may not read still appends
             LOG.debug("Could not check the partitions of the records of Kafka topic \"{}\"", name, e);
+        } finally {
+            if (consumer != null) {
+                // no group, nothing to send: waiting would wait for the prefetch the broker holds for
+                // fetch.max.wait.ms (500 ms) at the end of the log, on every topic's first use
+                consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(java.time.Duration.ZERO));
+            }
         }
     }
 
@@ -234,6 +246,15 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
                     + " partition count, which moves sharding keys to other partitions, so new messages of a key would"
                     + " be read before its older ones. Restore the old count by moving the data to a new topic with"
                     + " that count (partitions cannot be removed), or start a new topic.");
+        }
+    }
+
+    /** Sends the producer's metadata request for the topic without waiting for its answer. */
+    private void requestProducerMetadata() {
+        try {
+            backend.producer().partitionsFor(name);
+        } catch (RuntimeException e) {
+            // TimeoutException at once (max.block.ms=0): the request is on its way; warmProducerMetadata waits
         }
     }
 
