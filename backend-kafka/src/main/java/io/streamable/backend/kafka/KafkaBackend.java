@@ -23,10 +23,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -329,27 +327,18 @@ final class KafkaBackend implements Backend {
     }
 
     /**
-     * A record key no other record has, for records without a logCompactId, so compaction never
-     * removes them: {@code ~}, the connection's random part, then a base-36 counter (about 20
-     * bytes). Its first character is never a digit, unlike every key of a record with an id.
+     * A record key no other record has, for a record without a logCompactId, so compaction never
+     * removes it: {@code 0x01}, this connection's 8 random bytes, its counter, the sharding key
+     * (see {@link KafkaRecordFormat#uniqueKey}).
      */
-    byte[] uniqueKey() {
-        long counter = uniqueKeys.incrementAndGet();
-        byte[] key = new byte[uniqueKeyPrefix.length + 13];
-        System.arraycopy(uniqueKeyPrefix, 0, key, 0, uniqueKeyPrefix.length);
-        int length = uniqueKeyPrefix.length;
-        do {
-            key[length++] = (byte) Character.forDigit((int) (counter % 36), 36);
-            counter /= 36;
-        } while (counter > 0);
-        return length == key.length ? key : java.util.Arrays.copyOf(key, length);
+    byte[] uniqueKey(String shardingKey) {
+        return KafkaRecordFormat.uniqueKey(uniqueKeyPrefix, uniqueKeys.incrementAndGet(), shardingKey);
     }
 
     private static byte[] uniqueKeyPrefix() {
-        byte[] random = new byte[12];
+        byte[] random = new byte[8];
         new SecureRandom().nextBytes(random);
-        String encoded = KafkaTopicStore.UNIQUE_KEY_MARK + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        return encoded.getBytes(StandardCharsets.US_ASCII);
+        return random;
     }
 
     /** Runs {@code task} on the lane thread after {@code delayMillis}; not at all once the backend is closed. */

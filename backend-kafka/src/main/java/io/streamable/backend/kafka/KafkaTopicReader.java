@@ -1129,8 +1129,11 @@ class KafkaTopicReader implements TopicReader, ConsumerRebalanceListener {
             if (member()) {
                 prepareToLeave();
             }
-            // the classic consumer leaves the group on close, which frees the name at once
-            consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+            // the classic consumer leaves the group on close, which frees the name at once. A reader in no
+            // group has nothing to send: waiting would only wait for its prefetch, which the broker holds
+            // for fetch.max.wait.ms (500 ms) on a caught-up partition, so every short-lived reader (the
+            // schema log's, at each consumer start) cost half a second
+            consumer.close(CloseOptions.timeout(group.isPresent() ? CLOSE_TIMEOUT : Duration.ZERO));
             closed.set(true);
             backend.untrack(this);
         } catch (ConcurrentModificationException e) {

@@ -44,11 +44,9 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -72,12 +70,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * consumer groups (a named consumer's Kafka consumer group; slots are partitions).
  */
 final class KafkaTopicStore implements TopicStore, ConsumerGroups {
-    /** The framework header carrying the sharding key (the record key carries the compaction id). */
-    static final String SHARDING_KEY_HEADER = "streamable.shardingKey";
-    /** The framework header carrying the logCompactId, when the record has one. */
-    static final String LOG_COMPACT_ID_HEADER = "streamable.logCompactId";
-    /** First character of the unique keys of records without a logCompactId, so compaction never removes them. */
-    static final char UNIQUE_KEY_MARK = '~';
     static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
     /** How long an append the producer could not take waits before it is offered again. */
     private static final long LANE_RETRY_MS = 20;
@@ -174,6 +166,7 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
         int count = description.partitions().size();
         awaitOffsets(count, deadline);
         if (!created && !internal()) {
+            requestProducerMetadata(); // its round trip overlaps the check's, instead of following it
             refuseRemappedKeys(count);
         }
         warmProducerMetadata(deadline);
@@ -196,9 +189,12 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
             earliestSpec.put(new TopicPartition(name, partition), OffsetSpec.earliest());
         }
         try {
-            backend.admin().listOffsets(latestSpec).all().get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS)
+            // both requests in flight at once: one round trip of a topic's first use, not two
+            var latest = backend.admin().listOffsets(latestSpec).all();
+            var first = backend.admin().listOffsets(earliestSpec).all();
+            latest.get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS)
                     .forEach((partition, info) -> end.put(partition, info.offset()));
-            backend.admin().listOffsets(earliestSpec).all().get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS)
+            first.get(backend.timeout().toMillis(), TimeUnit.MILLISECONDS)
                     .forEach((partition, info) -> earliest.put(partition, info.offset()));
         } catch (Exception e) {
             throw backend.failure("Reading the offsets of Kafka topic \"" + name + "\"", e);
@@ -208,33 +204,40 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
             return;
         }
         long deadline = System.nanoTime() + backend.timeout().toNanos();
-        try (var consumer = backend.newConsumer("streamable-partition-check-" + backend.nextClientNumber(),
-                Optional.empty())) {
-            consumer.assign(end.keySet());
+        org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer = null;
+        try {
+            consumer = backend.newConsumer("streamable-partition-check-" + backend.nextClientNumber(), Optional.empty());
+            var checking = consumer;
+            checking.assign(end.keySet());
             // the last few offsets: the very last one may be a transaction marker or compacted away
-            end.forEach((partition, next) -> consumer.seek(partition,
+            end.forEach((partition, next) -> checking.seek(partition,
                     Math.max(earliest.getOrDefault(partition, 0L), next - REMAP_SAMPLE)));
             Set<TopicPartition> pending = new java.util.HashSet<>(end.keySet());
             while (!pending.isEmpty() && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(java.time.Duration.ofMillis(200))) {
+                for (ConsumerRecord<byte[], byte[]> record : checking.poll(java.time.Duration.ofMillis(200))) {
                     checkPartitionOf(record, count);
                 }
-                pending.removeIf(partition -> consumer.position(partition) >= end.get(partition));
+                pending.removeIf(partition -> checking.position(partition) >= end.get(partition));
             }
         } catch (StreamableException e) {
             throw e;
         } catch (RuntimeException e) {
             // a check, not the topic's use: a principal that may not read still appends
             LOG.debug("Could not check the partitions of the records of Kafka topic \"{}\"", name, e);
+        } finally {
+            if (consumer != null) {
+                // no group, nothing to send: waiting would wait for the prefetch the broker holds for
+                // fetch.max.wait.ms (500 ms) at the end of the log, on every topic's first use
+                consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(java.time.Duration.ZERO));
+            }
         }
     }
 
     private void checkPartitionOf(ConsumerRecord<byte[], byte[]> record, int count) {
-        Header header = record.headers().lastHeader(SHARDING_KEY_HEADER);
-        if (header == null || header.value() == null) {
+        String shardingKey = KafkaRecordFormat.frameworkShardingKey(record);
+        if (shardingKey == null) {
             return; // another client's record: its producer chose the partition
         }
-        String shardingKey = new String(header.value(), StandardCharsets.UTF_8);
         int expected = partitionFor(shardingKey, count);
         if (expected != record.partition()) {
             throw new StreamableException("Kafka topic \"" + name + "\" has " + count + " partitions now, but its"
@@ -243,6 +246,15 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
                     + " partition count, which moves sharding keys to other partitions, so new messages of a key would"
                     + " be read before its older ones. Restore the old count by moving the data to a new topic with"
                     + " that count (partitions cannot be removed), or start a new topic.");
+        }
+    }
+
+    /** Sends the producer's metadata request for the topic without waiting for its answer. */
+    private void requestProducerMetadata() {
+        try {
+            backend.producer().partitionsFor(name);
+        } catch (RuntimeException e) {
+            // TimeoutException at once (max.block.ms=0): the request is on its way; warmProducerMetadata waits
         }
     }
 
@@ -692,61 +704,18 @@ final class KafkaTopicStore implements TopicStore, ConsumerGroups {
         }
     }
 
-    /**
-     * The record key, which is what Kafka compacts by (per partition). With a logCompactId it is
-     * {@code <UTF-8 length of the sharding key>:<sharding key><logCompactId>}: one id under two
-     * sharding keys gives two keys even when both keys share a partition, and the length prefix
-     * keeps ("ab", "c") apart from ("a", "bc"). Without one it is {@code ~<connection><counter>},
-     * a key no other record has (it cannot start with a digit, so never equals a compaction key).
-     */
-    static byte[] compactionKey(String shardingKey, String logCompactId) {
-        byte[] key = shardingKey.getBytes(StandardCharsets.UTF_8);
-        byte[] id = logCompactId.getBytes(StandardCharsets.UTF_8);
-        byte[] length = (key.length + ":").getBytes(StandardCharsets.US_ASCII);
-        byte[] encoded = new byte[length.length + key.length + id.length];
-        System.arraycopy(length, 0, encoded, 0, length.length);
-        System.arraycopy(key, 0, encoded, length.length, key.length);
-        System.arraycopy(id, 0, encoded, length.length + key.length, id.length);
-        return encoded;
-    }
-
+    /** The Kafka record of a message, in format 2 (see {@link KafkaRecordFormat}). */
     private ProducerRecord<byte[], byte[]> toProducerRecord(AppendRecord record) {
         int partition = partitionFor(record.shardingKey(), partitions);
-        byte[] key = record.logCompactId().isPresent() ? compactionKey(record.shardingKey(), record.logCompactId().get())
-                : backend.uniqueKey();
-        List<Header> headers = new ArrayList<>(record.headers().size() + 2);
-        record.headers().forEach((headerName, value) -> {
-            if (!headerName.equals(SHARDING_KEY_HEADER) && !headerName.equals(LOG_COMPACT_ID_HEADER)) {
-                headers.add(new RecordHeader(headerName, value.getBytes(StandardCharsets.UTF_8)));
-            }
-        });
-        headers.add(new RecordHeader(SHARDING_KEY_HEADER, record.shardingKey().getBytes(StandardCharsets.UTF_8)));
-        record.logCompactId().ifPresent(id ->
-                headers.add(new RecordHeader(LOG_COMPACT_ID_HEADER, id.getBytes(StandardCharsets.UTF_8))));
-        return new ProducerRecord<>(name, partition, null, key, record.payload(), headers);
+        byte[] key = record.logCompactId().isPresent()
+                ? KafkaRecordFormat.compactionKey(record.shardingKey(), record.logCompactId().get())
+                : backend.uniqueKey(record.shardingKey());
+        return new ProducerRecord<>(name, partition, null, key, record.payload(), KafkaRecordFormat.headers(record));
     }
 
-    /**
-     * The stored form of a consumed record. Records written by other Kafka clients (no framework
-     * headers) get their key as sharding key and no logCompactId.
-     */
+    /** The stored form of a consumed record, in either format or another client's (see {@link KafkaRecordFormat}). */
     static io.streamable.backend.StoredRecord toStoredRecord(ConsumerRecord<byte[], byte[]> record) {
-        Map<String, String> headers = new HashMap<>();
-        String shardingKey = null;
-        Optional<String> logCompactId = Optional.empty();
-        for (Header header : record.headers()) {
-            String value = header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
-            switch (header.key()) {
-                case SHARDING_KEY_HEADER -> shardingKey = value;
-                case LOG_COMPACT_ID_HEADER -> logCompactId = Optional.of(value);
-                default -> headers.put(header.key(), value);
-            }
-        }
-        if (shardingKey == null) {
-            shardingKey = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
-        }
-        return new io.streamable.backend.StoredRecord(Position.of(record.partition(), record.offset()),
-                Instant.ofEpochMilli(record.timestamp()), shardingKey, logCompactId, headers, record.value());
+        return KafkaRecordFormat.toStoredRecord(record);
     }
 
     @Override

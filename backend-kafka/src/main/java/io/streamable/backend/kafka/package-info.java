@@ -43,21 +43,38 @@
  *       (murmur2 of its UTF-8 bytes, modulo the partition count), computed by the backend and set on
  *       each record, so one key's messages share a partition and arrive in append order. The
  *       producer is idempotent with {@code acks=all}, which keeps that order through retries.</li>
- *   <li><b>Record key</b>, which is what Kafka compacts by: for a message with a logCompactId,
- *       {@code <length of the sharding key in UTF-8 bytes>:<sharding key><logCompactId>}, for
- *       example {@code 10:customer-1order-7}. It holds both, unambiguously (the length says where
- *       the sharding key ends), so the same id under two sharding keys gives two keys even when
- *       both sharding keys hash to one partition. A message without a logCompactId gets a key that
- *       no other record has, {@code ~<16 random characters of the connection><base-36 counter>}
- *       (about 20 bytes), so compaction never removes it (Kafka refuses keyless records on
- *       compacted topics anyway); it cannot start with a digit, so it never equals a compaction
- *       key. Records written before this key format (whose key was the bare logCompactId) are not
- *       compacted by newer records with the same id.</li>
- *   <li><b>Headers</b>: the message's headers become Kafka headers (UTF-8); the sharding key and
- *       logCompactId travel in the framework headers {@code streamable.shardingKey} and
- *       {@code streamable.logCompactId}, and are taken out again when reading. Records written by
- *       other Kafka clients read with their key as sharding key and no logCompactId; their
- *       tombstones (null values) are skipped.</li>
+ *   <li><b>Record format</b> (format 2, since 2026-12-02; {@code KafkaRecordFormat}). The record key,
+ *       which is what Kafka compacts by, carries the sharding key and the logCompactId, so they need
+ *       no headers:
+ *       <ul>
+ *         <li>with a logCompactId: {@code <length of the sharding key in UTF-8 bytes>:<sharding key><logCompactId>},
+ *             for example {@code 10:customer-1order-7}. It holds both, unambiguously (the length says
+ *             where the sharding key ends), so the same id under two sharding keys gives two keys even
+ *             when both sharding keys hash to one partition. It is the key format 1 wrote too, so
+ *             records written before an upgrade are compacted by later ones with the same pair.</li>
+ *         <li>without one: the byte {@code 0x01}, 8 random bytes drawn per connection, the
+ *             connection's record counter as an unsigned varint (1 byte up to 127, 3 up to 2 million),
+ *             then the sharding key: 11 to 13 bytes plus the sharding key. No other record has it, so
+ *             compaction never removes such a record (Kafka refuses keyless records on compacted topics
+ *             anyway); its first byte is never a digit (a compaction key) nor {@code ~} (format 1's
+ *             unique keys).</li>
+ *       </ul>
+ *       The first Kafka header has an empty name (a name no producer can give a header) and marks the
+ *       format: its value is the byte {@code 2}, then the framework's schema headers packed as
+ *       entries ({@code 1} + varint: {@code streamable.schema.version} in canonical decimal; {@code 2}
+ *       + varint length + UTF-8: a version in any other text; {@code 3} + length + UTF-8:
+ *       {@code streamable.schema.variant}); a message of schema version 1 carries
+ *       {@code [2, 1, 1]}. The message's other headers follow as Kafka headers (UTF-8).
+ *       <br>Format 1 (before 2026-12-02), still read: any key ({@code ~<16 random characters><base-36
+ *       counter>} without a logCompactId), the message's headers as Kafka headers, then
+ *       {@code streamable.shardingKey} and, with an id, {@code streamable.logCompactId} (records of
+ *       a still earlier release had the bare logCompactId as key: they read the same, but later records
+ *       with that id do not compact them). A record is
+ *       read as format 2 when its first header has an empty name, a value starting with {@code 2}
+ *       and its key parses as a format-2 key; else as format 1 when it has a
+ *       {@code streamable.shardingKey} header; else it is another Kafka client's record: its key
+ *       (UTF-8) is the sharding key, there is no logCompactId and its headers are read as they are.
+ *       Tombstones (null values) of other clients are skipped.</li>
  *   <li><b>createdAt</b>: the record timestamp: the producer's CreateTime, or the broker's
  *       LogAppendTime if the topic is configured with {@code message.timestamp.type=LogAppendTime}.</li>
  *   <li><b>Framework-internal topics</b> ({@code __schemas.<topic>}, the schema registry's log)
@@ -252,7 +269,7 @@
  *   <li>Compaction is <b>per sharding key and logCompactId</b>, as on every backend: a message with a
  *       logCompactId makes earlier messages with the same sharding key and the same logCompactId
  *       redundant; messages with that id under another sharding key are not affected. The record key
- *       holds both (see Record key), and one sharding key's records share a partition, so Kafka's
+ *       holds both (see Record format), and one sharding key's records share a partition, so Kafka's
  *       per-partition compaction by key gives exactly that, also when two sharding keys share a
  *       partition.</li>
  *   <li>The newest record of a key is never removed, and records without a logCompactId carry a

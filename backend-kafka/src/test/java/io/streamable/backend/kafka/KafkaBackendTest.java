@@ -59,7 +59,7 @@ class KafkaBackendTest {
             assertThat(first.payload()).isEqualTo(new Event("a", 1));
             assertThat(first.logCompactId()).contains("order-7");
             assertThat(first.headers()).containsEntry("source", "checkout")
-                    .doesNotContainKeys(KafkaTopicStore.SHARDING_KEY_HEADER, KafkaTopicStore.LOG_COMPACT_ID_HEADER);
+                    .doesNotContainKeys(KafkaRecordFormat.SHARDING_KEY_HEADER, KafkaRecordFormat.LOG_COMPACT_ID_HEADER);
             assertThat(first.position()).isEqualTo(position);
             assertThat(first.position().offsets()).containsOnlyKeys(KafkaTopicStore.partitionFor("customer-1", KafkaTestSupport.PARTITIONS));
             assertThat(first.createdAt()).isBetween(before, Instant.now().plusSeconds(1));
@@ -67,7 +67,7 @@ class KafkaBackendTest {
             assertThat(second.logCompactId()).isEmpty();
             // only headers the framework itself writes (such as a schema version), never the backend's own
             assertThat(second.headers().keySet()).allMatch(name -> name.startsWith("streamable."))
-                    .doesNotContain(KafkaTopicStore.SHARDING_KEY_HEADER, KafkaTopicStore.LOG_COMPACT_ID_HEADER);
+                    .doesNotContain(KafkaRecordFormat.SHARDING_KEY_HEADER, KafkaRecordFormat.LOG_COMPACT_ID_HEADER);
             assertThat(second.position()).isEqualTo(plain);
             assertThat(streamable.topics()).contains(topic.name()).noneMatch(name -> name.startsWith("_"));
             // the schema registry's log is internal: one partition, whatever the URL asks for

@@ -8,6 +8,11 @@ import io.streamable.backend.TopicReader;
 import io.streamable.backend.TopicStore;
 import io.streamable.client.Streamable;
 import io.streamable.consume.StartFrom;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -86,17 +91,73 @@ class KafkaCompactionTest {
     @Test
     @DisplayName("record keys: (sharding key, logCompactId) pairs never share a key, nor with the unique keys of records without an id")
     void recordKeysAreUnambiguous() {
-        assertThat(KafkaTopicStore.compactionKey("ab", "c")).isNotEqualTo(KafkaTopicStore.compactionKey("a", "bc"));
-        assertThat(KafkaTopicStore.compactionKey("a", "1:b")).isNotEqualTo(KafkaTopicStore.compactionKey("a1", ":b"));
-        assertThat(new String(KafkaTopicStore.compactionKey("é", "x"), StandardCharsets.UTF_8)).isEqualTo("2:éx");
+        assertThat(KafkaRecordFormat.compactionKey("ab", "c")).isNotEqualTo(KafkaRecordFormat.compactionKey("a", "bc"));
+        assertThat(KafkaRecordFormat.compactionKey("a", "1:b")).isNotEqualTo(KafkaRecordFormat.compactionKey("a1", ":b"));
+        assertThat(new String(KafkaRecordFormat.compactionKey("é", "x"), StandardCharsets.UTF_8)).isEqualTo("2:éx");
+        assertThat(KafkaRecordFormat.parseKey(KafkaRecordFormat.compactionKey("é:1", "x:2"))).containsExactly("é:1", "x:2");
         try (Streamable streamable = KafkaTestSupport.open()) {
             KafkaBackend backend = (KafkaBackend) streamable.backend();
-            byte[] first = backend.uniqueKey();
-            byte[] second = backend.uniqueKey();
+            byte[] first = backend.uniqueKey("customer-1");
+            byte[] second = backend.uniqueKey("customer-1");
             assertThat(first).isNotEqualTo(second);
-            // a compaction key starts with a digit, a unique key never does
-            assertThat((char) first[0]).isEqualTo(KafkaTopicStore.UNIQUE_KEY_MARK);
-            assertThat(first.length).as("short: 1 + 16 random + a base-36 counter").isLessThanOrEqualTo(30);
+            // a compaction key starts with a digit, a format-1 unique key with '~', a format-2 one with 0x01
+            assertThat(first[0]).isEqualTo(KafkaRecordFormat.UNIQUE_KEY_MARK);
+            assertThat(first.length).as("1 + 8 random + a varint counter + the sharding key").isEqualTo(1 + 8 + 1 + 10);
+            assertThat(KafkaRecordFormat.parseKey(first)).containsExactly("customer-1", null);
+            byte[] later = null;
+            for (int i = 0; i < 300; i++) {
+                later = backend.uniqueKey("é");
+            }
+            assertThat(later.length).as("a two-byte counter").isEqualTo(1 + 8 + 2 + 2);
+            assertThat(KafkaRecordFormat.parseKey(later)).containsExactly("é", null);
+        }
+    }
+
+    @Test
+    @DisplayName("records written in format 1 (sharding key and logCompactId in headers) read as before, and format-2 records with the same sharding key and id compact them")
+    void readsAndCompactsFormatOneRecords() throws Exception {
+        String topic = KafkaTestSupport.uniqueTopic("format-1");
+        try (Streamable streamable = KafkaTestSupport.open()) {
+            TopicStore store = streamable.backend().topic(topic);
+            try (var producer = new KafkaProducer<byte[], byte[]>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, EmbeddedKafka.shared().bootstrapServers(),
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+                // exactly what the backend wrote before format 2: user headers, then its own two
+                int partition = KafkaTopicStore.partitionFor("customer-1", KafkaTestSupport.PARTITIONS);
+                producer.send(new ProducerRecord<>(topic, partition, null, "10:customer-1order-7".getBytes(StandardCharsets.UTF_8),
+                        "\"old-v1\"".getBytes(StandardCharsets.UTF_8), List.of(
+                                new RecordHeader("source", "checkout".getBytes(StandardCharsets.UTF_8)),
+                                new RecordHeader("streamable.schema.version", "3".getBytes(StandardCharsets.UTF_8)),
+                                new RecordHeader(KafkaRecordFormat.SHARDING_KEY_HEADER, "customer-1".getBytes(StandardCharsets.UTF_8)),
+                                new RecordHeader(KafkaRecordFormat.LOG_COMPACT_ID_HEADER, "order-7".getBytes(StandardCharsets.UTF_8)))));
+                producer.send(new ProducerRecord<>(topic, partition, null, "~AAAAAAAAAAAAAAAA1".getBytes(StandardCharsets.UTF_8),
+                        "\"old-note\"".getBytes(StandardCharsets.UTF_8), List.of(
+                                new RecordHeader(KafkaRecordFormat.SHARDING_KEY_HEADER, "customer-1".getBytes(StandardCharsets.UTF_8)))));
+                producer.flush();
+            }
+            List<StoredRecord> old = readAll(store);
+            assertThat(old).hasSize(2);
+            assertThat(old.get(0).shardingKey()).isEqualTo("customer-1");
+            assertThat(old.get(0).logCompactId()).contains("order-7");
+            assertThat(old.get(0).headers()).isEqualTo(Map.of("source", "checkout", "streamable.schema.version", "3"));
+            assertThat(old.get(1).shardingKey()).isEqualTo("customer-1");
+            assertThat(old.get(1).logCompactId()).isEmpty();
+            assertThat(old.get(1).headers()).isEmpty();
+
+            append(store, new AppendRecord("customer-1", Optional.of("order-7"),
+                    Map.of("source", "checkout", "streamable.schema.version", "3", "streamable.schema.variant", "v-β"),
+                    "\"new-v2\"".getBytes(StandardCharsets.UTF_8)), record("customer-1", null, "new-note"));
+            awaitCompaction(store, () -> assertThat(readAll(store)).extracting(KafkaCompactionTest::payload)
+                    .doesNotContain("old-v1"));
+            List<StoredRecord> records = readAll(store).stream().filter(r -> !r.shardingKey().startsWith("filler")).toList();
+            assertThat(records).extracting(KafkaCompactionTest::payload).containsExactly("old-note", "new-v2", "new-note");
+            StoredRecord compacting = records.get(1);
+            assertThat(compacting.shardingKey()).isEqualTo("customer-1");
+            assertThat(compacting.logCompactId()).contains("order-7");
+            assertThat(compacting.headers()).isEqualTo(Map.of("source", "checkout", "streamable.schema.version", "3",
+                    "streamable.schema.variant", "v-β"));
+            assertThat(records.get(2).logCompactId()).isEmpty();
         }
     }
 
