@@ -3,7 +3,9 @@ package io.streamable.backend.mongoredis;
 import com.mongodb.MongoException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
@@ -68,8 +70,19 @@ final class MongoRetention {
     private static final String MAX_BYTES = "maxBytes";
     private static final int SIZE_SAMPLE = 100;
 
+    private static final String PENDING_BELOW = "pendingBelow";
+    private static final String PENDING_SINCE = "pendingSince";
+    private static final String SWEPT_AT = "sweptAt";
+
     private final MongoRedisBackend backend;
     private final MongoTopicStore store;
+    /**
+     * The removal delay G: ids below a raised mark are deleted only once the server's clock has
+     * passed the raise by G, so an appender may trust a mark it read for less than G (see the
+     * README, "removal delay"). Zero (the default): delete at once, and appenders read the mark
+     * after every insert round.
+     */
+    private volatile Duration removalDelay = Duration.ZERO;
 
     MongoRetention(MongoRedisBackend backend, MongoTopicStore store) {
         this.backend = backend;
@@ -129,6 +142,16 @@ final class MongoRetention {
         enforce();
     }
 
+    /** Sets the removal delay (package-private: tests and future settings); see {@link #removalDelay}. */
+    void removalDelay(Duration delay) {
+        removalDelay = delay;
+    }
+
+    /** The removal delay in nanoseconds, 0 when records are removed at once. */
+    long removalDelayNanos() {
+        return removalDelay.toNanos();
+    }
+
     /** The lowest id retention keeps (ids below it may be gone), 1 when nothing was ever removed; read from the primary. */
     long lowWater() {
         Document settings = settings();
@@ -160,18 +183,56 @@ final class MongoRetention {
                 cut = Math.max(cut, search(cutOff, low, head).orElse(0L) + 1);
             }
             cut = Math.min(cut, head); // never the newest document: the next claim must stay above every id
-            if (cut <= low) {
-                return;
+            if (!removalDelay.isZero()) {
+                removeDue(retention);
             }
-            // the mark first: a reader that meets the hole reads it and knows the hole is retention's
-            documents().updateOne(Filters.eq(MongoTopicStore.ID, store.name()), Updates.max(REMOVED_BELOW, cut));
-            long removed = store.writable().deleteMany(Filters.and(Filters.gt(MongoTopicStore.ID, 0L),
-                    Filters.lt(MongoTopicStore.ID, cut))).getDeletedCount();
-            LOG.debug("Retention ({}) removed {} document(s) of topic \"{}\" below position {}", retention, removed,
-                    store.name(), cut);
+            if (cut > low) {
+                // the mark first: a reader that meets the hole reads it and knows the hole is retention's
+                documents().updateOne(Filters.eq(MongoTopicStore.ID, store.name()), Updates.max(REMOVED_BELOW, cut));
+            }
+            if (removalDelay.isZero()) {
+                if (cut > low) {
+                    remove(retention, cut);
+                }
+            } else if (Math.max(cut, low) > 1) {
+                // the server's time after the raise returned: the delay counts from no earlier than the raise.
+                // Recorded only when nothing is pending; a later raise waits for the next sweep after that removal.
+                documents().updateOne(Filters.and(Filters.eq(MongoTopicStore.ID, store.name()),
+                                Filters.exists(PENDING_BELOW, false)),
+                        Updates.combine(Updates.set(PENDING_BELOW, Math.max(cut, low)),
+                                Updates.currentDate(PENDING_SINCE)));
+            }
         } catch (MongoException e) {
             throw backend.failure("applying the retention of topic \"" + store.name() + "\"", e);
         }
+    }
+
+    private void remove(Retention retention, long below) {
+        long removed = store.writable().deleteMany(Filters.and(Filters.gt(MongoTopicStore.ID, 0L),
+                Filters.lt(MongoTopicStore.ID, below))).getDeletedCount();
+        LOG.debug("Retention ({}) removed {} document(s) of topic \"{}\" below position {}", retention, removed,
+                store.name(), below);
+    }
+
+    /**
+     * With a removal delay: deletes below the pending cut once the server's clock is at least the
+     * delay past the time recorded after that cut was raised, then clears it (only if no other
+     * sweeper replaced it), so the next raise can be recorded.
+     */
+    private void removeDue(Retention retention) {
+        Document swept = documents().findOneAndUpdate(Filters.eq(MongoTopicStore.ID, store.name()),
+                Updates.currentDate(SWEPT_AT), new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+        if (swept == null || !(swept.get(PENDING_BELOW) instanceof Number below)
+                || !(swept.get(PENDING_SINCE) instanceof Date since) || !(swept.get(SWEPT_AT) instanceof Date now)) {
+            return;
+        }
+        if (now.getTime() - since.getTime() < removalDelay.toMillis()) {
+            return;
+        }
+        remove(retention, below.longValue());
+        documents().updateOne(Filters.and(Filters.eq(MongoTopicStore.ID, store.name()),
+                        Filters.eq(PENDING_BELOW, below), Filters.eq(PENDING_SINCE, since)),
+                Updates.combine(Updates.unset(PENDING_BELOW), Updates.unset(PENDING_SINCE)));
     }
 
     /** How many of the newest ids {@code maxBytes} holds, at the average payload size of the newest documents. */

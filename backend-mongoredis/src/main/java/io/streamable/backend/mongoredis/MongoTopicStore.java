@@ -68,6 +68,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -173,6 +174,16 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
     private static final long MAX_YIELD_NANOS = 2_000_000L;
     /** A moving average of this store's successful inserts' round trips: how long a yield lasts. */
     private volatile long insertNanos = 100_000L;
+    /**
+     * The last low-water mark this store read, 0 before any, and its monotonic time taken before
+     * the read was sent: with a removal delay G, a round whose insert returned within G/2 of that
+     * time and reaches the mark needs no read of its own (README, "removal delay").
+     */
+    private volatile long markSeen;
+    private volatile long markSeenNanos;
+    /** The monotonic clock of the mark's window; tests replace it to pause an appender without sleeping. */
+    private volatile LongSupplier ticker = System::nanoTime;
+    private final LongAdder markReads = new LongAdder();
     /** The topic's slot count once this process has read or recorded it ({@link #slotCount()}); 0 before. */
     private volatile int slotCount;
 
@@ -708,6 +719,16 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
         return done;
     }
 
+    /** Sets the monotonic clock of the mark's window (tests). */
+    void ticker(LongSupplier clock) {
+        ticker = clock;
+    }
+
+    /** How many low-water mark reads the append path made (tests and tools). */
+    long markReads() {
+        return markReads.sum();
+    }
+
     /** How many tries of this store lost the race for an id to another connection (for tests and tools). */
     long lostRaces() {
         return lostRaces.sum();
@@ -731,9 +752,22 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
      */
     private boolean claimedBelowLowWater(long first, int inserted, int done) {
         long last = first + inserted - 1;
+        long window = retention.removalDelayNanos() / 2;
+        long seen = markSeen;
+        // returned within the window of an observation started earlier, reaching the mark it saw: nothing at or
+        // above that mark can have been deleted before this insert ran, so its ids were above the head
+        if (window > 0 && seen > 0 && last >= seen && ticker.getAsLong() - markSeenNanos < window) {
+            return false;
+        }
         long low;
         try {
+            long before = ticker.getAsLong();
+            markReads.increment();
             low = retention.lowWater();
+            if (window > 0) {
+                markSeenNanos = before;
+                markSeen = low;
+            }
         } catch (MongoException e) {
             // stored, but whether above the mark is unknown: fail like an insert whose outcome is unknown
             throw new PartialInsert(done, backend.unavailable("checking the low-water mark of topic \"" + name

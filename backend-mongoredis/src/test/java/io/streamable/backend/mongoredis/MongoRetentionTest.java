@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -121,6 +122,82 @@ class MongoRetentionTest {
                         .contains(Position.of(21));
             }
         }
+    }
+
+    /** Both connections' stores of a topic with removal delay {@code delay} and a hand-driven ticker on the first. */
+    private static MongoTopicStore delayed(TopicStore store, Duration delay) {
+        MongoTopicStore mongo = (MongoTopicStore) store;
+        mongo.retentionPolicy().removalDelay(delay);
+        return mongo;
+    }
+
+    @Test
+    @DisplayName("with a removal delay a stale appender loses the race to the records still stored below the mark and"
+            + " claims after the head, without a mark read of its own within the delay")
+    void staleAppenderWithinTheRemovalDelay() throws Exception {
+        try (Streamable other = Streamable.open(TestServers.urlFor(TestServers.mongoUri(), TestServers.redisUri(),
+                database))) {
+            AtomicLong ticker = new AtomicLong();
+            MongoTopicStore stale = delayed(streamable.backend().topic("staledelay"), Duration.ofHours(1));
+            MongoTopicStore busy = delayed(other.backend().topic("staledelay"), Duration.ofHours(1));
+            stale.ticker(ticker::get);
+            append(stale, 1, 1); // knows id 1 as the head and the mark 1, observed at tick 0
+            assertThat(stale.markReads()).isEqualTo(1);
+            append(busy, 2, 20);
+            busy.setRetention(Retention.maxMessages(5)); // mark 16; the removal waits for the delay
+            assertThat(ids("staledelay")).as("nothing removed before the delay").hasSize(20);
+
+            List<Position> positions = stale.append(List.of(record(21))).get();
+
+            assertThat(positions).containsExactly(Position.of(21));
+            assertThat(stale.markReads()).as("within the delay the mark seen before is trusted").isEqualTo(1);
+            try (TopicReader reader = busy.openReader(ReaderSpec.anonymous(StartFrom.beginning()))) {
+                // the prefix below the mark is still stored, so a reader from the beginning may deliver it too
+                assertThat(readUntil(reader, 21)).extracting(StoredRecord::position).contains(Position.of(21));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("an appender paused past the removal delay between its mark observation and its insert reads the mark"
+            + " again, and appends a round stored in the removed prefix again after the head")
+    void pausedAppenderPastTheRemovalDelay() throws Exception {
+        try (Streamable other = Streamable.open(TestServers.urlFor(TestServers.mongoUri(), TestServers.redisUri(),
+                database))) {
+            AtomicLong ticker = new AtomicLong();
+            Duration delay = Duration.ofSeconds(10);
+            MongoTopicStore stale = delayed(streamable.backend().topic("paused"), Duration.ofHours(1));
+            MongoTopicStore busy = delayed(other.backend().topic("paused"), Duration.ofHours(1));
+            stale.retentionPolicy().removalDelay(delay);
+            stale.ticker(ticker::get);
+            append(stale, 1, 1); // mark 1 observed at tick 0
+            append(busy, 2, 20);
+            busy.setRetention(Retention.maxMessages(5)); // mark 16
+            // the process stays stopped past the delay: by then the sweep has removed the prefix
+            ticker.addAndGet(delay.toNanos() + 1);
+            raw.getDatabase(database).getCollection("paused").deleteMany(Filters.and(Filters.gt("_id", 0L),
+                    Filters.lt("_id", 16L)));
+
+            List<Position> positions = stale.append(List.of(record(21))).get();
+
+            assertThat(positions).as("not acknowledged at the removed id 2").containsExactly(Position.of(21));
+            assertThat(stale.markReads()).as("the window had passed: the mark is read again").isEqualTo(2);
+            assertThat(ids("paused")).isEqualTo(LongStream.rangeClosed(16, 21).boxed().toList());
+        }
+    }
+
+    @Test
+    @DisplayName("with a removal delay the mark rises at once and the prefix is removed by a sweep once the server's"
+            + " clock has passed the delay")
+    void removalAfterTheDelay() throws Exception {
+        MongoTopicStore store = delayed(streamable.backend().topic("later"), Duration.ofMillis(50));
+        append(store, 1, 10);
+        store.setRetention(Retention.maxMessages(4)); // mark 7
+        assertThat(store.retentionPolicy().lowWater()).isEqualTo(7);
+        Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
+            store.enforceRetention();
+            assertThat(ids("later")).isEqualTo(LongStream.rangeClosed(7, 10).boxed().toList());
+        });
     }
 
     @Test
