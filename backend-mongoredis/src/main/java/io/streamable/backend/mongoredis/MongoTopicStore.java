@@ -179,8 +179,7 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
      * the read was sent: with a removal delay G, a round whose insert returned within G/2 of that
      * time and reaches the mark needs no read of its own (README, "removal delay").
      */
-    private volatile long markSeen;
-    private volatile long markSeenNanos;
+    private volatile MarkSeen markSeen = MarkSeen.NONE;
     /** The monotonic clock of the mark's window; tests replace it to pause an appender without sleeping. */
     private volatile LongSupplier ticker = System::nanoTime;
     private final LongAdder markReads = new LongAdder();
@@ -753,10 +752,10 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
     private boolean claimedBelowLowWater(long first, int inserted, int done) {
         long last = first + inserted - 1;
         long window = retention.removalDelayNanos() / 2;
-        long seen = markSeen;
+        MarkSeen seen = markSeen; // one object: a mark is only ever trusted with the time of its own read
         // returned within the window of an observation started earlier, reaching the mark it saw: nothing at or
         // above that mark can have been deleted before this insert ran, so its ids were above the head
-        if (window > 0 && seen > 0 && last >= seen && ticker.getAsLong() - markSeenNanos < window) {
+        if (window > 0 && seen.mark() > 0 && last >= seen.mark() && ticker.getAsLong() - seen.readStartNanos() < window) {
             return false;
         }
         long low;
@@ -765,8 +764,7 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
             markReads.increment();
             low = retention.lowWater();
             if (window > 0) {
-                markSeenNanos = before;
-                markSeen = low;
+                markSeen = new MarkSeen(low, before);
             }
         } catch (MongoException e) {
             // stored, but whether above the mark is unknown: fail like an insert whose outcome is unknown
@@ -1210,5 +1208,15 @@ final class MongoTopicStore implements TopicStore, ConsumerGroups {
     @Override
     public String toString() {
         return "MongoTopicStore[" + name + " @ " + backend.describe() + "]";
+    }
+
+    /**
+     * A low-water mark this store read and the monotonic time taken before that read was sent.
+     *
+     * @param mark           the mark read, 0 for none yet
+     * @param readStartNanos {@link System#nanoTime()} (or the test ticker) before the read
+     */
+    private record MarkSeen(long mark, long readStartNanos) {
+        static final MarkSeen NONE = new MarkSeen(0, 0);
     }
 }
